@@ -1,0 +1,122 @@
+"""Typed settings, read from ``POOLGATE_*`` environment variables and command-line flags.
+
+Secrets (the master key, access keys, the database URL) may also be given as a
+path in ``POOLGATE_<NAME>_FILE``, for mounted secrets. A flag beats the
+environment; the environment beats the default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+SECRET_SETTINGS = ("master_key", "access_keys", "database_url")
+
+
+class ConfigError(ValueError):
+    """A setting has a value Poolgate cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKey:
+    """One SigV4 credential: an access key id and its secret."""
+
+    access_key_id: str
+    secret_access_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 9229
+    data_dir: Path = Path("./poolgate-data")
+    database_url: str | None = None
+    region: str = "us-east-1"
+    public_url: str | None = None
+    workers: int = 1
+    account_id: str = "000000000000"
+    master_key: str | None = None
+    access_keys: tuple[AccessKey, ...] = ()
+    dev: bool = False
+    testing: bool = False
+    max_body_bytes: int = 1024 * 1024
+    log_level: str = "info"
+    purge_interval_seconds: float = 300.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to SQLite in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'poolgate.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with the given non-None values replaced."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+
+def parse_access_keys(text: str) -> tuple[AccessKey, ...]:
+    """Parse ``"AKID:SECRET[,AKID2:SECRET2]"``."""
+    keys: list[AccessKey] = []
+    for item in text.replace("\n", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        akid, sep, secret = item.partition(":")
+        if not sep or not akid.strip() or not secret.strip():
+            raise ConfigError("POOLGATE_ACCESS_KEYS must look like AKID:SECRET[,AKID2:SECRET2]")
+        keys.append(AccessKey(akid.strip(), secret.strip()))
+    return tuple(keys)
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _read(env: Mapping[str, str], name: str, secret: bool) -> str | None:
+    key = f"POOLGATE_{name.upper()}"
+    if key in env and env[key] != "":
+        return env[key]
+    if secret and env.get(f"{key}_FILE"):
+        path = Path(env[f"{key}_FILE"])
+        try:
+            return path.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{key}_FILE: cannot read {path}: {exc.strerror}") from exc
+    return None
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``POOLGATE_*`` variables (defaults for the rest)."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    for name in ("host", "region", "public_url", "account_id", "log_level"):
+        if (v := _read(env, name, False)) is not None:
+            values[name] = v
+    for name in ("port", "workers", "max_body_bytes"):
+        if (v := _read(env, name, False)) is not None:
+            try:
+                values[name] = int(v)
+            except ValueError as exc:
+                raise ConfigError(f"POOLGATE_{name.upper()} must be a whole number, not {v!r}") from exc
+    if (v := _read(env, "purge_interval_seconds", False)) is not None:
+        values["purge_interval_seconds"] = float(v)
+    if (v := _read(env, "data", False)) is not None:
+        values["data_dir"] = Path(v)
+    for name in ("dev", "testing"):
+        if (v := _read(env, name, False)) is not None:
+            values[name] = _truthy(v)
+    if (v := _read(env, "database_url", True)) is not None:
+        values["database_url"] = v
+    if (v := _read(env, "master_key", True)) is not None:
+        values["master_key"] = v
+    if (v := _read(env, "access_keys", True)) is not None:
+        values["access_keys"] = parse_access_keys(v)
+    return Settings(**values)  # type: ignore[arg-type]

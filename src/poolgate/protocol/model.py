@@ -1,0 +1,55 @@
+"""Load botocore's cognito-idp service model once, with our patches applied."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel
+
+SERVICE_NAME = "cognito-idp"
+TARGET_PREFIX = "AWSCognitoIdentityProviderService"
+
+
+@lru_cache(maxsize=1)
+def patches() -> dict[str, Any]:
+    """The corrections in ``patches.json``."""
+    text = resources.files("poolgate.protocol").joinpath("patches.json").read_text()
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@lru_cache(maxsize=1)
+def service_model() -> ServiceModel:
+    """botocore's cognito-idp model."""
+    return botocore.session.get_session().get_service_model(SERVICE_NAME)
+
+
+@lru_cache(maxsize=None)
+def operation_model(name: str) -> OperationModel | None:
+    """The operation's model, or None if the service has no such operation."""
+    model = service_model()
+    if name not in model.operation_names:
+        return None
+    return model.operation_model(name)
+
+
+def operation_names() -> list[str]:
+    return list(service_model().operation_names)
+
+
+def is_public(op: OperationModel) -> bool:
+    """True for operations the model marks as not IAM-authorised (``authtype: none``)."""
+    if op.auth_type == "none":
+        return True
+    auth = op._operation_model.get("auth")  # noqa: SLF001 - the raw model carries the smithy auth list
+    return bool(auth) and "smithy.api#noAuth" in auth
+
+
+def error_status(code: str) -> int:
+    """HTTP status for an error code (400 unless patched)."""
+    status: int = patches().get("error_status", {}).get(code, 400)
+    return status
