@@ -1,0 +1,226 @@
+"""What each ``poolgate`` sub-command does."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from pathlib import Path
+
+from poolgate.config import Settings
+
+
+def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    """Run one sub-command; returns the exit status."""
+    if command == "serve":
+        return serve(settings)
+    if command == "migrate":
+        return migrate(settings)
+    if command == "credentials":
+        return credentials(settings, args.action, args.access_key_id, args.description)
+    if command == "master-key":
+        return master_key(settings, args.action)
+    if command == "operations":
+        return operations()
+    raise AssertionError(command)
+
+
+def _fail(message: str) -> int:
+    print(f"poolgate: {message}", file=sys.stderr)
+    return 1
+
+
+def _open(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    from poolgate.security.crypto import WrongMasterKeyError
+    from poolgate.services import build_services
+
+    try:
+        return build_services(settings, migrate=migrate)
+    except WrongMasterKeyError as exc:
+        raise SystemExit(_fail(str(exc))) from None
+
+
+def _export_lines(akid: str, secret: str) -> str:
+    return f"export AWS_ACCESS_KEY_ID={akid}\nexport AWS_SECRET_ACCESS_KEY={secret}"
+
+
+def serve(settings: Settings) -> int:
+    """Migrate, check the master key, make sure an access key exists, then serve."""
+    import uvicorn
+
+    from poolgate.services import ensure_access_key
+    from poolgate.web.app import create_app
+
+    services = _open(settings)
+    key = ensure_access_key(services)
+    if key is not None:
+        print("Generated an access key for signed (admin) calls; it is stored encrypted in the database.")
+        print("Use it from your shell (`poolgate credentials` prints it again):")
+        print(_export_lines(key.access_key_id, key.secret_access_key), flush=True)
+    if settings.dev:
+        services_log_dev_warning()
+
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
+    sock.set_inheritable(True)
+    port = sock.getsockname()[1]
+    host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
+    url = f"http://{host}:{port}"
+    if settings.public_url is None:
+        settings = settings.with_overrides(public_url=url)
+    ready_line = f"Poolgate listening on {url}"
+    common = dict(
+        log_level=settings.log_level.lower(),
+        access_log=settings.log_level.lower() == "debug",
+        timeout_graceful_shutdown=30,
+        server_header=False,
+        lifespan="on",
+    )
+    if settings.workers <= 1:
+        app = create_app(settings, services, on_ready=ready_line)
+        config = uvicorn.Config(app, **common)  # type: ignore[arg-type]
+        uvicorn.Server(config).run(sockets=[sock])
+        return 0
+    # Several processes: each worker builds its own services from POOLGATE_* variables.
+    services.close()
+    _export_settings(settings)
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "poolgate.web.app:app_from_environment", factory=True, workers=settings.workers, **common  # type: ignore[arg-type]
+    )
+    print(ready_line, flush=True)
+    Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+    return 0
+
+
+def services_log_dev_warning() -> None:
+    import logging
+
+    logging.getLogger("poolgate").warning(
+        "--dev is on: ANY well-formed SigV4 signature is accepted for admin calls. Never use this in production."
+    )
+
+
+def _export_settings(settings: Settings) -> None:
+    """Hand the resolved settings to worker processes through the environment."""
+    env = {
+        "POOLGATE_HOST": settings.host,
+        "POOLGATE_REGION": settings.region,
+        "POOLGATE_DATA": str(settings.data_dir.resolve()),
+        "POOLGATE_DATABASE_URL": settings.effective_database_url,
+        "POOLGATE_PUBLIC_URL": settings.public_url or "",
+        "POOLGATE_ACCOUNT_ID": settings.account_id,
+        "POOLGATE_DEV": "1" if settings.dev else "0",
+        "POOLGATE_TESTING": "1" if settings.testing else "0",
+        "POOLGATE_LOG_LEVEL": settings.log_level,
+        "POOLGATE_MAX_BODY_BYTES": str(settings.max_body_bytes),
+    }
+    if settings.master_key:
+        env["POOLGATE_MASTER_KEY"] = settings.master_key
+    if settings.access_keys:
+        env["POOLGATE_ACCESS_KEYS"] = ",".join(f"{k.access_key_id}:{k.secret_access_key}" for k in settings.access_keys)
+    os.environ.update(env)
+
+
+def migrate(settings: Settings) -> int:
+    from poolgate.store.sql.migrate import current_revision, upgrade
+
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(url)
+    print(f"database is at revision {current_revision(url)}")
+    return 0
+
+
+def credentials(settings: Settings, action: str, access_key_id: str | None, description: str) -> int:
+    from poolgate.services import generate_access_key
+    from poolgate.store.base import StoredAccessKey
+
+    services = _open(settings)
+    try:
+        if action == "show":
+            with services.store.transaction() as uow:
+                keys = list(uow.access_keys.list())
+            configured = settings.access_keys
+            if not keys and not configured:
+                print("No access keys yet: `poolgate serve` generates one at first start, "
+                      "or run `poolgate credentials add`.")
+            for stored in keys:
+                print(f"# {stored.access_key_id} {stored.description}".rstrip())
+                print(_export_lines(stored.access_key_id, stored.secret_access_key))
+            for conf in configured:
+                print(f"# {conf.access_key_id} (from POOLGATE_ACCESS_KEYS)")
+            return 0
+        if action == "add":
+            key = generate_access_key()
+            with services.store.transaction() as uow:
+                uow.access_keys.add(
+                    StoredAccessKey(key.access_key_id, key.secret_access_key, services.clock.now(), description)
+                )
+            print(_export_lines(key.access_key_id, key.secret_access_key))
+            return 0
+        if not access_key_id:
+            return _fail("credentials revoke needs the access key id to revoke")
+        with services.store.transaction() as uow:
+            revoked = uow.access_keys.revoke(access_key_id, services.clock.now())
+        if not revoked:
+            return _fail(f"no active stored access key {access_key_id}")
+        print(f"revoked {access_key_id}")
+        return 0
+    finally:
+        services.close()
+
+
+def master_key(settings: Settings, action: str) -> int:
+    from poolgate.security.crypto import MasterKey, load_or_create_master_key
+    from poolgate.store.sql import rotate_master_key
+
+    services = _open(settings)
+    old = services.master_key
+    services.close()
+    if action == "fingerprint":
+        print(old.fingerprint)
+        return 0
+    new = MasterKey.generate()
+    url = settings.effective_database_url
+    if settings.master_key:
+        count = rotate_master_key(url, old, new)
+        print(f"re-encrypted {count} secrets. The database now needs this key; set it everywhere:")
+        print(f"POOLGATE_MASTER_KEY={new.to_text()}")
+        return 0
+    key_file = settings.data_dir / "master.key"
+    pending = key_file.with_suffix(".key.new")
+    _write_secret(pending, new.to_text())
+    try:
+        count = rotate_master_key(url, old, new)
+    except BaseException:
+        pending.unlink(missing_ok=True)
+        raise
+    os.replace(pending, key_file)
+    assert load_or_create_master_key(settings).fingerprint == new.fingerprint
+    print(f"re-encrypted {count} secrets under the new key {new.fingerprint}; {key_file} updated.")
+    return 0
+
+
+def _write_secret(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def operations() -> int:
+    from poolgate.protocol.dispatch import implemented_operations
+
+    for name in implemented_operations():
+        print(name)
+    return 0

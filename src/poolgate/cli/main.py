@@ -1,0 +1,117 @@
+"""``poolgate``: serve, migrate, credentials, master-key rotate, operations.
+
+Every flag can also be set with a ``POOLGATE_*`` environment variable (see the
+README's configuration reference); a flag wins over the variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from poolgate import __version__
+from poolgate.config import ConfigError, Settings, settings_from_env
+
+DESCRIPTION = """\
+Poolgate: a self-hosted server for the Amazon Cognito user-pool API (cognito-idp).
+Point boto3, the AWS CLI or any AWS SDK at it with endpoint_url.
+
+Quick start:
+  poolgate serve                      # SQLite in ./poolgate-data, http://127.0.0.1:9229
+  aws cognito-idp list-user-pools --max-results 10 --endpoint-url http://127.0.0.1:9229
+"""
+
+
+def _store_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, help="data folder for SQLite and the master key [POOLGATE_DATA, ./poolgate-data]")
+    p.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db [POOLGATE_DATABASE_URL; default SQLite in --data]",
+    )
+    p.add_argument("--region", help="region in pool ids and SigV4 scopes [POOLGATE_REGION, us-east-1]")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="poolgate", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"poolgate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the server (applies migrations first)")
+    serve.add_argument("--host", help="address to listen on [POOLGATE_HOST, 127.0.0.1]")
+    serve.add_argument("--port", type=int, help="port; 0 picks a free one [POOLGATE_PORT, 9229]")
+    _store_flags(serve)
+    serve.add_argument("--public-url", help="URL clients reach the server at [POOLGATE_PUBLIC_URL; the listen URL]")
+    serve.add_argument("--workers", type=int, help="server processes [POOLGATE_WORKERS, 1]")
+    serve.add_argument(
+        "--dev", action="store_true", default=None,
+        help="accept any well-formed SigV4 signature (throwaway test servers only) [POOLGATE_DEV]",
+    )
+    serve.add_argument(
+        "--testing", action="store_true", default=None,
+        help="add the /_testing control API (messages, clock, reset) [POOLGATE_TESTING]",
+    )
+    serve.add_argument("--log-level", help="debug, info, warning, error [POOLGATE_LOG_LEVEL, info]")
+
+    migrate = sub.add_parser("migrate", help="apply database migrations and exit")
+    _store_flags(migrate)
+
+    creds = sub.add_parser("credentials", help="print, add or revoke the access keys admin calls are signed with")
+    _store_flags(creds)
+    creds.add_argument("action", nargs="?", choices=["show", "add", "revoke"], default="show")
+    creds.add_argument("access_key_id", nargs="?", help="the key to revoke")
+    creds.add_argument("--description", default="", help="a note stored with a new key")
+
+    mk = sub.add_parser("master-key", help="manage the master key that encrypts secrets at rest")
+    _store_flags(mk)
+    mk.add_argument("action", choices=["rotate", "fingerprint"])
+
+    sub.add_parser("operations", help="list the cognito-idp operations Poolgate implements")
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    """Environment first, then flags on top."""
+    settings = settings_from_env()
+    return settings.with_overrides(
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        data_dir=getattr(args, "data", None),
+        database_url=getattr(args, "database_url", None),
+        region=getattr(args, "region", None),
+        public_url=getattr(args, "public_url", None),
+        workers=getattr(args, "workers", None),
+        dev=getattr(args, "dev", None),
+        testing=getattr(args, "testing", None),
+        log_level=getattr(args, "log_level", None),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        settings = load_settings(args)
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        from poolgate.cli import commands
+
+        return commands.run(args.command, args, settings)
+    except ConfigError as exc:
+        print(f"poolgate: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

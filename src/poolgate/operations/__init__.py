@@ -1,0 +1,9 @@
+"""Thin handlers: request params -> one service call -> response dict.
+
+Importing this package registers every handler with ``poolgate.protocol.dispatch``.
+No business rules live here.
+"""
+
+from __future__ import annotations
+
+from poolgate.operations import clients, pools  # noqa: F401

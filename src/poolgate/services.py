@@ -1,0 +1,84 @@
+"""The composition root's service container: one per server process.
+
+``bootstrap`` prepares a database for serving (migrations, master-key check,
+first access key); ``build_services`` wires the store, the clock and the core
+services together.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+
+from poolgate.clock import Clock, OffsetClock, SystemClock
+from poolgate.config import AccessKey, Settings
+from poolgate.pools.service import PoolService
+from poolgate.security.crypto import MasterKey, load_or_create_master_key
+from poolgate.store.base import StoredAccessKey
+from poolgate.store.sql import SqlStore
+from poolgate.store.sql.migrate import upgrade
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a handler may reach, built once per process."""
+
+    settings: Settings
+    store: SqlStore
+    clock: Clock
+    master_key: MasterKey
+    pools: PoolService
+
+    def lookup_secret(self, access_key_id: str) -> str | None:
+        """The secret of an active access key: configured keys first, then the database."""
+        for key in self.settings.access_keys:
+            if key.access_key_id == access_key_id:
+                return key.secret_access_key
+        with self.store.transaction() as uow:
+            stored = uow.access_keys.get(access_key_id)
+        return stored.secret_access_key if stored else None
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_services(settings: Settings, *, migrate: bool = True) -> Services:
+    """Open the store and wire the services; raises WrongMasterKeyError on a key mismatch."""
+    master_key = load_or_create_master_key(settings)
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if migrate:
+        upgrade(url)
+    store = SqlStore(url, master_key)
+    try:
+        store.check_master_key()
+    except Exception:
+        store.close()
+        raise
+    clock: Clock = OffsetClock(store) if settings.testing else SystemClock()
+    pools = PoolService(store, clock, region=settings.region, account_id=settings.account_id)
+    return Services(settings, store, clock, master_key, pools)
+
+
+def generate_access_key() -> AccessKey:
+    """A new key pair in AWS's formats: AKIA + 16 of [A-Z2-7], and a 40-character secret."""
+    akid = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + "234567") for _ in range(16))
+    alphabet = string.ascii_letters + string.digits + "+/"
+    secret = "".join(secrets.choice(alphabet) for _ in range(40))
+    return AccessKey(akid, secret)
+
+
+def ensure_access_key(services: Services) -> AccessKey | None:
+    """With no keys configured or stored, generate one and store it; return it (else None)."""
+    if services.settings.access_keys:
+        return None
+    with services.store.transaction() as uow:
+        if uow.access_keys.list():
+            return None
+        key = generate_access_key()
+        uow.access_keys.add(
+            StoredAccessKey(key.access_key_id, key.secret_access_key, services.clock.now(), "generated at first start")
+        )
+    return key

@@ -1,0 +1,119 @@
+"""``POST /``: the AWS JSON 1.1 endpoint of cognito-idp.
+
+Order of checks, as AWS does it: size and content type, the target, the
+signature (for IAM-authorised operations), then the body's types and
+constraints, then the handler. Every failure is a Cognito error; anything
+unexpected is logged with the request id and answered InternalErrorException.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from botocore.model import OperationModel
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from poolgate import errors
+from poolgate.protocol import sigv4
+from poolgate.protocol.dispatch import OperationContext, handler_for
+from poolgate.protocol.model import TARGET_PREFIX, is_public, operation_model
+from poolgate.protocol.parser import parse_body
+from poolgate.protocol.serializer import error_response, serialize_result, success_headers
+from poolgate.protocol.validate import validate
+from poolgate.services import Services
+from poolgate.web.cors import cors_headers
+
+log = logging.getLogger("poolgate.api")
+
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+# Content types accepted on POST / [decision]: both AWS JSON versions, and plain JSON for curl users.
+ACCEPTED_CONTENT_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json")
+
+
+class ApiEndpoint:
+    """The ASGI-facing handler of ``POST /``."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def __call__(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        origin = request.headers.get("origin")
+        try:
+            op_name, body = await self._read(request)
+            result, op = await run_in_threadpool(self._run, request, op_name, body, request_id)
+            payload = serialize_result(op, result)
+            headers = success_headers(request_id)
+            status = 200
+        except errors.CognitoError as err:
+            status, headers, payload = error_response(err, request_id)
+        except Exception:
+            log.exception("unexpected error handling request %s", request_id)
+            status, headers, payload = error_response(
+                errors.InternalErrorException("An internal error occurred."), request_id
+            )
+        headers.update(cors_headers(origin))
+        return Response(payload, status_code=status, headers=headers)
+
+    async def _read(self, request: Request) -> tuple[str, bytes]:
+        limit = self.services.settings.max_body_bytes
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise errors.RequestEntityTooLargeException(f"Request body is larger than {limit} bytes.")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in ACCEPTED_CONTENT_TYPES:
+            raise errors.SerializationException(
+                f"Unsupported Content-Type {content_type or '(none)'!r}; use {JSON_CONTENT_TYPE}."
+            )
+        target = request.headers.get("x-amz-target", "")
+        prefix, _, op_name = target.partition(".")
+        if prefix != TARGET_PREFIX or operation_model(op_name) is None:
+            raise errors.UnknownOperationException(f"Unknown operation {target or '(no X-Amz-Target)'}.")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise errors.RequestEntityTooLargeException(f"Request body is larger than {limit} bytes.")
+            chunks.append(chunk)
+        return op_name, b"".join(chunks)
+
+    def _run(self, request: Request, op_name: str, body: bytes, request_id: str) -> tuple[Any, OperationModel]:
+        op = operation_model(op_name)
+        assert op is not None
+        access_key_id = None if is_public(op) else self._authorise(request, body)
+        params = parse_body(op, body)
+        validate(op, params)
+        handler = handler_for(op_name)
+        if handler is None:
+            raise errors.UnsupportedOperationException(f"Poolgate does not implement the {op_name} operation yet.")
+        ctx = OperationContext(
+            operation=op_name,
+            request_id=request_id,
+            services=self.services,
+            access_key_id=access_key_id,
+            source_ip=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
+        )
+        return handler(ctx, params), op
+
+    def _authorise(self, request: Request, body: bytes) -> str:
+        signed = sigv4.SignedRequest(
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]],
+            body=body,
+        )
+        settings = self.services.settings
+        # The skew window compares with the caller's wall clock, so it reads real time even when
+        # the testing API has moved Poolgate's clock.
+        now = time.time()
+        if settings.dev:
+            return sigv4.check_well_formed(signed, region=settings.region, now=now)
+        return sigv4.verify(signed, region=settings.region, now=now, lookup_secret=self.services.lookup_secret)

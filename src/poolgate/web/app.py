@@ -1,0 +1,92 @@
+"""The composition root: ``create_app(settings)`` builds the ASGI app and its services.
+
+The middleware stack is deliberately empty: the API endpoint adds its own CORS
+headers, and everything else is a plain route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from poolgate.config import Settings, settings_from_env
+from poolgate.services import Services, build_services
+from poolgate.web.api import ApiEndpoint
+from poolgate.web.cors import preflight_headers
+from poolgate.web.testing_api import testing_routes
+
+log = logging.getLogger("poolgate")
+
+
+def create_app(settings: Settings, services: Services | None = None, *, on_ready: str | None = None) -> Starlette:
+    """Build the app. ``services`` defaults to a fresh set for ``settings`` (no migration run);
+    ``on_ready`` is a line printed once the server accepts requests."""
+    services = services or build_services(settings, migrate=False)
+    api = ApiEndpoint(services)
+
+    async def preflight(request: Request) -> Response:
+        headers = preflight_headers(
+            request.headers.get("origin"), request.headers.get("access-control-request-headers")
+        )
+        return Response(status_code=200, headers=headers)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(request: Request) -> Response:
+        try:
+            await run_in_threadpool(services.store.ping)
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready
+            log.warning("readiness check failed: %s", exc)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready", "database": "reachable"})
+
+    routes = [
+        Route("/", api, methods=["POST"]),
+        Route("/", preflight, methods=["OPTIONS"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+    ]
+    if settings.testing:
+        routes.extend(testing_routes(services))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        purge = asyncio.create_task(_purge_forever(services))
+        if on_ready:
+            print(on_ready, flush=True)
+        try:
+            yield
+        finally:
+            purge.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purge
+            services.close()
+
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _purge_forever(services: Services) -> None:
+    """Delete expired rows every ``purge_interval_seconds``."""
+    interval = services.settings.purge_interval_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            removed = await run_in_threadpool(services.store.purge_expired, services.clock.now())
+            if removed:
+                log.info("purged %d expired rows", removed)
+        except Exception:  # noqa: BLE001 - a failed purge is retried next round
+            log.exception("purging expired rows failed")
+
+
+def app_from_environment() -> Starlette:
+    """App factory for ``--workers N``: each worker reads its settings from POOLGATE_* variables."""
+    return create_app(settings_from_env())
