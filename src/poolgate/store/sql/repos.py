@@ -1,0 +1,314 @@
+"""Repositories: the ``store.base`` protocols implemented with SQLAlchemy Core.
+
+Each repository works on the connection of the current unit of work, so it never
+commits; :class:`~poolgate.store.sql.store.SqlStore` owns the transaction.
+Secrets are encrypted with the master key on the way in and decrypted on the
+way out; the AAD of each secret names its column and row (see ``tables``).
+
+Uniqueness violations are detected with ``INSERT ... ON CONFLICT DO NOTHING``
+rather than by catching ``IntegrityError``: on PostgreSQL a failed statement
+aborts the whole transaction, whereas a skipped insert leaves it usable, so a
+caller may catch :class:`DuplicateError` and carry on (retry with a new id).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from poolgate.pools.model import AppClient, UserPool
+from poolgate.security.crypto import MasterKey
+from poolgate.store.base import DuplicateError, OutboxMessage, StoredAccessKey
+from poolgate.store.sql.tables import (
+    ACCESS_KEY_SECRET,
+    CLIENT_SECRET,
+    access_keys,
+    meta,
+    outbox,
+    user_pool_clients,
+    user_pools,
+)
+
+
+def _dialect_insert(conn: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"Poolgate does not support the {conn.dialect.name} database")
+
+
+def insert_unique(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any], what: str) -> None:
+    """Insert one row; raise :class:`DuplicateError` if it breaks a uniqueness rule.
+
+    The transaction stays usable after a duplicate. Other integrity failures
+    (a foreign key naming a missing row) still raise ``IntegrityError``.
+    """
+    stmt = _dialect_insert(conn, table).values(dict(values)).on_conflict_do_nothing()
+    # SQLAlchemy reports an INSERT's row count only when asked to keep it.
+    result = conn.execute(stmt, execution_options={"preserve_rowcount": True})
+    if result.rowcount == 0:
+        raise DuplicateError(f"{what} already exists")
+
+
+def upsert(conn: sa.Connection, table: sa.Table, key: str, values: Mapping[str, Any]) -> None:
+    """Insert a row, or update every other column if its primary key ``key`` exists."""
+    stmt = _dialect_insert(conn, table).values(dict(values))
+    updates = {name: stmt.excluded[name] for name in values if name != key}
+    conn.execute(stmt.on_conflict_do_update(index_elements=[table.c[key]], set_=updates))
+
+
+def dump_config(config: Mapping[str, Any]) -> str:
+    """Serialise a configuration document; key order is kept as given."""
+    return json.dumps(dict(config), ensure_ascii=False, separators=(",", ":"))
+
+
+def load_config(text: str) -> dict[str, Any]:
+    """Parse a configuration document written by :func:`dump_config`."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise TypeError("a stored configuration document is not a JSON object")
+    return value
+
+
+class SqlPoolRepo:
+    """User pools in ``user_pools``."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def add(self, pool: UserPool) -> None:
+        insert_unique(self._conn, user_pools, _pool_values(pool), f"user pool {pool.id}")
+
+    def get(self, pool_id: str) -> UserPool | None:
+        row = self._conn.execute(sa.select(user_pools).where(user_pools.c.id == pool_id)).one_or_none()
+        return None if row is None else _pool_from_row(row)
+
+    def update(self, pool: UserPool) -> None:
+        values = _pool_values(pool)
+        del values["id"], values["created_at"]
+        self._conn.execute(sa.update(user_pools).where(user_pools.c.id == pool.id).values(values))
+
+    def delete(self, pool_id: str) -> None:
+        # Clients (and later users, groups, ...) go with the pool: ON DELETE CASCADE.
+        self._conn.execute(sa.delete(user_pools).where(user_pools.c.id == pool_id))
+
+    def list(self, limit: int, after: str | None) -> Sequence[UserPool]:
+        query = sa.select(user_pools).order_by(user_pools.c.id).limit(limit)
+        if after is not None:
+            query = query.where(user_pools.c.id > after)
+        return [_pool_from_row(row) for row in self._conn.execute(query)]
+
+    def count_users(self, pool_id: str) -> int:
+        # There is no users table yet; it arrives with the user repository.
+        return 0
+
+
+def _pool_values(pool: UserPool) -> dict[str, Any]:
+    return {
+        "id": pool.id,
+        "name": pool.name,
+        "config": dump_config(pool.config),
+        "created_at": pool.created_at,
+        "updated_at": pool.updated_at,
+    }
+
+
+def _pool_from_row(row: sa.Row[Any]) -> UserPool:
+    return UserPool(
+        id=str(row.id),
+        name=str(row.name),
+        created_at=float(row.created_at),
+        updated_at=float(row.updated_at),
+        config=load_config(row.config),
+    )
+
+
+class SqlClientRepo:
+    """App clients in ``user_pool_clients``; client secrets are encrypted."""
+
+    def __init__(self, conn: sa.Connection, key: MasterKey) -> None:
+        self._conn = conn
+        self._key = key
+
+    def add(self, client: AppClient) -> None:
+        what = f"app client {client.client_id}"
+        insert_unique(self._conn, user_pool_clients, self._values(client), what)
+
+    def get(self, client_id: str) -> AppClient | None:
+        query = sa.select(user_pool_clients).where(user_pool_clients.c.client_id == client_id)
+        row = self._conn.execute(query).one_or_none()
+        return None if row is None else self._from_row(row)
+
+    def update(self, client: AppClient) -> None:
+        values = self._values(client)
+        del values["client_id"], values["user_pool_id"], values["created_at"]
+        query = sa.update(user_pool_clients).where(user_pool_clients.c.client_id == client.client_id)
+        self._conn.execute(query.values(values))
+
+    def delete(self, client_id: str) -> None:
+        self._conn.execute(sa.delete(user_pool_clients).where(user_pool_clients.c.client_id == client_id))
+
+    def list(self, pool_id: str, limit: int, after: str | None) -> Sequence[AppClient]:
+        c = user_pool_clients.c
+        query = sa.select(user_pool_clients).where(c.user_pool_id == pool_id).order_by(c.client_id)
+        if after is not None:
+            query = query.where(c.client_id > after)
+        return [self._from_row(row) for row in self._conn.execute(query.limit(limit))]
+
+    def _values(self, client: AppClient) -> dict[str, Any]:
+        secret = None
+        if client.client_secret is not None:
+            aad = CLIENT_SECRET.aad(client.client_id)
+            secret = self._key.encrypt(client.client_secret.encode("utf-8"), aad)
+        return {
+            "client_id": client.client_id,
+            "user_pool_id": client.user_pool_id,
+            "client_name": client.client_name,
+            "secret_enc": secret,
+            "config": dump_config(client.config),
+            "created_at": client.created_at,
+            "updated_at": client.updated_at,
+        }
+
+    def _from_row(self, row: sa.Row[Any]) -> AppClient:
+        client_id = str(row.client_id)
+        secret = None
+        if row.secret_enc is not None:
+            secret = self._key.decrypt(bytes(row.secret_enc), CLIENT_SECRET.aad(client_id)).decode("utf-8")
+        return AppClient(
+            client_id=client_id,
+            user_pool_id=str(row.user_pool_id),
+            client_name=str(row.client_name),
+            created_at=float(row.created_at),
+            updated_at=float(row.updated_at),
+            client_secret=secret,
+            config=load_config(row.config),
+        )
+
+
+class SqlAccessKeyRepo:
+    """SigV4 access keys in ``access_keys``; the secret access key is encrypted."""
+
+    def __init__(self, conn: sa.Connection, key: MasterKey) -> None:
+        self._conn = conn
+        self._key = key
+
+    def add(self, key: StoredAccessKey) -> None:
+        aad = ACCESS_KEY_SECRET.aad(key.access_key_id)
+        values = {
+            "access_key_id": key.access_key_id,
+            "secret_enc": self._key.encrypt(key.secret_access_key.encode("utf-8"), aad),
+            "description": key.description,
+            "created_at": key.created_at,
+            "revoked_at": None,
+        }
+        insert_unique(self._conn, access_keys, values, f"access key {key.access_key_id}")
+
+    def get(self, access_key_id: str) -> StoredAccessKey | None:
+        c = access_keys.c
+        query = sa.select(access_keys).where(c.access_key_id == access_key_id, c.revoked_at.is_(None))
+        row = self._conn.execute(query).one_or_none()
+        return None if row is None else self._from_row(row)
+
+    def list(self) -> Sequence[StoredAccessKey]:
+        c = access_keys.c
+        query = sa.select(access_keys).where(c.revoked_at.is_(None)).order_by(c.created_at, c.access_key_id)
+        return [self._from_row(row) for row in self._conn.execute(query)]
+
+    def revoke(self, access_key_id: str, when: float) -> bool:
+        c = access_keys.c
+        query = (
+            sa.update(access_keys)
+            .where(c.access_key_id == access_key_id, c.revoked_at.is_(None))
+            .values(revoked_at=when)
+        )
+        return self._conn.execute(query).rowcount == 1
+
+    def _from_row(self, row: sa.Row[Any]) -> StoredAccessKey:
+        access_key_id = str(row.access_key_id)
+        aad = ACCESS_KEY_SECRET.aad(access_key_id)
+        return StoredAccessKey(
+            access_key_id=access_key_id,
+            secret_access_key=self._key.decrypt(bytes(row.secret_enc), aad).decode("utf-8"),
+            created_at=float(row.created_at),
+            description=str(row.description),
+        )
+
+
+class SqlMetaRepo:
+    """Server-wide settings in ``meta``."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def get(self, key: str) -> str | None:
+        value = self._conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+        return None if value is None else str(value)
+
+    def set(self, key: str, value: str) -> None:
+        upsert(self._conn, meta, "key", {"key": key, "value": value})
+
+    def delete(self, key: str) -> None:
+        """Remove a setting if present."""
+        self._conn.execute(sa.delete(meta).where(meta.c.key == key))
+
+
+class SqlOutboxRepo:
+    """Delivered messages in ``outbox``, kept until they expire."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+
+    def add(
+        self,
+        *,
+        user_pool_id: str,
+        username: str,
+        channel: str,
+        destination: str,
+        purpose: str,
+        message: str,
+        code: str | None,
+        created_at: float,
+        expires_at: float,
+    ) -> None:
+        self._conn.execute(
+            sa.insert(outbox).values(
+                user_pool_id=user_pool_id,
+                username=username,
+                channel=channel,
+                destination=destination,
+                purpose=purpose,
+                message=message,
+                code=code,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+
+    def list(self, user_pool_id: str | None, username: str | None) -> Sequence[OutboxMessage]:
+        query = sa.select(outbox).order_by(outbox.c.id)
+        if user_pool_id is not None:
+            query = query.where(outbox.c.user_pool_id == user_pool_id)
+        if username is not None:
+            query = query.where(outbox.c.username == username)
+        return [
+            OutboxMessage(
+                id=int(row.id),
+                user_pool_id=str(row.user_pool_id),
+                username=str(row.username),
+                channel=str(row.channel),
+                destination=str(row.destination),
+                purpose=str(row.purpose),
+                message=str(row.message),
+                code=None if row.code is None else str(row.code),
+                created_at=float(row.created_at),
+                expires_at=float(row.expires_at),
+            )
+            for row in self._conn.execute(query)
+        ]

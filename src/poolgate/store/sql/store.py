@@ -1,0 +1,273 @@
+"""``SqlStore``: transactions, housekeeping and master-key management over one engine.
+
+Typical start-up, done once per process::
+
+    upgrade(url)                      # migrations, safe to run from every replica
+    store = SqlStore(url, master_key)
+    store.check_master_key()          # refuse to run with the wrong key
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Self
+
+import sqlalchemy as sa
+
+from poolgate.security.crypto import MasterKey, WrongMasterKeyError
+from poolgate.store.base import (
+    AccessKeyRepo,
+    ClientRepo,
+    DuplicateError,
+    MetaRepo,
+    OutboxRepo,
+    PoolRepo,
+)
+from poolgate.store.sql.engine import BEGIN_OPTION, create_store_engine, is_memory_sqlite
+from poolgate.store.sql.repos import (
+    SqlAccessKeyRepo,
+    SqlClientRepo,
+    SqlMetaRepo,
+    SqlOutboxRepo,
+    SqlPoolRepo,
+    insert_unique,
+)
+from poolgate.store.sql.tables import (
+    ENCRYPTED_COLUMNS,
+    EXPIRING_TABLES,
+    MASTER_KEY_CHECK_AAD,
+    MASTER_KEY_CHECK_PLAINTEXT,
+    META_CLOCK_OFFSET,
+    META_MASTER_KEY_CHECK,
+    RESET_TABLES,
+    EncryptedColumn,
+    meta,
+)
+
+
+class SqlUnitOfWork:
+    """The repositories of one open transaction, all sharing ``connection``."""
+
+    __slots__ = ("access_keys", "clients", "connection", "meta", "outbox", "pools")
+
+    pools: PoolRepo
+    clients: ClientRepo
+    access_keys: AccessKeyRepo
+    meta: MetaRepo
+    outbox: OutboxRepo
+
+    def __init__(self, connection: sa.Connection, master_key: MasterKey) -> None:
+        self.connection = connection
+        self.pools = SqlPoolRepo(connection)
+        self.clients = SqlClientRepo(connection, master_key)
+        self.access_keys = SqlAccessKeyRepo(connection, master_key)
+        self.meta = SqlMetaRepo(connection)
+        self.outbox = SqlOutboxRepo(connection)
+
+
+def _mismatch(current: str, expected: str) -> WrongMasterKeyError:
+    return WrongMasterKeyError(
+        "the master key does not match the one this database was written with "
+        f"(fingerprint {current}, expected {expected}); every process sharing a "
+        "database must use the same POOLGATE_MASTER_KEY",
+        current=current,
+        expected=expected,
+    )
+
+
+def _open_check_value(key: MasterKey, stored: str) -> None:
+    """Raise ``WrongMasterKeyError`` unless ``key`` opens the stored check value."""
+    try:
+        blob = base64.b64decode(stored.encode("ascii"), validate=True)
+        plaintext = key.decrypt(blob, MASTER_KEY_CHECK_AAD)
+    except WrongMasterKeyError as exc:
+        raise _mismatch(exc.current, exc.expected) from None
+    except (ValueError, binascii.Error) as exc:
+        raise ValueError(f"the stored {META_MASTER_KEY_CHECK} value is corrupt: {exc}") from exc
+    if plaintext != MASTER_KEY_CHECK_PLAINTEXT:
+        raise _mismatch(key.fingerprint, "unknown")
+
+
+def _new_check_value(key: MasterKey) -> str:
+    return base64.b64encode(key.encrypt(MASTER_KEY_CHECK_PLAINTEXT, MASTER_KEY_CHECK_AAD)).decode("ascii")
+
+
+def _select_ciphertexts(
+    conn: sa.Connection, column: EncryptedColumn, limit: int | None
+) -> list[tuple[list[str], bytes]]:
+    """(key values, ciphertext) of every row of ``column`` holding a secret."""
+    table = column.table
+    keys = [table.c[name] for name in column.key_columns]
+    secret = table.c[column.column]
+    query = sa.select(*keys, secret).where(secret.is_not(None)).order_by(*keys)
+    if limit is not None:
+        query = query.limit(limit)
+    return [([str(value) for value in row[:-1]], bytes(row[-1])) for row in conn.execute(query)]
+
+
+class SqlStore:
+    """The SQL implementation of ``store.base.Store`` on SQLite or PostgreSQL.
+
+    The schema must exist (see ``migrate.upgrade``). An in-memory SQLite store
+    (``sqlite://``) keeps one shared connection and runs one transaction at a time.
+    """
+
+    def __init__(self, url: str, master_key: MasterKey, *, pool_size: int = 5) -> None:
+        self.url = url
+        self.master_key = master_key
+        self.engine = create_store_engine(url, pool_size=pool_size)
+        self._memory_lock = threading.RLock() if is_memory_sqlite(url) else None
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def upgrade(self) -> None:
+        """Run the migrations on this store's own engine (needed for in-memory SQLite)."""
+        from poolgate.store.sql.migrate import upgrade
+
+        with self._serialised():
+            upgrade(self.engine)
+
+    def _serialised(self) -> AbstractContextManager[object]:
+        return self._memory_lock if self._memory_lock is not None else nullcontext()
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[SqlUnitOfWork]:
+        """Open one transaction; commit on normal exit, roll back on exception.
+
+        On SQLite a transaction takes the write lock when it begins, so writers
+        queue (up to the busy timeout) instead of failing; pass ``readonly=True``
+        for a transaction that only reads, to run alongside a writer.
+        """
+        with self._serialised(), self.engine.connect() as conn:
+            if readonly:
+                conn.execution_options(**{BEGIN_OPTION: "DEFERRED"})
+            with conn.begin():
+                yield SqlUnitOfWork(conn, self.master_key)
+
+    def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        with self.transaction(readonly=True) as uow:
+            uow.connection.execute(sa.text("SELECT 1"))
+
+    def purge_expired(self, now: float) -> int:
+        """Delete rows of every expiring table whose ``expires_at`` is before ``now``."""
+        deleted = 0
+        with self.transaction() as uow:
+            for table in EXPIRING_TABLES:
+                result = uow.connection.execute(sa.delete(table).where(table.c.expires_at < now))
+                deleted += result.rowcount
+        return deleted
+
+    def reset(self) -> None:
+        """Delete all pools, clients and their data, and the clock offset.
+
+        Access keys and the other meta settings (the master-key check) are kept.
+        """
+        with self.transaction() as uow:
+            for table in RESET_TABLES:
+                uow.connection.execute(sa.delete(table))
+            uow.connection.execute(sa.delete(meta).where(meta.c.key == META_CLOCK_OFFSET))
+
+    def clock_offset(self) -> float:
+        """The testing clock offset in seconds (0.0 if never set)."""
+        with self.transaction(readonly=True) as uow:
+            value = uow.meta.get(META_CLOCK_OFFSET)
+        return 0.0 if value is None else float(value)
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Store the testing clock offset every process reads."""
+        with self.transaction() as uow:
+            uow.meta.set(META_CLOCK_OFFSET, repr(float(seconds)))
+
+    def check_master_key(self) -> None:
+        """Make sure this process's master key is the one the database was written with.
+
+        On first use this stores an encrypted check value; afterwards it must
+        decrypt. Raises ``WrongMasterKeyError`` (naming both fingerprints) if the
+        check value, or a secret stored before the check existed, cannot be
+        decrypted with the current key.
+        """
+        with self.transaction() as uow:
+            conn = uow.connection
+            stored = uow.meta.get(META_MASTER_KEY_CHECK)
+            if stored is None:
+                self._verify_existing_secrets(conn)
+                values = {"key": META_MASTER_KEY_CHECK, "value": _new_check_value(self.master_key)}
+                try:
+                    insert_unique(conn, meta, values, "the master key check value")
+                except DuplicateError:
+                    # Another process wrote its check value first; verify against it.
+                    stored = uow.meta.get(META_MASTER_KEY_CHECK)
+            if stored is not None:
+                _open_check_value(self.master_key, stored)
+                self._verify_existing_secrets(conn)
+
+    def _verify_existing_secrets(self, conn: sa.Connection) -> None:
+        for column in ENCRYPTED_COLUMNS:
+            for key_values, blob in _select_ciphertexts(conn, column, limit=1):
+                try:
+                    self.master_key.decrypt(blob, column.aad(*key_values))
+                except WrongMasterKeyError as exc:
+                    raise _mismatch(exc.current, exc.expected) from None
+
+
+def rotate_master_key(store_url: str, old: MasterKey, new: MasterKey) -> int:
+    """Re-encrypt every stored secret and the check value from ``old`` to ``new``.
+
+    Everything happens in one transaction (on PostgreSQL the tables involved are
+    locked against writers), so a failure leaves the database under ``old``.
+    Stop the servers first: a process still using ``old`` cannot read the result.
+    Returns how many secrets were re-encrypted (the check value not counted).
+    Raises ``WrongMasterKeyError`` if ``old`` is not the database's key.
+    """
+    store = SqlStore(store_url, old, pool_size=1)
+    try:
+        count = 0
+        with store.transaction() as uow:
+            conn = uow.connection
+            if conn.dialect.name == "postgresql":
+                names = sorted({column.table.name for column in ENCRYPTED_COLUMNS} | {meta.name})
+                quoted = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in names)
+                conn.execute(sa.text(f"LOCK TABLE {quoted} IN EXCLUSIVE MODE"))
+            stored = uow.meta.get(META_MASTER_KEY_CHECK)
+            if stored is not None:
+                _open_check_value(old, stored)
+            for column in ENCRYPTED_COLUMNS:
+                count += _reencrypt_column(conn, column, old, new)
+            uow.meta.set(META_MASTER_KEY_CHECK, _new_check_value(new))
+        return count
+    finally:
+        store.close()
+
+
+def _reencrypt_column(conn: sa.Connection, column: EncryptedColumn, old: MasterKey, new: MasterKey) -> int:
+    table = column.table
+    updates: list[dict[str, str | bytes]] = []
+    for key_values, blob in _select_ciphertexts(conn, column, limit=None):
+        aad = column.aad(*key_values)
+        try:
+            plaintext = old.decrypt(blob, aad)
+        except WrongMasterKeyError as exc:
+            raise _mismatch(exc.current, exc.expected) from None
+        params: dict[str, str | bytes] = {
+            f"k_{name}": value for name, value in zip(column.key_columns, key_values)
+        }
+        params["new_secret"] = new.encrypt(plaintext, aad)
+        updates.append(params)
+    if updates:
+        condition = sa.and_(*(table.c[name] == sa.bindparam(f"k_{name}") for name in column.key_columns))
+        statement = sa.update(table).where(condition).values({column.column: sa.bindparam("new_secret")})
+        conn.execute(statement, updates)
+    return len(updates)

@@ -1,0 +1,108 @@
+"""Migrations: idempotent, safe under concurrency, and in step with ``tables``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from poolgate.security.crypto import MasterKey
+from poolgate.store.sql import current_revision, head_revision, memory_store, upgrade
+from poolgate.store.sql.engine import create_store_engine
+from poolgate.store.sql.tables import metadata
+
+TABLES = {"meta", "access_keys", "user_pools", "user_pool_clients", "outbox", "alembic_version"}
+
+
+def table_names(url: str) -> set[str]:
+    engine = create_store_engine(url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            names = set(sa.inspect(conn).get_table_names())
+            conn.rollback()
+        return names
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_creates_schema_and_is_idempotent(db_url: str) -> None:
+    assert current_revision(db_url) is None
+    upgrade(db_url)
+    assert current_revision(db_url) == head_revision() == "0001_initial"
+    assert table_names(db_url) == TABLES
+    upgrade(db_url)
+    assert current_revision(db_url) == head_revision()
+
+
+def test_migrated_schema_matches_tables_metadata(migrated_url: str) -> None:
+    engine = create_store_engine(migrated_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, metadata)
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_indexes_exist(migrated_url: str) -> None:
+    engine = create_store_engine(migrated_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            clients = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("user_pool_clients")}
+            outbox = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("outbox")}
+            foreign_keys = inspector.get_foreign_keys("user_pool_clients")
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert clients["ix_user_pool_clients_user_pool_id"] == ["user_pool_id"]
+    assert outbox["ix_outbox_expires_at"] == ["expires_at"]
+    assert foreign_keys[0]["referred_table"] == "user_pools"
+    assert foreign_keys[0]["options"].get("ondelete") == "CASCADE"
+
+
+def test_concurrent_upgrades_from_threads(db_url: str) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: upgrade(db_url), range(4)))
+    assert current_revision(db_url) == head_revision()
+    assert table_names(db_url) == TABLES
+
+
+def test_concurrent_upgrades_from_processes(db_url: str) -> None:
+    code = "import sys; from poolgate.store.sql import upgrade; upgrade(sys.argv[1])"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    results = [(proc.wait(timeout=120), proc.communicate()[1]) for proc in procs]
+    for status, err in results:
+        assert status == 0, err
+    assert current_revision(db_url) == head_revision()
+    assert table_names(db_url) == TABLES
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_sqlite_folder_is_created(tmp_path: Path, backend: str) -> None:
+    url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'db.sqlite3'}"
+    upgrade(url)
+    assert (tmp_path / "deep" / "er" / "db.sqlite3").exists()
+    assert current_revision(url) == head_revision()
+
+
+def test_memory_store_is_migrated_and_usable() -> None:
+    store = memory_store(MasterKey.generate())
+    try:
+        assert current_revision(store.engine) == head_revision()
+        store.check_master_key()
+        store.set_clock_offset(5.0)
+        assert store.clock_offset() == 5.0
+    finally:
+        store.close()
