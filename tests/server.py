@@ -109,4 +109,6 @@ def start_server(
             return ServerProcess(proc, line.split()[-1].strip(), output)
     proc.kill()
     proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
     raise RuntimeError("poolgate serve did not start:\n" + "".join(output))

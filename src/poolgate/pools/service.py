@@ -119,7 +119,9 @@ class PoolService:
         now = self._clock.now()
         with self._store.transaction() as uow:
             pool = self._require_pool(uow, pool_id)
-            config = defaults.build_client_config(request, pool)
+            config = defaults.build_client_config(
+                request, pool, has_secret=generate_secret or secret is not None
+            )
             if secret is None and generate_secret:
                 secret = defaults.new_client_secret()
             for _ in range(5):
@@ -141,7 +143,9 @@ class PoolService:
         with self._store.transaction() as uow:
             pool = self._require_pool(uow, pool_id)
             client = self._require_client(uow, pool_id, client_id)
-            config = defaults.update_client_config(client.config, request, pool)
+            config = defaults.update_client_config(
+                client.config, request, pool, has_secret=client.client_secret is not None
+            )
             updated = replace(
                 client,
                 client_name=name if name is not None else client.client_name,

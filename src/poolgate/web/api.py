@@ -41,7 +41,7 @@ class ApiEndpoint:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         origin = request.headers.get("origin")
         try:

@@ -50,7 +50,7 @@ def create_app(settings: Settings, services: Services | None = None, *, on_ready
         return JSONResponse({"status": "ready", "database": "reachable"})
 
     routes = [
-        Route("/", api, methods=["POST"]),
+        Route("/", api.handle, methods=["POST"]),
         Route("/", preflight, methods=["OPTIONS"]),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
