@@ -8,7 +8,7 @@ sharing the store moves together when a test advances time.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -22,7 +22,7 @@ class Clock(Protocol):
 
 def as_datetime(clock: Clock) -> datetime:
     """Return the clock's time as an aware UTC datetime."""
-    return datetime.fromtimestamp(clock.now(), tz=timezone.utc)
+    return datetime.fromtimestamp(clock.now(), tz=UTC)
 
 
 class SystemClock:

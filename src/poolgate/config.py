@@ -8,9 +8,9 @@ environment; the environment beats the default.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 
 SECRET_SETTINGS = ("master_key", "access_keys", "database_url")
 

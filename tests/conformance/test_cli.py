@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.server import start_server
 
 from poolgate import __version__
-from tests.server import start_server
 
 
 def poolgate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "poolgate", *args], capture_output=True, text=True, env=full_env, timeout=60
+        [sys.executable, "-m", "poolgate", *args], capture_output=True, text=True, env=full_env, timeout=60, check=False
     )
 
 
@@ -94,3 +94,34 @@ def test_bad_configuration_is_a_clear_error(tmp_path: Path) -> None:
     result = poolgate("migrate", "--data", str(tmp_path), env={"POOLGATE_ACCESS_KEYS": "nocolon"})
     assert result.returncode == 2
     assert "POOLGATE_ACCESS_KEYS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_aws_cli_against_the_server(tmp_path: Path) -> None:
+    """The README's AWS CLI example, run with the real `aws` command (CLI v1 from PyPI)."""
+    server = start_server(tmp_path / "d")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POOLGATE_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="AKIATESTPOOLGATE0001",
+        AWS_SECRET_ACCESS_KEY="test-secret-key-for-poolgate-0001",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+    )
+    aws = [sys.executable, "-m", "awscli", "cognito-idp"]
+    try:
+        created = subprocess.run(
+            [*aws, "create-user-pool", "--pool-name", "cli-pool", "--endpoint-url", server.url],
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )
+        assert created.returncode == 0, created.stderr
+        assert '"Name": "cli-pool"' in created.stdout
+        missing = subprocess.run(
+            [*aws, "describe-user-pool", "--user-pool-id", "us-east-1_NoSuchPoo", "--endpoint-url", server.url],
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )
+        assert missing.returncode == 255
+        assert "An error occurred (ResourceNotFoundException) when calling the DescribeUserPool operation" in (
+            missing.stderr
+        )
+    finally:
+        server.stop()

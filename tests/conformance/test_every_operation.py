@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.model import OperationModel, Shape, StructureShape
+from tests.server import ServerProcess, make_client
 
 from poolgate.protocol.model import operation_model, operation_names
-from tests.server import ServerProcess, make_client
 
 
 def _over_long(shape: StructureShape) -> tuple[str, str] | None:

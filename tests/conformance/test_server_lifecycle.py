@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-
 from tests import pg
 from tests.server import start_server
 
@@ -153,3 +152,29 @@ def _shared_master_key() -> str:
 
     return MasterKey.generate().to_text()
 
+
+
+def test_several_workers_serve_one_port(data_dir: Path) -> None:
+    server = start_server(data_dir, extra_args=("--workers", "2"))
+    try:
+        client = server.client()
+        ids = {client.create_user_pool(PoolName=f"w{i}")["UserPool"]["Id"] for i in range(6)}
+        listed = {p["Id"] for p in client.list_user_pools(MaxResults=60)["UserPools"]}
+        assert ids <= listed
+    finally:
+        server.stop()
+
+
+def test_start_up_time(data_dir: Path) -> None:
+    """Printed, not asserted: machines here are shared and noisy."""
+    import time
+
+    began = time.monotonic()
+    server = start_server(data_dir)
+    first = time.monotonic() - began
+    server.stop()
+    began = time.monotonic()
+    server = start_server(data_dir)
+    second = time.monotonic() - began
+    server.stop()
+    print(f"\nstart-up to 'listening': fresh data folder {first:.2f}s, existing {second:.2f}s")

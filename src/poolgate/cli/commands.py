@@ -7,6 +7,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from poolgate.config import Settings
 
@@ -68,6 +69,8 @@ def serve(settings: Settings) -> int:
         sock.bind((settings.host, settings.port))
     except OSError as exc:
         return _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}")
+    # Listen before announcing: connections then queue in the backlog until a worker accepts them.
+    sock.listen(2048)
     sock.set_inheritable(True)
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
@@ -75,16 +78,16 @@ def serve(settings: Settings) -> int:
     if settings.public_url is None:
         settings = settings.with_overrides(public_url=url)
     ready_line = f"Poolgate listening on {url}"
-    common = dict(
-        log_level=settings.log_level.lower(),
-        access_log=settings.log_level.lower() == "debug",
-        timeout_graceful_shutdown=30,
-        server_header=False,
-        lifespan="on",
-    )
+    common: dict[str, Any] = {
+        "log_level": settings.log_level.lower(),
+        "access_log": settings.log_level.lower() == "debug",
+        "timeout_graceful_shutdown": 30,
+        "server_header": False,
+        "lifespan": "on",
+    }
     if settings.workers <= 1:
         app = create_app(settings, services, on_ready=ready_line)
-        config = uvicorn.Config(app, **common)  # type: ignore[arg-type]
+        config = uvicorn.Config(app, **common)
         uvicorn.Server(config).run(sockets=[sock])
         return 0
     # Several processes: each worker builds its own services from POOLGATE_* variables.
@@ -93,10 +96,10 @@ def serve(settings: Settings) -> int:
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config(
-        "poolgate.web.app:app_from_environment", factory=True, workers=settings.workers, **common  # type: ignore[arg-type]
+        "poolgate.web.app:app_from_environment", factory=True, workers=settings.workers, **common
     )
     print(ready_line, flush=True)
-    Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from poolgate import __version__
 from poolgate.config import ConfigError, Settings, settings_from_env

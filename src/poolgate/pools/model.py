@@ -8,8 +8,9 @@ The handful of fields that Poolgate's own rules read are typed properties.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,9 @@ runs them off the event loop. An operation of the model with no handler answers
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from poolgate.protocol.model import operation_model
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -28,7 +28,7 @@ def service_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model(SERVICE_NAME)
 
 
-@lru_cache(maxsize=None)
+@cache
 def operation_model(name: str) -> OperationModel | None:
     """The operation's model, or None if the service has no such operation."""
     model = service_model()
@@ -45,7 +45,7 @@ def is_public(op: OperationModel) -> bool:
     """True for operations the model marks as not IAM-authorised (``authtype: none``)."""
     if op.auth_type == "none":
         return True
-    auth = op._operation_model.get("auth")  # noqa: SLF001 - the raw model carries the smithy auth list
+    auth = op._operation_model.get("auth")
     return bool(auth) and "smithy.api#noAuth" in auth
 
 

@@ -8,9 +8,10 @@ text; the SQL implementation encrypts them at rest with the master key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from poolgate.pools.model import AppClient, UserPool
 

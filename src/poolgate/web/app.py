@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -83,7 +83,7 @@ async def _purge_forever(services: Services) -> None:
             removed = await run_in_threadpool(services.store.purge_expired, services.clock.now())
             if removed:
                 log.info("purged %d expired rows", removed)
-        except Exception:  # noqa: BLE001 - a failed purge is retried next round
+        except Exception:
             log.exception("purging expired rows failed")
 
 

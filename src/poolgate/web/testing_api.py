@@ -62,7 +62,7 @@ def testing_routes(services: Services) -> list[Route]:
             try:
                 body = orjson.loads(await request.body() or b"{}")
                 if not isinstance(body, dict):
-                    raise ValueError
+                    raise TypeError
                 if "advance" in body:
                     advance = float(body["advance"])
                     await run_in_threadpool(lambda: store.set_clock_offset(store.clock_offset() + advance))
