@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from tests.snapshot import assert_output_shape, assert_snapshot
 from tests.unit.pools import test_client_defaults as client_cases
 from tests.unit.pools import test_pool_defaults as pool_cases
