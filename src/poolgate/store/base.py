@@ -14,10 +14,24 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from poolgate.pools.model import AppClient, UserPool
+from poolgate.users.model import Group, StoredCode, User, UserFilter
 
 
 class DuplicateError(Exception):
-    """A uniqueness rule enforced by the database was violated."""
+    """A uniqueness rule enforced by the database was violated.
+
+    ``kind`` names the rule when the store knows it: for users, the lookup-key kind that
+    collided (``"username"``, ``"email"``, ``"phone_number"``, ``"preferred_username"``).
+    """
+
+    def __init__(self, message: str = "", *, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# A user lookup key: (kind, folded value). The core computes them (it knows the pool's
+# case sensitivity and alias rules); the store keeps them unique per pool.
+UserKey = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +137,101 @@ class OutboxRepo(Protocol):
         """Messages, oldest first, optionally filtered by pool and user."""
 
 
+class UserRepo(Protocol):
+    def add(self, user: User, keys: Sequence[UserKey]) -> None:
+        """Store a new user with its lookup keys; DuplicateError(kind=...) if a key is taken."""
+
+    def get(self, pool_id: str, sub: str) -> User | None:
+        """The user with this ``sub``, or None."""
+
+    def find(self, pool_id: str, kind: str, key: str) -> User | None:
+        """The user holding the lookup key ``(kind, key)``, or None."""
+
+    def update(self, user: User, keys: Sequence[UserKey] | None = None) -> None:
+        """Replace a stored user (matched by pool and sub); with ``keys``, replace its lookup
+        keys too (DuplicateError(kind=...) if one is held by another user)."""
+
+    def delete(self, pool_id: str, sub: str) -> None:
+        """Delete the user, its keys, codes and group memberships."""
+
+    def list(
+        self, pool_id: str, *, limit: int, after: str | None, filter: UserFilter | None = None
+    ) -> Sequence[User]:
+        """Users ordered by sub, starting after the sub ``after``, optionally filtered.
+
+        Filter attributes: ``username``, ``sub``, ``email``, ``phone_number``, ``name``,
+        ``given_name``, ``family_name``, ``preferred_username``, ``cognito:user_status``
+        and ``status`` (``Enabled``/``Disabled``); ``=`` is equality, ``^=`` a prefix."""
+
+    def count(self, pool_id: str) -> int:
+        """The number of users in the pool."""
+
+
+class GroupRepo(Protocol):
+    def add(self, group: Group) -> None:
+        """Store a new group; DuplicateError if the name is taken in the pool."""
+
+    def get(self, pool_id: str, name: str) -> Group | None:
+        """The group, or None."""
+
+    def update(self, group: Group) -> None:
+        """Replace a stored group's description, role and precedence."""
+
+    def delete(self, pool_id: str, name: str) -> None:
+        """Delete the group and its memberships."""
+
+    def list(self, pool_id: str, *, limit: int, after: str | None) -> Sequence[Group]:
+        """Groups ordered by name, starting after the name ``after``."""
+
+    def add_member(self, pool_id: str, name: str, sub: str) -> None:
+        """Add the user to the group (no-op if already a member)."""
+
+    def remove_member(self, pool_id: str, name: str, sub: str) -> None:
+        """Remove the user from the group (no-op if not a member)."""
+
+    def groups_of(self, pool_id: str, sub: str, *, limit: int, after: str | None) -> Sequence[Group]:
+        """The user's groups ordered by name."""
+
+    def members(self, pool_id: str, name: str, *, limit: int, after: str | None) -> Sequence[User]:
+        """The group's users ordered by sub."""
+
+
+class CodeRepo(Protocol):
+    def put(self, code: StoredCode) -> None:
+        """Store a code, replacing any earlier one for the same (pool, sub, purpose)."""
+
+    def get(self, pool_id: str, sub: str, purpose: str) -> StoredCode | None:
+        """The pending code, or None."""
+
+    def record_failure(self, pool_id: str, sub: str, purpose: str) -> int:
+        """Atomically add one failed attempt; return the new count (0 if there is no code)."""
+
+    def delete(self, pool_id: str, sub: str, purpose: str) -> None:
+        """Forget the code (used, or superseded)."""
+
+
+class CounterRepo(Protocol):
+    def increment(self, scope: str, key: str, *, now: float, window: float) -> int:
+        """Atomically count one event in a fixed window that starts at the first event and
+        lasts ``window`` seconds; an expired window restarts at 1. Returns the count."""
+
+    def get(self, scope: str, key: str, *, now: float) -> int:
+        """The count in the current window (0 if none or expired)."""
+
+    def reset(self, scope: str, key: str) -> None:
+        """Forget the counter."""
+
+
 class UnitOfWork(Protocol):
     pools: PoolRepo
     clients: ClientRepo
     access_keys: AccessKeyRepo
     meta: MetaRepo
     outbox: OutboxRepo
+    users: UserRepo
+    groups: GroupRepo
+    codes: CodeRepo
+    counters: CounterRepo
 
 
 class Store(Protocol):
