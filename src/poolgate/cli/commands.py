@@ -186,6 +186,9 @@ def master_key(settings: Settings, action: str) -> int:
     from poolgate.security.crypto import MasterKey, load_or_create_master_key
     from poolgate.store.sql import rotate_master_key
 
+    if action == "generate":
+        print(MasterKey.generate().to_text())
+        return 0
     services = _open(settings)
     old = services.master_key
     services.close()

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     mk = sub.add_parser("master-key", help="manage the master key that encrypts secrets at rest")
     _store_flags(mk)
-    mk.add_argument("action", choices=["rotate", "fingerprint"])
+    mk.add_argument("action", choices=["rotate", "fingerprint", "generate"])
 
     sub.add_parser("operations", help="list the cognito-idp operations Poolgate implements")
     return parser

@@ -105,7 +105,7 @@ class MasterKey:
         except (binascii.Error, UnicodeEncodeError) as exc:
             raise ValueError(
                 "the master key is not valid base64; expected 32 random bytes encoded as "
-                "URL-safe base64 (for example the output of `poolgate keys generate`)"
+                "URL-safe base64 (for example the output of `poolgate master-key generate`)"
             ) from exc
         if len(raw) != KEY_BYTES:
             raise ValueError(f"the master key must decode to {KEY_BYTES} bytes, but it decodes to {len(raw)}")
@@ -119,6 +119,14 @@ class MasterKey:
     def fingerprint(self) -> str:
         """A short public id for the key (8 hex digits); safe to log."""
         return self._fingerprint.hex()
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte subkey for ``purpose`` (HKDF), e.g. to key the HMAC of one-time codes.
+
+        Subkeys change when the master key is rotated, so only short-lived values (pending
+        codes) may depend on them.
+        """
+        return _derive(self._key, b"poolgate subkey:" + purpose.encode())
 
     def encrypt(self, plaintext: bytes, aad: bytes) -> bytes:
         """Encrypt ``plaintext`` bound to ``aad`` (which must be given again to decrypt)."""

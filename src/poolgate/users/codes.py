@@ -1,0 +1,79 @@
+"""One-time codes (sign-up confirmation, password reset, attribute verification).
+
+A code is six random digits. Only a keyed hash is stored: HMAC-SHA256 under a subkey of
+the master key, bound to the pool, the user and the purpose, so a database dump does not
+reveal pending codes and a code cannot be replayed for another purpose. Codes are
+single-use, expire, and count failed attempts in the database (shared by every process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Protocol
+
+from poolgate.errors import CodeMismatchException, ExpiredCodeException, LimitExceededException
+from poolgate.store.base import UnitOfWork
+from poolgate.users.model import StoredCode
+
+CODE_DIGITS = 6
+# After this many wrong guesses the pending code is void [decision; AWS does not document
+# its limit, and reports show LimitExceededException after about five].
+MAX_CODE_ATTEMPTS = 5
+ATTEMPT_LIMIT_MESSAGE = "Attempt limit exceeded, please try after some time."
+MISMATCH_MESSAGE = "Invalid verification code provided, please try again."
+EXPIRED_MESSAGE = "Invalid code provided, please request a code again."
+
+
+class CodeHasher(Protocol):
+    """Turns (pool, sub, purpose, code) into the value stored for it."""
+
+    def __call__(self, pool_id: str, sub: str, purpose: str, code: str) -> str:
+        ...
+
+
+class HmacCodeHasher:
+    """The production :class:`CodeHasher`: HMAC-SHA256 under a 32-byte key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, pool_id: str, sub: str, purpose: str, code: str) -> str:
+        msg = "\x1f".join((pool_id, sub, purpose, code)).encode()
+        return hmac.new(self._key, msg, hashlib.sha256).hexdigest()
+
+
+def new_code() -> str:
+    """Six random digits."""
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def issue(
+    uow: UnitOfWork, hasher: CodeHasher, *, pool_id: str, sub: str, purpose: str, now: float, ttl: float
+) -> str:
+    """Store a new code for (user, purpose), replacing any pending one; return it in clear."""
+    code = new_code()
+    uow.codes.put(
+        StoredCode(pool_id, sub, purpose, hasher(pool_id, sub, purpose, code), now, now + ttl, 0)
+    )
+    return code
+
+
+def consume(uow: UnitOfWork, hasher: CodeHasher, *, pool_id: str, sub: str, purpose: str, code: str, now: float) -> None:
+    """Check and use up a code.
+
+    Raises ExpiredCodeException (none pending, or expired), LimitExceededException (too many
+    wrong guesses) or CodeMismatchException (wrong code). The failing call's transaction rolls
+    back, so the caller counts a mismatch in a transaction of its own with
+    ``uow.codes.record_failure`` (see ``UserService``).
+    """
+    stored = uow.codes.get(pool_id, sub, purpose)
+    if stored is None or stored.expires_at <= now:
+        raise ExpiredCodeException(EXPIRED_MESSAGE)
+    if stored.attempts >= MAX_CODE_ATTEMPTS:
+        raise LimitExceededException(ATTEMPT_LIMIT_MESSAGE)
+    expected = hasher(pool_id, sub, purpose, code)
+    if not hmac.compare_digest(expected, stored.code_hash):
+        raise CodeMismatchException(MISMATCH_MESSAGE)
+    uow.codes.delete(pool_id, sub, purpose)
