@@ -1,8 +1,8 @@
 """Typed settings, read from ``POOLGATE_*`` environment variables and command-line flags.
 
-Secrets (the master key, access keys, the database URL) may also be given as a
-path in ``POOLGATE_<NAME>_FILE``, for mounted secrets. A flag beats the
-environment; the environment beats the default.
+Secrets (the master key, access keys, the database URL, the SMTP and SMS webhook
+URLs) may also be given as a path in ``POOLGATE_<NAME>_FILE``, for mounted
+secrets. A flag beats the environment; the environment beats the default.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-SECRET_SETTINGS = ("master_key", "access_keys", "database_url")
+SECRET_SETTINGS = ("master_key", "access_keys", "database_url", "smtp_url", "sms_webhook_url")
 
 
 class ConfigError(ValueError):
@@ -44,6 +44,12 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     log_level: str = "info"
     purge_interval_seconds: float = 300.0
+    # Message delivery (see poolgate.delivery). With none of these set, codes and
+    # messages are only recorded in the outbox.
+    smtp_url: str | None = None
+    smtp_from: str = "no-reply@verificationemail.com"
+    sms_webhook_url: str | None = None
+    sms_sns: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -119,4 +125,12 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         values["master_key"] = v
     if (v := _read(env, "access_keys", True)) is not None:
         values["access_keys"] = parse_access_keys(v)
+    # Message delivery.
+    for name in ("smtp_url", "sms_webhook_url"):
+        if (v := _read(env, name, True)) is not None:
+            values[name] = v
+    if (v := _read(env, "smtp_from", False)) is not None:
+        values["smtp_from"] = v
+    if (v := _read(env, "sms_sns", False)) is not None:
+        values["sms_sns"] = _truthy(v)
     return Settings(**values)  # type: ignore[arg-type]
