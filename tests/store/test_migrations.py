@@ -17,7 +17,21 @@ from poolgate.store.sql import current_revision, head_revision, memory_store, up
 from poolgate.store.sql.engine import create_store_engine
 from poolgate.store.sql.tables import metadata
 
-TABLES = {"meta", "access_keys", "user_pools", "user_pool_clients", "outbox", "alembic_version"}
+TABLES = {
+    "meta",
+    "access_keys",
+    "user_pools",
+    "user_pool_clients",
+    "outbox",
+    "users",
+    "user_keys",
+    "user_search",
+    "groups",
+    "group_members",
+    "codes",
+    "counters",
+    "alembic_version",
+}
 
 
 def table_names(url: str) -> set[str]:
@@ -34,7 +48,7 @@ def table_names(url: str) -> set[str]:
 def test_upgrade_creates_schema_and_is_idempotent(db_url: str) -> None:
     assert current_revision(db_url) is None
     upgrade(db_url)
-    assert current_revision(db_url) == head_revision() == "0001_initial"
+    assert current_revision(db_url) == head_revision() == "0002_users"
     assert table_names(db_url) == TABLES
     upgrade(db_url)
     assert current_revision(db_url) == head_revision()
@@ -106,3 +120,63 @@ def test_memory_store_is_migrated_and_usable() -> None:
         assert store.clock_offset() == 5.0
     finally:
         store.close()
+
+
+def test_upgrade_from_0001_keeps_existing_pools(db_url: str) -> None:
+    upgrade(db_url, "0001_initial")
+    engine = create_store_engine(db_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_pools (id, name, config, created_at, updated_at) "
+                    "VALUES ('us-east-1_old', 'old', '{}', 1.0, 1.0)"
+                )
+            )
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    assert current_revision(db_url) == "0002_users"
+    from poolgate.store.sql import SqlStore
+
+    with SqlStore(db_url, MasterKey.generate()) as store, store.transaction() as uow:
+        assert uow.pools.get("us-east-1_old") is not None
+        assert uow.pools.count_users("us-east-1_old") == 0
+
+
+def test_user_tables_cascade_from_their_parents(migrated_url: str) -> None:
+    engine = create_store_engine(migrated_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            found = {
+                (table, fk["referred_table"], fk["options"].get("ondelete"))
+                for table in ("users", "user_keys", "user_search", "groups", "group_members", "codes")
+                for fk in inspector.get_foreign_keys(table)
+            }
+            indexes = {
+                ix["name"]
+                for table in ("users", "user_keys", "user_search", "group_members", "codes", "counters")
+                for ix in inspector.get_indexes(table)
+            }
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert found == {
+        ("users", "user_pools", "CASCADE"),
+        ("user_keys", "users", "CASCADE"),
+        ("user_search", "users", "CASCADE"),
+        ("groups", "user_pools", "CASCADE"),
+        ("group_members", "groups", "CASCADE"),
+        ("group_members", "users", "CASCADE"),
+        ("codes", "users", "CASCADE"),
+    }
+    assert {
+        "ix_users_pool_username",
+        "ix_users_pool_status",
+        "ix_user_keys_pool_sub",
+        "ix_user_search_lookup",
+        "ix_group_members_pool_sub",
+        "ix_codes_expires_at",
+        "ix_counters_window_end",
+    } <= indexes

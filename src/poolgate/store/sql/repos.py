@@ -31,10 +31,12 @@ from poolgate.store.sql.tables import (
     outbox,
     user_pool_clients,
     user_pools,
+    users,
 )
 
 
-def _dialect_insert(conn: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+def dialect_insert(conn: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with the ``ON CONFLICT`` clauses of the connection's database."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     if conn.dialect.name == "sqlite":
@@ -42,24 +44,35 @@ def _dialect_insert(conn: sa.Connection, table: sa.Table) -> postgresql.Insert |
     raise NotImplementedError(f"Poolgate does not support the {conn.dialect.name} database")
 
 
-def insert_unique(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any], what: str) -> None:
-    """Insert one row; raise :class:`DuplicateError` if it breaks a uniqueness rule.
+def insert_if_absent(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any]) -> bool:
+    """Insert one row unless it breaks a uniqueness rule; True if it was inserted.
 
-    The transaction stays usable after a duplicate. Other integrity failures
-    (a foreign key naming a missing row) still raise ``IntegrityError``.
+    The transaction stays usable either way. Other integrity failures (a foreign
+    key naming a missing row) still raise ``IntegrityError``.
     """
-    stmt = _dialect_insert(conn, table).values(dict(values)).on_conflict_do_nothing()
+    stmt = dialect_insert(conn, table).values(dict(values)).on_conflict_do_nothing()
     # SQLAlchemy reports an INSERT's row count only when asked to keep it.
     result = conn.execute(stmt, execution_options={"preserve_rowcount": True})
-    if result.rowcount == 0:
-        raise DuplicateError(f"{what} already exists")
+    return bool(result.rowcount == 1)
 
 
-def upsert(conn: sa.Connection, table: sa.Table, key: str, values: Mapping[str, Any]) -> None:
-    """Insert a row, or update every other column if its primary key ``key`` exists."""
-    stmt = _dialect_insert(conn, table).values(dict(values))
-    updates = {name: stmt.excluded[name] for name in values if name != key}
-    conn.execute(stmt.on_conflict_do_update(index_elements=[table.c[key]], set_=updates))
+def insert_unique(
+    conn: sa.Connection, table: sa.Table, values: Mapping[str, Any], what: str, *, kind: str | None = None
+) -> None:
+    """Insert one row; raise :class:`DuplicateError` (with ``kind``) if it breaks a
+    uniqueness rule. The transaction stays usable after a duplicate."""
+    if not insert_if_absent(conn, table, values):
+        raise DuplicateError(f"{what} already exists", kind=kind)
+
+
+def upsert(conn: sa.Connection, table: sa.Table, key: str | Sequence[str], values: Mapping[str, Any]) -> None:
+    """Insert a row, or update every other column if its primary key ``key`` (a column
+    name, or several) exists."""
+    key_names = [key] if isinstance(key, str) else list(key)
+    stmt = dialect_insert(conn, table).values(dict(values))
+    updates = {name: stmt.excluded[name] for name in values if name not in key_names}
+    index = [table.c[name] for name in key_names]
+    conn.execute(stmt.on_conflict_do_update(index_elements=index, set_=updates))
 
 
 def dump_config(config: Mapping[str, Any]) -> str:
@@ -94,7 +107,8 @@ class SqlPoolRepo:
         self._conn.execute(sa.update(user_pools).where(user_pools.c.id == pool.id).values(values))
 
     def delete(self, pool_id: str) -> None:
-        # Clients (and later users, groups, ...) go with the pool: ON DELETE CASCADE.
+        # Clients, users, groups and everything of the users go with the pool: ON DELETE
+        # CASCADE (see ``tables``).
         self._conn.execute(sa.delete(user_pools).where(user_pools.c.id == pool_id))
 
     def list(self, limit: int, after: str | None) -> Sequence[UserPool]:
@@ -104,8 +118,13 @@ class SqlPoolRepo:
         return [_pool_from_row(row) for row in self._conn.execute(query)]
 
     def count_users(self, pool_id: str) -> int:
-        # There is no users table yet; it arrives with the user repository.
-        return 0
+        return count_pool_users(self._conn, pool_id)
+
+
+def count_pool_users(conn: sa.Connection, pool_id: str) -> int:
+    """The number of users in the pool."""
+    query = sa.select(sa.func.count()).select_from(users).where(users.c.pool_id == pool_id)
+    return int(conn.execute(query).scalar_one())
 
 
 def _pool_values(pool: UserPool) -> dict[str, Any]:

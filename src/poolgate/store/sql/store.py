@@ -22,12 +22,18 @@ from poolgate.security.crypto import MasterKey, WrongMasterKeyError
 from poolgate.store.base import (
     AccessKeyRepo,
     ClientRepo,
+    CodeRepo,
+    CounterRepo,
     DuplicateError,
+    GroupRepo,
     MetaRepo,
     OutboxRepo,
     PoolRepo,
+    UserRepo,
 )
+from poolgate.store.sql.codes_counters import SqlCodeRepo, SqlCounterRepo
 from poolgate.store.sql.engine import BEGIN_OPTION, create_store_engine, is_memory_sqlite
+from poolgate.store.sql.group_repo import SqlGroupRepo
 from poolgate.store.sql.repos import (
     SqlAccessKeyRepo,
     SqlClientRepo,
@@ -47,18 +53,34 @@ from poolgate.store.sql.tables import (
     EncryptedColumn,
     meta,
 )
+from poolgate.store.sql.user_repo import SqlUserRepo
 
 
 class SqlUnitOfWork:
     """The repositories of one open transaction, all sharing ``connection``."""
 
-    __slots__ = ("access_keys", "clients", "connection", "meta", "outbox", "pools")
+    __slots__ = (
+        "access_keys",
+        "clients",
+        "codes",
+        "connection",
+        "counters",
+        "groups",
+        "meta",
+        "outbox",
+        "pools",
+        "users",
+    )
 
     pools: PoolRepo
     clients: ClientRepo
     access_keys: AccessKeyRepo
     meta: MetaRepo
     outbox: OutboxRepo
+    users: UserRepo
+    groups: GroupRepo
+    codes: CodeRepo
+    counters: CounterRepo
 
     def __init__(self, connection: sa.Connection, master_key: MasterKey) -> None:
         self.connection = connection
@@ -67,6 +89,10 @@ class SqlUnitOfWork:
         self.access_keys = SqlAccessKeyRepo(connection, master_key)
         self.meta = SqlMetaRepo(connection)
         self.outbox = SqlOutboxRepo(connection)
+        self.users = SqlUserRepo(connection, master_key)
+        self.groups = SqlGroupRepo(connection, master_key)
+        self.codes = SqlCodeRepo(connection)
+        self.counters = SqlCounterRepo(connection)
 
 
 def _mismatch(current: str, expected: str) -> WrongMasterKeyError:
@@ -162,16 +188,18 @@ class SqlStore:
             uow.connection.execute(sa.text("SELECT 1"))
 
     def purge_expired(self, now: float) -> int:
-        """Delete rows of every expiring table whose ``expires_at`` is before ``now``."""
+        """Delete the rows of every expiring table (outbox, codes, counters) whose
+        expiry time is before ``now``; return how many."""
         deleted = 0
         with self.transaction() as uow:
-            for table in EXPIRING_TABLES:
-                result = uow.connection.execute(sa.delete(table).where(table.c.expires_at < now))
+            for table, column in EXPIRING_TABLES:
+                result = uow.connection.execute(sa.delete(table).where(table.c[column] < now))
                 deleted += result.rowcount
         return deleted
 
     def reset(self) -> None:
-        """Delete all pools, clients and their data, and the clock offset.
+        """Delete all pools, clients, users, groups, codes, counters and the outbox,
+        and the clock offset.
 
         Access keys and the other meta settings (the master-key check) are kept.
         """

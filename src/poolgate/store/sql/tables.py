@@ -11,7 +11,11 @@ Conventions:
   :data:`ENCRYPTED_COLUMNS` registry lists each one with the AAD it is bound to,
   so key rotation and the master-key check cover new secrets automatically.
 * Identifier columns use the "C" collation on PostgreSQL, so ``ORDER BY id``
-  (pagination) gives the same byte order as SQLite.
+  (pagination) and prefix range scans (ListUsers filters) see the same byte order
+  as SQLite.
+* Rows that belong to a user reference ``users (pool_id, sub)`` with
+  ``ON DELETE CASCADE``, and ``users`` references its pool the same way, so
+  deleting a pool or a user needs one statement.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ metadata = sa.MetaData(
 def ident(length: int) -> sa.types.TypeEngine[str]:
     """An identifier type that sorts bytewise on every backend."""
     return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
+def ident_text() -> sa.types.TypeEngine[str]:
+    """Unbounded text that compares bytewise on every backend (for range scans)."""
+    return sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 
 
 def epoch() -> sa.types.TypeEngine[float]:
@@ -101,14 +110,139 @@ outbox = sa.Table(
 )
 
 
-# Tables whose rows carry an ``expires_at`` column and are deleted by
-# ``SqlStore.purge_expired``. Add new expiring tables (auth sessions, codes,
-# refresh tokens) here.
-EXPIRING_TABLES: tuple[sa.Table, ...] = (outbox,)
+# The ListUsers filter index keeps the first SEARCH_HEAD_CHARS characters of each value
+# in an indexed column; 256 characters of UTF-8 stay well inside PostgreSQL's b-tree row
+# limit (about 2,700 bytes) whatever the script, while attribute values may be 2,048.
+SEARCH_HEAD_CHARS = 256
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column(
+        "pool_id",
+        ident(55),
+        sa.ForeignKey("user_pools.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("sub", ident(64), primary_key=True),
+    sa.Column("username", ident(128), nullable=False),
+    sa.Column("status", ident(32), nullable=False),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.Column("attributes", sa.Text(), nullable=False),
+    sa.Column("created_at", epoch(), nullable=False),
+    sa.Column("updated_at", epoch(), nullable=False),
+    sa.Column("password_enc", sa.LargeBinary(), nullable=True),
+    sa.Column("password_set_at", epoch(), nullable=True),
+    sa.Column("password_history_enc", sa.LargeBinary(), nullable=True),
+    sa.Column("settings", sa.Text(), nullable=False),
+    sa.Index("ix_users_pool_username", "pool_id", "username"),
+    sa.Index("ix_users_pool_status", "pool_id", "status"),
+)
+
+# Lookup keys (username, aliases) with the database enforcing their uniqueness per pool.
+# The primary key holds the SHA-256 of the key rather than the key itself, so a long
+# e-mail address cannot exceed the index row limit; ``key`` keeps the readable value.
+user_keys = sa.Table(
+    "user_keys",
+    metadata,
+    sa.Column("pool_id", ident(55), primary_key=True),
+    sa.Column("kind", ident(32), primary_key=True),
+    sa.Column("key_digest", sa.LargeBinary(32), primary_key=True),
+    sa.Column("key", sa.Text(), nullable=False),
+    sa.Column("sub", ident(64), nullable=False),
+    sa.ForeignKeyConstraint(["pool_id", "sub"], ["users.pool_id", "users.sub"], ondelete="CASCADE"),
+    sa.Index("ix_user_keys_pool_sub", "pool_id", "sub"),
+)
+
+# One row per (user, searchable attribute) that the user has, in its searchable form
+# (see ``user_search``), so ListUsers filters are index range scans.
+user_search = sa.Table(
+    "user_search",
+    metadata,
+    sa.Column("pool_id", ident(55), primary_key=True),
+    sa.Column("sub", ident(64), primary_key=True),
+    sa.Column("attribute", ident(32), primary_key=True),
+    sa.Column("value_head", ident(SEARCH_HEAD_CHARS), nullable=False),
+    sa.Column("value", ident_text(), nullable=False),
+    sa.ForeignKeyConstraint(["pool_id", "sub"], ["users.pool_id", "users.sub"], ondelete="CASCADE"),
+    sa.Index("ix_user_search_lookup", "pool_id", "attribute", "value_head", "sub"),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column(
+        "pool_id",
+        ident(55),
+        sa.ForeignKey("user_pools.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("name", ident(128), primary_key=True),
+    sa.Column("description", sa.Text(), nullable=True),
+    sa.Column("role_arn", sa.String(2048), nullable=True),
+    sa.Column("precedence", sa.Integer(), nullable=True),
+    sa.Column("created_at", epoch(), nullable=False),
+    sa.Column("updated_at", epoch(), nullable=False),
+)
+
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("pool_id", ident(55), primary_key=True),
+    sa.Column("group_name", ident(128), primary_key=True),
+    sa.Column("sub", ident(64), primary_key=True),
+    sa.ForeignKeyConstraint(["pool_id", "group_name"], ["groups.pool_id", "groups.name"], ondelete="CASCADE"),
+    sa.ForeignKeyConstraint(["pool_id", "sub"], ["users.pool_id", "users.sub"], ondelete="CASCADE"),
+    sa.Index("ix_group_members_pool_sub", "pool_id", "sub", "group_name"),
+)
+
+codes = sa.Table(
+    "codes",
+    metadata,
+    sa.Column("pool_id", ident(55), primary_key=True),
+    sa.Column("sub", ident(64), primary_key=True),
+    sa.Column("purpose", ident(64), primary_key=True),
+    sa.Column("code_hash", sa.Text(), nullable=False),
+    sa.Column("created_at", epoch(), nullable=False),
+    sa.Column("expires_at", epoch(), nullable=False, index=True),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(["pool_id", "sub"], ["users.pool_id", "users.sub"], ondelete="CASCADE"),
+)
+
+# Fixed-window event counters (rate limits, lockouts); not tied to a pool.
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("scope", ident(64), primary_key=True),
+    sa.Column("key", ident(512), primary_key=True),
+    sa.Column("count", sa.Integer(), nullable=False),
+    sa.Column("window_end", epoch(), nullable=False, index=True),
+)
+
+
+# (table, column) pairs: rows whose time in that column is before "now" are expired and
+# deleted by ``SqlStore.purge_expired``. Add new expiring tables (auth sessions, refresh
+# tokens) here.
+EXPIRING_TABLES: tuple[tuple[sa.Table, str], ...] = (
+    (outbox, "expires_at"),
+    (codes, "expires_at"),
+    (counters, "window_end"),
+)
 
 # Tables emptied by ``SqlStore.reset``, children before parents. Tables that
 # belong to a pool (users, groups, ...) go before ``user_pools``.
-RESET_TABLES: tuple[sa.Table, ...] = (outbox, user_pool_clients, user_pools)
+RESET_TABLES: tuple[sa.Table, ...] = (
+    outbox,
+    counters,
+    codes,
+    group_members,
+    groups,
+    user_search,
+    user_keys,
+    users,
+    user_pool_clients,
+    user_pools,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +267,19 @@ class EncryptedColumn:
 
 CLIENT_SECRET = EncryptedColumn(user_pool_clients, "secret_enc", "client_secret", ("client_id",))
 ACCESS_KEY_SECRET = EncryptedColumn(access_keys, "secret_enc", "access_key", ("access_key_id",))
+# The SRP verifier is the password, so it is a secret too; so are the earlier ones.
+USER_PASSWORD = EncryptedColumn(users, "password_enc", "user_password", ("pool_id", "sub"))
+USER_PASSWORD_HISTORY = EncryptedColumn(
+    users, "password_history_enc", "user_password_history", ("pool_id", "sub")
+)
 
 # Every encrypted column; ``rotate_master_key`` re-encrypts all of them.
-ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (ACCESS_KEY_SECRET, CLIENT_SECRET)
+ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
+    ACCESS_KEY_SECRET,
+    CLIENT_SECRET,
+    USER_PASSWORD,
+    USER_PASSWORD_HISTORY,
+)
 
 # Meta keys with a fixed meaning.
 META_CLOCK_OFFSET = "clock_offset"
