@@ -13,11 +13,18 @@ from dataclasses import dataclass
 
 from poolgate.clock import Clock, OffsetClock, SystemClock
 from poolgate.config import AccessKey, Settings
+from poolgate.delivery.routing import RoutingSender, build_sender
 from poolgate.pools.service import PoolService
 from poolgate.security.crypto import MasterKey, load_or_create_master_key
 from poolgate.store.base import StoredAccessKey
 from poolgate.store.sql import SqlStore
 from poolgate.store.sql.migrate import upgrade
+from poolgate.users.admin import AdminUserService
+from poolgate.users.codes import HmacCodeHasher
+from poolgate.users.common import UserDeps
+from poolgate.users.groups import GroupService
+from poolgate.users.recovery import RecoveryService
+from poolgate.users.signup import SignUpService
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +35,12 @@ class Services:
     store: SqlStore
     clock: Clock
     master_key: MasterKey
+    sender: RoutingSender
     pools: PoolService
+    groups: GroupService
+    admin_users: AdminUserService
+    sign_up: SignUpService
+    recovery: RecoveryService
 
     def lookup_secret(self, access_key_id: str) -> str | None:
         """The secret of an active access key: configured keys first, then the database."""
@@ -40,6 +52,7 @@ class Services:
         return stored.secret_access_key if stored else None
 
     def close(self) -> None:
+        self.sender.close()
         self.store.close()
 
 
@@ -58,8 +71,20 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         store.close()
         raise
     clock: Clock = OffsetClock(store) if settings.testing else SystemClock()
-    pools = PoolService(store, clock, region=settings.region, account_id=settings.account_id)
-    return Services(settings, store, clock, master_key, pools)
+    sender = build_sender(settings, store, clock=clock)
+    deps = UserDeps(store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender)
+    return Services(
+        settings=settings,
+        store=store,
+        clock=clock,
+        master_key=master_key,
+        sender=sender,
+        pools=PoolService(store, clock, region=settings.region, account_id=settings.account_id),
+        groups=GroupService(store, clock),
+        admin_users=AdminUserService(deps),
+        sign_up=SignUpService(deps),
+        recovery=RecoveryService(deps),
+    )
 
 
 def generate_access_key() -> AccessKey:

@@ -75,19 +75,19 @@ class PoolService:
     def get_pool(self, pool_id: str) -> UserPool:
         """The pool; ResourceNotFoundException if there is none."""
         with self._store.transaction() as uow:
-            return self._require_pool(uow, pool_id)
+            return require_pool(uow, pool_id)
 
     def describe_pool(self, pool_id: str) -> dict[str, Any]:
         """The UserPoolType document DescribeUserPool returns."""
         with self._store.transaction() as uow:
-            pool = self._require_pool(uow, pool_id)
+            pool = require_pool(uow, pool_id)
             users = uow.pools.count_users(pool_id)
         return defaults.describe_pool(pool, arn=self.arn(pool_id), estimated_users=users)
 
     def update_pool(self, pool_id: str, request: Mapping[str, Any]) -> UserPool:
         """Apply UpdateUserPool: omitted members revert to their defaults."""
         with self._store.transaction() as uow:
-            pool = self._require_pool(uow, pool_id)
+            pool = require_pool(uow, pool_id)
             config = defaults.update_pool_config(pool.config, request)
             updated = replace(pool, config=config, updated_at=self._clock.now())
             uow.pools.update(updated)
@@ -96,7 +96,7 @@ class PoolService:
     def delete_pool(self, pool_id: str) -> None:
         """Delete a pool and everything in it, unless DeletionProtection is ACTIVE."""
         with self._store.transaction() as uow:
-            pool = self._require_pool(uow, pool_id)
+            pool = require_pool(uow, pool_id)
             if pool.deletion_protection:
                 raise InvalidParameterException(
                     f"The user pool {pool_id} cannot be deleted because deletion protection is activated. "
@@ -119,7 +119,7 @@ class PoolService:
         """Create an app client; a secret is generated or taken from ``secret``."""
         now = self._clock.now()
         with self._store.transaction() as uow:
-            pool = self._require_pool(uow, pool_id)
+            pool = require_pool(uow, pool_id)
             config = defaults.build_client_config(
                 request, pool, has_secret=generate_secret or secret is not None
             )
@@ -137,13 +137,13 @@ class PoolService:
     def get_client(self, pool_id: str, client_id: str) -> AppClient:
         """The client of this pool; ResourceNotFoundException otherwise."""
         with self._store.transaction() as uow:
-            return self._require_client(uow, pool_id, client_id)
+            return require_client(uow, pool_id, client_id)
 
     def update_client(self, pool_id: str, client_id: str, name: str | None, request: Mapping[str, Any]) -> AppClient:
         """Apply UpdateUserPoolClient: omitted members revert to defaults; the secret is kept."""
         with self._store.transaction() as uow:
-            pool = self._require_pool(uow, pool_id)
-            client = self._require_client(uow, pool_id, client_id)
+            pool = require_pool(uow, pool_id)
+            client = require_client(uow, pool_id, client_id)
             config = defaults.update_client_config(
                 client.config, request, pool, has_secret=client.client_secret is not None
             )
@@ -158,31 +158,31 @@ class PoolService:
 
     def delete_client(self, pool_id: str, client_id: str) -> None:
         with self._store.transaction() as uow:
-            self._require_client(uow, pool_id, client_id)
+            require_client(uow, pool_id, client_id)
             uow.clients.delete(client_id)
 
     def list_clients(self, pool_id: str, max_results: int, next_token: str | None) -> Page:
         after = decode_token(next_token)
         with self._store.transaction() as uow:
-            self._require_pool(uow, pool_id)
+            require_pool(uow, pool_id)
             rows = list(uow.clients.list(pool_id, max_results + 1, after))
         return _page(rows[:max_results], len(rows) > max_results, lambda c: c.client_id)
 
-    # -- helpers -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _require_pool(uow: UnitOfWork, pool_id: str) -> UserPool:
-        pool = uow.pools.get(pool_id)
-        if pool is None:
-            raise ResourceNotFoundException(f"User pool {pool_id} does not exist.")
-        return pool
+def require_pool(uow: UnitOfWork, pool_id: str) -> UserPool:
+    """The pool; ResourceNotFoundException if there is none."""
+    pool = uow.pools.get(pool_id)
+    if pool is None:
+        raise ResourceNotFoundException(f"User pool {pool_id} does not exist.")
+    return pool
 
-    @staticmethod
-    def _require_client(uow: UnitOfWork, pool_id: str, client_id: str) -> AppClient:
-        client = uow.clients.get(client_id)
-        if client is None or client.user_pool_id != pool_id:
-            raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
-        return client
+
+def require_client(uow: UnitOfWork, pool_id: str | None, client_id: str) -> AppClient:
+    """The client (of ``pool_id`` when given); ResourceNotFoundException otherwise."""
+    client = uow.clients.get(client_id)
+    if client is None or (pool_id is not None and client.user_pool_id != pool_id):
+        raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
+    return client
 
 
 def _page(items: Sequence[Any], more: bool, key: Any) -> Page:

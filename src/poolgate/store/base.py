@@ -235,8 +235,10 @@ class UnitOfWork(Protocol):
 
 
 class Store(Protocol):
-    def transaction(self) -> AbstractContextManager[UnitOfWork]:
-        """Open one transaction; commit on normal exit, roll back on exception."""
+    def transaction(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]:
+        """Open one transaction; commit on normal exit, roll back on exception.
+
+        ``readonly`` promises no writes, which lets SQLite run it beside a writer."""
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""

@@ -1,0 +1,185 @@
+"""What the user services share: their dependencies, password setting and code delivery."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from poolgate.clock import Clock
+from poolgate.delivery import Channel, Message, TransactionalSender
+from poolgate.errors import (
+    AliasExistsException,
+    PasswordHistoryPolicyViolationException,
+    UsernameExistsException,
+)
+from poolgate.passwords import check_password
+from poolgate.pools.model import UserPool
+from poolgate.srp import ProofMismatch, make_verifier, pool_name_from_pool_id
+from poolgate.srp import check_password as srp_check_password
+from poolgate.store.base import DuplicateError, Store, UnitOfWork
+from poolgate.users import attributes, codes, rules
+from poolgate.users.attributes import username_keys
+from poolgate.users.model import PasswordVerifier, User
+from poolgate.users.views import code_delivery
+
+# Attributes that carry a ``<name>_verified`` flag and can receive codes.
+VERIFIABLE = ("email", "phone_number")
+
+
+@dataclass(frozen=True, slots=True)
+class UserDeps:
+    """The collaborators of the user services."""
+
+    store: Store
+    clock: Clock
+    hasher: codes.CodeHasher
+    sender: TransactionalSender
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """Messages recorded in the outbox during a transaction, to deliver after it commits."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    def deliver(self, sender: TransactionalSender) -> None:
+        for message in self.messages:
+            sender.deliver(message)
+
+
+def new_sub() -> str:
+    return str(uuid.uuid4())
+
+
+def password_policy(pool: UserPool) -> Mapping[str, Any]:
+    policies: Mapping[str, Any] = pool.config.get("Policies") or {}
+    return policies.get("PasswordPolicy") or {}
+
+
+def make_password(pool: UserPool, user_id_for_srp: str, password: str, *, operation: str) -> PasswordVerifier:
+    """Check ``password`` against the pool's policy and return its SRP verifier."""
+    check_password(password_policy(pool), password, operation=operation)
+    salt, verifier = make_verifier(pool_name_from_pool_id(pool.id), user_id_for_srp, password)
+    return PasswordVerifier(salt, verifier)
+
+
+def with_new_password(
+    pool: UserPool, user: User, password: str, *, operation: str, now: float, status: Any, history: bool = True
+) -> User:
+    """``user`` with ``password`` set (policy, history and verifier) and the given status."""
+    verifier = make_password(pool, user.username, password, operation=operation)
+    size = int(password_policy(pool).get("PasswordHistorySize") or 0)
+    previous = ((user.password,) if user.password else ()) + user.password_history
+    if history and size:
+        for old in previous[:size]:
+            try:
+                srp_check_password(
+                    pool_name_from_pool_id(pool.id), user.username, password, old.salt, old.verifier
+                )
+            except ProofMismatch:
+                continue
+            raise PasswordHistoryPolicyViolationException(rules.PASSWORD_HISTORY_MESSAGE)
+    return replace(
+        user,
+        password=verifier,
+        password_set_at=now,
+        password_history=previous[: max(size - 1, 0)] if size else (),
+        status=status,
+        updated_at=now,
+    )
+
+
+def store_new_user(uow: UnitOfWork, pool: UserPool, user: User, *, admin: bool) -> None:
+    """Insert a user; UsernameExistsException / AliasExistsException on a taken key."""
+    try:
+        uow.users.add(user, username_keys(pool, user.username, user.attributes))
+    except DuplicateError as exc:
+        raise duplicate_error(exc.kind, admin=admin) from None
+
+
+def save_user(uow: UnitOfWork, pool: UserPool, user: User) -> None:
+    """Update a user and its lookup keys; AliasExistsException if an alias is taken."""
+    try:
+        uow.users.update(user, username_keys(pool, user.username, user.attributes))
+    except DuplicateError as exc:
+        raise duplicate_error(exc.kind, admin=True) from None
+
+
+def duplicate_error(kind: str | None, *, admin: bool) -> Exception:
+    if kind in (None, "username"):
+        return UsernameExistsException(
+            rules.USER_EXISTS_ADMIN_MESSAGE if admin else rules.USER_EXISTS_SIGN_UP_MESSAGE
+        )
+    if kind in ("email", "phone_number") and not admin:
+        return UsernameExistsException(rules.account_exists_message(kind))
+    return AliasExistsException(rules.account_exists_message(kind))
+
+
+def send_code(
+    deps: UserDeps,
+    uow: UnitOfWork,
+    outgoing: Outgoing,
+    pool: UserPool,
+    user: User,
+    *,
+    purpose: str,
+    attribute: str,
+    ttl: float,
+    forgot_password: bool = False,
+) -> dict[str, str]:
+    """Issue a code for ``purpose`` and send it to the user's ``attribute`` (email or
+    phone_number); return the CodeDeliveryDetails."""
+    now = deps.clock.now()
+    code = codes.issue(uow, deps.hasher, pool_id=pool.id, sub=user.sub, purpose=purpose, now=now, ttl=ttl)
+    channel: Channel = "EMAIL" if attribute == "email" else "SMS"
+    destination = user.attributes[attribute]
+    template = rules.verification_template(pool, channel, forgot_password=forgot_password)
+    message = Message(
+        user_pool_id=pool.id,
+        username=user.username,
+        channel=channel,
+        destination=destination,
+        purpose=purpose,
+        subject=template.subject,
+        body=rules.render_template(template.body, code=code, username=user.username),
+        code=code,
+        expires_at=now + ttl,
+    )
+    deps.sender.send_in(uow, message)
+    outgoing.messages.append(message)
+    return code_delivery(channel, destination, attribute)
+
+
+def verified_contact(pool: UserPool, user: User, *, verified_only: bool = True) -> str | None:
+    """The attribute a recovery or verification code goes to: e-mail or phone, following the
+    pool's AccountRecoverySetting (legacy rule without one: phone before e-mail)."""
+    recovery: Mapping[str, Any] = pool.config.get("AccountRecoverySetting") or {}
+    mechanisms = sorted(recovery.get("RecoveryMechanisms") or [], key=lambda m: m.get("Priority", 0))
+    order = [
+        {"verified_email": "email", "verified_phone_number": "phone_number"}[m["Name"]]
+        for m in mechanisms
+        if m.get("Name") in ("verified_email", "verified_phone_number")
+    ] or ["phone_number", "email"]
+    for attribute in order:
+        if user.attributes.get(attribute) and (
+            not verified_only or user.attributes.get(f"{attribute}_verified") == "true"
+        ):
+            return attribute
+    return None
+
+
+def release_aliases(uow: UnitOfWork, pool: UserPool, user: User) -> None:
+    """ForceAliasCreation: an alias the new user claims moves from its current holder, whose
+    attribute stays but becomes unverified."""
+    for kind, key in attributes.username_keys(pool, user.username, user.attributes)[1:]:
+        holder = uow.users.find(pool.id, kind, key)
+        if holder is None or holder.sub == user.sub:
+            continue
+        attrs = dict(holder.attributes)
+        if kind in VERIFIABLE:
+            attrs[f"{kind}_verified"] = "false"
+        else:
+            attrs.pop(kind, None)
+        save_user(uow, pool, replace(holder, attributes=attrs))
