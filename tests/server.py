@@ -37,6 +37,22 @@ class ServerProcess:
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10)
 
+    def messages(self, pool_id: str | None = None, username: str | None = None) -> list[dict[str, Any]]:
+        """What the server 'sent', from the testing API (oldest first)."""
+        params = {k: v for k, v in (("userPoolId", pool_id), ("username", username)) if v}
+        with self.http() as http:
+            result: list[dict[str, Any]] = http.get("/_testing/messages", params=params).json()["messages"]
+        return result
+
+    def last_code(self, pool_id: str, username: str) -> str:
+        codes = [m["code"] for m in self.messages(pool_id, username) if m["code"]]
+        assert codes, f"no code was sent to {username}"
+        return str(codes[-1])
+
+    def advance_clock(self, seconds: float) -> None:
+        with self.http() as http:
+            http.post("/_testing/clock", json={"advance": seconds}).raise_for_status()
+
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.process.poll() is None:
             self.process.send_signal(sig)

@@ -22,6 +22,8 @@ def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
         return credentials(settings, args.action, args.access_key_id, args.description)
     if command == "master-key":
         return master_key(settings, args.action)
+    if command == "outbox":
+        return outbox(settings, args.pool, args.user, as_json=args.json)
     if command == "operations":
         return operations()
     raise AssertionError(command)
@@ -222,6 +224,34 @@ def _write_secret(path: Path, text: str) -> None:
         fh.write(text + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def outbox(settings: Settings, pool_id: str | None, username: str | None, *, as_json: bool) -> int:
+    """Print the outbox: what Poolgate "sent", so a sign-up can be finished locally."""
+    import datetime
+    import json
+
+    services = _open(settings)
+    try:
+        with services.store.transaction(readonly=True) as uow:
+            rows = list(uow.outbox.list(pool_id, username))
+    finally:
+        services.close()
+    for m in rows:
+        if as_json:
+            print(json.dumps({
+                "userPoolId": m.user_pool_id, "username": m.username, "channel": m.channel,
+                "destination": m.destination, "purpose": m.purpose, "message": m.message, "code": m.code,
+                "createdAt": m.created_at,
+            }))
+            continue
+        when = datetime.datetime.fromtimestamp(m.created_at, tz=datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"{when}  {m.user_pool_id}  {m.username}  {m.purpose}  {m.channel} to {m.destination}")
+        print(f"    code: {m.code}" if m.code else "    (no code)")
+        print(f"    {m.message}")
+    if not rows:
+        print("The outbox is empty.", file=sys.stderr)
+    return 0
 
 
 def operations() -> int:

@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     _store_flags(mk)
     mk.add_argument("action", choices=["rotate", "fingerprint", "generate"])
 
+    outbox = sub.add_parser("outbox", help="print the codes and messages sent to users (newest last)")
+    _store_flags(outbox)
+    outbox.add_argument("--pool", help="only this user pool id")
+    outbox.add_argument("--user", help="only this username")
+    outbox.add_argument("--json", action="store_true", help="one JSON object per line")
+
     sub.add_parser("operations", help="list the cognito-idp operations Poolgate implements")
     return parser
 

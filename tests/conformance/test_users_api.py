@@ -1,0 +1,343 @@
+"""Users, sign-up and password recovery through boto3 against a live server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from tests.server import ServerProcess
+
+from poolgate.pools.secret_hash import compute_secret_hash
+
+STRONG = "Passw0rd!Strong"
+
+
+def code_of(exc: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(exc.value.response["Error"]["Code"])
+
+
+def attrs(user: dict[str, Any]) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in user.get("Attributes") or user.get("UserAttributes") or []}
+
+
+@pytest.fixture
+def email_pool(cognito: Any) -> Iterator[dict[str, str]]:
+    """A pool that signs in with a username, auto-verifies e-mail, and a client without secret."""
+    pool_id = cognito.create_user_pool(
+        PoolName="users", AutoVerifiedAttributes=["email"],
+        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]["ClientId"]
+    yield {"pool": pool_id, "client": client_id}
+    cognito.delete_user_pool(UserPoolId=pool_id)
+
+
+def test_admin_create_get_delete(cognito: Any, server: ServerProcess, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    created = cognito.admin_create_user(
+        UserPoolId=pool, Username="alice", TemporaryPassword="Temp0rary!",
+        UserAttributes=[{"Name": "email", "Value": "alice@example.com"}, {"Name": "email_verified", "Value": "true"}],
+        DesiredDeliveryMediums=["EMAIL"],
+    )["User"]
+    assert created["Username"] == "alice"
+    assert created["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert created["Enabled"] is True
+    assert attrs(created)["email"] == "alice@example.com"
+    invitation = server.messages(pool, "alice")[-1]
+    assert invitation["purpose"] == "ADMIN_CREATE_USER" and invitation["code"] == "Temp0rary!"
+    assert "alice" in invitation["message"] and "Temp0rary!" in invitation["message"]
+
+    got = cognito.admin_get_user(UserPoolId=pool, Username="alice")
+    assert got["Username"] == "alice" and attrs(got)["sub"] == attrs(created)["sub"]
+
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_create_user(UserPoolId=pool, Username="alice", MessageAction="SUPPRESS",
+                                  UserAttributes=[{"Name": "email", "Value": "x@example.com"}])
+    assert code_of(exc) == "UsernameExistsException"
+    assert exc.value.response["Error"]["Message"] == "User account already exists"
+
+    cognito.admin_delete_user(UserPoolId=pool, Username="alice")
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_get_user(UserPoolId=pool, Username="alice")
+    assert code_of(exc) == "UserNotFoundException"
+    assert exc.value.response["Error"]["Message"] == "User does not exist."
+
+
+def test_admin_create_user_checks_password_and_schema(cognito: Any, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_create_user(UserPoolId=pool, Username="bob", TemporaryPassword="short",
+                                  UserAttributes=[{"Name": "email", "Value": "b@example.com"}])
+    assert code_of(exc) == "InvalidPasswordException"
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_create_user(UserPoolId=pool, Username="bob", MessageAction="SUPPRESS")
+    assert code_of(exc) == "InvalidParameterException"  # email is required
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_create_user(UserPoolId=pool, Username="bob", MessageAction="SUPPRESS",
+                                  UserAttributes=[{"Name": "email", "Value": "b@example.com"},
+                                                  {"Name": "custom:nope", "Value": "x"}])
+    assert code_of(exc) == "InvalidParameterException"
+
+
+def test_generated_temporary_password_and_resend(cognito: Any, server: ServerProcess, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    cognito.admin_create_user(UserPoolId=pool, Username="carol", DesiredDeliveryMediums=["EMAIL"],
+                              UserAttributes=[{"Name": "email", "Value": "carol@example.com"}])
+    first = server.last_code(pool, "carol")
+    assert len(first) >= 8
+    cognito.admin_create_user(UserPoolId=pool, Username="carol", MessageAction="RESEND",
+                              DesiredDeliveryMediums=["EMAIL"])
+    assert server.last_code(pool, "carol") != first
+
+
+def test_set_password_enable_disable(cognito: Any, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    cognito.admin_create_user(UserPoolId=pool, Username="dave", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "dave@example.com"}])
+    cognito.admin_set_user_password(UserPoolId=pool, Username="dave", Password=STRONG, Permanent=True)
+    assert cognito.admin_get_user(UserPoolId=pool, Username="dave")["UserStatus"] == "CONFIRMED"
+    cognito.admin_set_user_password(UserPoolId=pool, Username="dave", Password=STRONG + "2", Permanent=False)
+    assert cognito.admin_get_user(UserPoolId=pool, Username="dave")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_set_user_password(UserPoolId=pool, Username="dave", Password="weak", Permanent=True)
+    assert code_of(exc) == "InvalidPasswordException"
+    cognito.admin_disable_user(UserPoolId=pool, Username="dave")
+    assert cognito.admin_get_user(UserPoolId=pool, Username="dave")["Enabled"] is False
+    cognito.admin_enable_user(UserPoolId=pool, Username="dave")
+    assert cognito.admin_get_user(UserPoolId=pool, Username="dave")["Enabled"] is True
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_disable_user(UserPoolId=pool, Username="nobody")
+    assert code_of(exc) == "UserNotFoundException"
+
+
+def test_update_and_delete_attributes(cognito: Any, server: ServerProcess, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    cognito.admin_create_user(UserPoolId=pool, Username="erin", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "erin@example.com"},
+                                              {"Name": "email_verified", "Value": "true"}])
+    cognito.admin_update_user_attributes(UserPoolId=pool, Username="erin", UserAttributes=[
+        {"Name": "given_name", "Value": "Erin"}, {"Name": "email", "Value": "erin2@example.com"}])
+    got = attrs(cognito.admin_get_user(UserPoolId=pool, Username="erin"))
+    assert got["given_name"] == "Erin" and got["email"] == "erin2@example.com"
+    assert got["email_verified"] == "false"
+    assert server.messages(pool, "erin")[-1]["purpose"].startswith("VERIFY_ATTRIBUTE")
+    cognito.admin_delete_user_attributes(UserPoolId=pool, Username="erin", UserAttributeNames=["given_name"])
+    assert "given_name" not in attrs(cognito.admin_get_user(UserPoolId=pool, Username="erin"))
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_delete_user_attributes(UserPoolId=pool, Username="erin", UserAttributeNames=["email"])
+    assert code_of(exc) == "InvalidParameterException"
+
+
+def test_list_users_filter_and_pages(cognito: Any, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    for i in range(7):
+        cognito.admin_create_user(UserPoolId=pool, Username=f"user{i}", MessageAction="SUPPRESS",
+                                  UserAttributes=[{"Name": "email", "Value": f"u{i}@{'corp' if i < 3 else 'home'}.example"}])
+    seen: list[str] = []
+    kwargs: dict[str, Any] = {"UserPoolId": pool, "Limit": 3}
+    while True:
+        page = cognito.list_users(**kwargs)
+        assert len(page["Users"]) <= 3
+        seen += [u["Username"] for u in page["Users"]]
+        if "PaginationToken" not in page:
+            break
+        kwargs["PaginationToken"] = page["PaginationToken"]
+    assert sorted(seen) == [f"user{i}" for i in range(7)]
+    corp = cognito.list_users(UserPoolId=pool, Filter='email ^= "u1@CORP"')["Users"]
+    assert [u["Username"] for u in corp] == ["user1"]
+    exact = cognito.list_users(UserPoolId=pool, Filter='username = "user4"', AttributesToGet=["email"])["Users"]
+    assert [u["Username"] for u in exact] == ["user4"]
+    assert [a["Name"] for a in exact[0]["Attributes"]] == ["email"]
+    status = cognito.list_users(UserPoolId=pool, Filter='cognito:user_status = "FORCE_CHANGE_PASSWORD"')
+    assert len(status["Users"]) == 7
+    with pytest.raises(ClientError) as exc:
+        cognito.list_users(UserPoolId=pool, Filter="email = unquoted")
+    assert code_of(exc) == "InvalidParameterException"
+    described = cognito.describe_user_pool(UserPoolId=pool)["UserPool"]
+    assert described["EstimatedNumberOfUsers"] == 7
+
+
+def test_sign_up_and_confirm_with_the_outbox_code(cognito: Any, server: ServerProcess, email_pool: dict[str, str]) -> None:
+    pool, client = email_pool["pool"], email_pool["client"]
+    result = cognito.sign_up(ClientId=client, Username="frank", Password=STRONG,
+                             UserAttributes=[{"Name": "email", "Value": "frank@example.com"}])
+    assert result["UserConfirmed"] is False
+    assert result["CodeDeliveryDetails"] == {"Destination": "f***@e***", "DeliveryMedium": "EMAIL",
+                                             "AttributeName": "email"}
+    assert cognito.admin_get_user(UserPoolId=pool, Username="frank")["UserStatus"] == "UNCONFIRMED"
+    code = server.last_code(pool, "frank")
+    with pytest.raises(ClientError) as exc:
+        cognito.confirm_sign_up(ClientId=client, Username="frank", ConfirmationCode="000000" if code != "000000" else "111111")
+    assert code_of(exc) == "CodeMismatchException"
+    cognito.confirm_sign_up(ClientId=client, Username="frank", ConfirmationCode=code)
+    user = cognito.admin_get_user(UserPoolId=pool, Username="frank")
+    assert user["UserStatus"] == "CONFIRMED"
+    assert attrs(user)["email_verified"] == "true"
+    assert attrs(user)["sub"] == result["UserSub"]
+    with pytest.raises(ClientError) as exc:
+        cognito.confirm_sign_up(ClientId=client, Username="frank", ConfirmationCode=code)
+    assert code_of(exc) == "NotAuthorizedException"
+    assert exc.value.response["Error"]["Message"] == "User cannot be confirmed. Current status is CONFIRMED"
+
+
+def test_sign_up_errors(cognito: Any, email_pool: dict[str, str]) -> None:
+    client = email_pool["client"]
+    cognito.sign_up(ClientId=client, Username="gina", Password=STRONG,
+                    UserAttributes=[{"Name": "email", "Value": "gina@example.com"}])
+    with pytest.raises(ClientError) as exc:
+        cognito.sign_up(ClientId=client, Username="gina", Password=STRONG,
+                        UserAttributes=[{"Name": "email", "Value": "gina@example.com"}])
+    assert code_of(exc) == "UsernameExistsException"
+    assert exc.value.response["Error"]["Message"] == "User already exists"
+    with pytest.raises(ClientError) as exc:
+        cognito.sign_up(ClientId=client, Username="hank", Password="password",
+                        UserAttributes=[{"Name": "email", "Value": "hank@example.com"}])
+    assert code_of(exc) == "InvalidPasswordException"
+    assert exc.value.response["Error"]["Message"].startswith("Password did not conform with policy: ")
+    with pytest.raises(ClientError) as exc:
+        cognito.sign_up(ClientId="nosuchclient0000000000000a", Username="x", Password=STRONG)
+    assert code_of(exc) == "ResourceNotFoundException"
+
+
+def test_confirmation_attempt_limit_and_resend(cognito: Any, server: ServerProcess, email_pool: dict[str, str]) -> None:
+    pool, client = email_pool["pool"], email_pool["client"]
+    cognito.sign_up(ClientId=client, Username="ivy", Password=STRONG,
+                    UserAttributes=[{"Name": "email", "Value": "ivy@example.com"}])
+    code = server.last_code(pool, "ivy")
+    wrong = "123456" if code != "123456" else "654321"
+    for _ in range(5):
+        with pytest.raises(ClientError) as exc:
+            cognito.confirm_sign_up(ClientId=client, Username="ivy", ConfirmationCode=wrong)
+        assert code_of(exc) == "CodeMismatchException"
+    with pytest.raises(ClientError) as exc:
+        cognito.confirm_sign_up(ClientId=client, Username="ivy", ConfirmationCode=code)
+    assert code_of(exc) == "LimitExceededException"
+    delivery = cognito.resend_confirmation_code(ClientId=client, Username="ivy")["CodeDeliveryDetails"]
+    assert delivery["DeliveryMedium"] == "EMAIL"
+    fresh = server.last_code(pool, "ivy")
+    cognito.confirm_sign_up(ClientId=client, Username="ivy", ConfirmationCode=fresh)
+    with pytest.raises(ClientError) as exc:
+        cognito.resend_confirmation_code(ClientId=client, Username="ivy")
+    assert code_of(exc) == "InvalidParameterException"
+
+
+def test_secret_hash_on_sign_up(cognito: Any, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    app = cognito.create_user_pool_client(UserPoolId=pool, ClientName="s", GenerateSecret=True)["UserPoolClient"]
+    with pytest.raises(ClientError) as exc:
+        cognito.sign_up(ClientId=app["ClientId"], Username="jack", Password=STRONG,
+                        UserAttributes=[{"Name": "email", "Value": "jack@example.com"}])
+    assert code_of(exc) == "NotAuthorizedException"
+    assert "SECRET_HASH was not received" in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
+        cognito.sign_up(ClientId=app["ClientId"], Username="jack", Password=STRONG, SecretHash="d3Jvbmc=",
+                        UserAttributes=[{"Name": "email", "Value": "jack@example.com"}])
+    assert exc.value.response["Error"]["Message"] == f"Unable to verify secret hash for client {app['ClientId']}"
+    good = compute_secret_hash(app["ClientSecret"], "jack", app["ClientId"])
+    assert cognito.sign_up(ClientId=app["ClientId"], Username="jack", Password=STRONG, SecretHash=good,
+                           UserAttributes=[{"Name": "email", "Value": "jack@example.com"}])["UserConfirmed"] is False
+
+
+def test_forgot_password_round_trip(cognito: Any, server: ServerProcess, email_pool: dict[str, str]) -> None:
+    pool, client = email_pool["pool"], email_pool["client"]
+    cognito.admin_create_user(UserPoolId=pool, Username="kate", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "kate@example.com"},
+                                              {"Name": "email_verified", "Value": "true"}])
+    delivery = cognito.forgot_password(ClientId=client, Username="kate")["CodeDeliveryDetails"]
+    assert delivery == {"Destination": "k***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    code = server.last_code(pool, "kate")
+    with pytest.raises(ClientError) as exc:
+        cognito.confirm_forgot_password(ClientId=client, Username="kate", ConfirmationCode=code, Password="weak")
+    assert code_of(exc) == "InvalidPasswordException"
+    cognito.confirm_forgot_password(ClientId=client, Username="kate", ConfirmationCode=code, Password=STRONG)
+    assert cognito.admin_get_user(UserPoolId=pool, Username="kate")["UserStatus"] == "CONFIRMED"
+    with pytest.raises(ClientError) as exc:
+        cognito.confirm_forgot_password(ClientId=client, Username="kate", ConfirmationCode=code, Password=STRONG)
+    assert code_of(exc) == "ExpiredCodeException"
+    with pytest.raises(ClientError) as exc:
+        cognito.forgot_password(ClientId=client, Username="nobody")
+    assert code_of(exc) == "UserNotFoundException"
+
+
+def test_forgot_password_needs_a_verified_contact(cognito: Any, email_pool: dict[str, str]) -> None:
+    pool, client = email_pool["pool"], email_pool["client"]
+    cognito.admin_create_user(UserPoolId=pool, Username="leo", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "leo@example.com"}])
+    with pytest.raises(ClientError) as exc:
+        cognito.forgot_password(ClientId=client, Username="leo")
+    assert code_of(exc) == "InvalidParameterException"
+
+
+def test_admin_reset_user_password(cognito: Any, server: ServerProcess, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    cognito.admin_create_user(UserPoolId=pool, Username="mia", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "mia@example.com"},
+                                              {"Name": "email_verified", "Value": "true"}])
+    cognito.admin_set_user_password(UserPoolId=pool, Username="mia", Password=STRONG, Permanent=True)
+    cognito.admin_reset_user_password(UserPoolId=pool, Username="mia")
+    assert cognito.admin_get_user(UserPoolId=pool, Username="mia")["UserStatus"] == "RESET_REQUIRED"
+    assert server.messages(pool, "mia")[-1]["purpose"] == "FORGOT_PASSWORD"
+
+
+def test_admin_confirm_sign_up(cognito: Any, email_pool: dict[str, str]) -> None:
+    pool, client = email_pool["pool"], email_pool["client"]
+    cognito.sign_up(ClientId=client, Username="nina", Password=STRONG,
+                    UserAttributes=[{"Name": "email", "Value": "nina@example.com"}])
+    cognito.admin_confirm_sign_up(UserPoolId=pool, Username="nina")
+    assert cognito.admin_get_user(UserPoolId=pool, Username="nina")["UserStatus"] == "CONFIRMED"
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_confirm_sign_up(UserPoolId=pool, Username="nina")
+    assert code_of(exc) == "NotAuthorizedException"
+
+
+def test_email_as_username_pool(cognito: Any, server: ServerProcess) -> None:
+    pool = cognito.create_user_pool(PoolName="by-email", UsernameAttributes=["email"],
+                                    AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    try:
+        client = cognito.create_user_pool_client(UserPoolId=pool, ClientName="c")["UserPoolClient"]["ClientId"]
+        result = cognito.sign_up(ClientId=client, Username="Olga@Example.com", Password=STRONG)
+        user = cognito.admin_get_user(UserPoolId=pool, Username="Olga@Example.com")
+        assert user["Username"] == result["UserSub"]
+        assert attrs(user)["email"] == "Olga@Example.com"
+        with pytest.raises(ClientError) as exc:
+            cognito.sign_up(ClientId=client, Username="Olga@Example.com", Password=STRONG)
+        assert code_of(exc) == "UsernameExistsException"
+        assert exc.value.response["Error"]["Message"] == "An account with the given email already exists."
+        with pytest.raises(ClientError) as exc:
+            cognito.sign_up(ClientId=client, Username="not-an-email", Password=STRONG)
+        assert exc.value.response["Error"]["Message"] == "Username should be an email."
+        code = server.last_code(pool, result["UserSub"])
+        cognito.confirm_sign_up(ClientId=client, Username="Olga@Example.com", ConfirmationCode=code)
+    finally:
+        cognito.delete_user_pool(UserPoolId=pool)
+
+
+def test_groups(cognito: Any, email_pool: dict[str, str]) -> None:
+    pool = email_pool["pool"]
+    group = cognito.create_group(UserPoolId=pool, GroupName="admins", Description="Admins", Precedence=1)["Group"]
+    assert group["GroupName"] == "admins" and group["Precedence"] == 1 and group["UserPoolId"] == pool
+    with pytest.raises(ClientError) as exc:
+        cognito.create_group(UserPoolId=pool, GroupName="admins")
+    assert code_of(exc) == "GroupExistsException"
+    cognito.create_group(UserPoolId=pool, GroupName="readers")
+    updated = cognito.update_group(UserPoolId=pool, GroupName="admins", Description="Root")["Group"]
+    assert updated["Description"] == "Root" and updated["Precedence"] == 1
+    assert cognito.get_group(UserPoolId=pool, GroupName="admins")["Group"]["Description"] == "Root"
+    names = [g["GroupName"] for g in cognito.list_groups(UserPoolId=pool)["Groups"]]
+    assert names == ["admins", "readers"]
+    cognito.admin_create_user(UserPoolId=pool, Username="pat", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "pat@example.com"}])
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username="pat", GroupName="admins")
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username="pat", GroupName="readers")
+    mine = cognito.admin_list_groups_for_user(UserPoolId=pool, Username="pat", Limit=1)
+    assert [g["GroupName"] for g in mine["Groups"]] == ["admins"] and "NextToken" in mine
+    members = cognito.list_users_in_group(UserPoolId=pool, GroupName="admins")["Users"]
+    assert [u["Username"] for u in members] == ["pat"]
+    cognito.admin_remove_user_from_group(UserPoolId=pool, Username="pat", GroupName="admins")
+    assert cognito.list_users_in_group(UserPoolId=pool, GroupName="admins")["Users"] == []
+    cognito.delete_group(UserPoolId=pool, GroupName="admins")
+    with pytest.raises(ClientError) as exc:
+        cognito.get_group(UserPoolId=pool, GroupName="admins")
+    assert code_of(exc) == "ResourceNotFoundException"
