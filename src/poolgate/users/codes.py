@@ -15,15 +15,11 @@ from typing import Protocol
 
 from poolgate.errors import CodeMismatchException, ExpiredCodeException, LimitExceededException
 from poolgate.store.base import UnitOfWork
+from poolgate.users import rules
 from poolgate.users.model import StoredCode
 
-CODE_DIGITS = 6
-# After this many wrong guesses the pending code is void [decision; AWS does not document
-# its limit, and reports show LimitExceededException after about five].
-MAX_CODE_ATTEMPTS = 5
-ATTEMPT_LIMIT_MESSAGE = "Attempt limit exceeded, please try after some time."
-MISMATCH_MESSAGE = "Invalid verification code provided, please try again."
-EXPIRED_MESSAGE = "Invalid code provided, please request a code again."
+# The code length, the attempt limit and the messages are decided in users/rules.py.
+CODE_DIGITS = rules.CODE_LENGTH
 
 
 class CodeHasher(Protocol):
@@ -40,7 +36,7 @@ class HmacCodeHasher:
         self._key = key
 
     def __call__(self, pool_id: str, sub: str, purpose: str, code: str) -> str:
-        msg = "\x1f".join((pool_id, sub, purpose, code)).encode()
+        msg = f"{pool_id}\x1f{sub}\x1f{purpose}\x1f{code}".encode()
         return hmac.new(self._key, msg, hashlib.sha256).hexdigest()
 
 
@@ -70,10 +66,10 @@ def consume(uow: UnitOfWork, hasher: CodeHasher, *, pool_id: str, sub: str, purp
     """
     stored = uow.codes.get(pool_id, sub, purpose)
     if stored is None or stored.expires_at <= now:
-        raise ExpiredCodeException(EXPIRED_MESSAGE)
-    if stored.attempts >= MAX_CODE_ATTEMPTS:
-        raise LimitExceededException(ATTEMPT_LIMIT_MESSAGE)
+        raise ExpiredCodeException(rules.CODE_EXPIRED_MESSAGE)
+    if stored.attempts >= rules.MAX_CODE_ATTEMPTS:
+        raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
     expected = hasher(pool_id, sub, purpose, code)
     if not hmac.compare_digest(expected, stored.code_hash):
-        raise CodeMismatchException(MISMATCH_MESSAGE)
+        raise CodeMismatchException(rules.CODE_MISMATCH_MESSAGE)
     uow.codes.delete(pool_id, sub, purpose)
