@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Mapping, Protocol
 
 from poolgate.pools.model import AppClient, UserPool
+from poolgate.tokens.model import SigningKey, TokenSession
 from poolgate.users.model import Group, StoredCode, User, UserFilter
 
 
@@ -222,6 +223,91 @@ class CounterRepo(Protocol):
         """Forget the counter."""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredAuthSession:
+    """Server-side state behind an auth ``Session`` string (and a SRP ``SECRET_BLOCK``).
+
+    ``id`` is the random handle's hash; ``state`` is the engine's JSON document (SRP ``b``,
+    steps passed, ...), encrypted at rest. ``challenge`` is the challenge it waits for.
+    """
+
+    id: str
+    user_pool_id: str
+    client_id: str
+    sub: str | None
+    challenge: str
+    state: Mapping[str, Any]
+    attempts: int
+    created_at: float
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LoginAttempts:
+    """Failed sign-ins of one user, for the lockout rule (auth-flows.md §10)."""
+
+    failures: int = 0
+    last_failure_at: float | None = None
+    locked_until: float | None = None
+
+
+class AuthSessionRepo(Protocol):
+    def add(self, session: StoredAuthSession) -> None:
+        """Store a new auth session."""
+
+    def get(self, session_id: str, *, for_update: bool = False) -> StoredAuthSession | None:
+        """The session (expired ones included; the caller checks), locking the row if asked."""
+
+    def update(self, session: StoredAuthSession) -> None:
+        """Replace the stored session (challenge, state, attempts, expiry)."""
+
+    def delete(self, session_id: str) -> None:
+        """Spend the session."""
+
+
+class LoginAttemptRepo(Protocol):
+    def get(self, pool_id: str, sub: str, *, for_update: bool = False) -> LoginAttempts:
+        """The user's record (a zero record if none), locking it for this transaction if asked,
+        so parallel sign-ins on several processes count one after another."""
+
+    def save(self, pool_id: str, sub: str, attempts: LoginAttempts) -> None:
+        """Write the user's record."""
+
+    def reset(self, pool_id: str, sub: str) -> None:
+        """Forget the failures (after a successful sign-in)."""
+
+
+class SigningKeyRepo(Protocol):
+    def add(self, key: SigningKey) -> None:
+        """Store a key (the private key is encrypted at rest)."""
+
+    def list(self, pool_id: str) -> Sequence[SigningKey]:
+        """All keys of the pool, active and retired, oldest first."""
+
+    def retire(self, pool_id: str, kid: str, when: float) -> None:
+        """Mark a key retired: it signs nothing new but stays published."""
+
+    def delete(self, pool_id: str, kid: str) -> None:
+        """Remove a retired key once no token it signed can still be valid."""
+
+
+class TokenSessionRepo(Protocol):
+    def add(self, session: TokenSession) -> None:
+        """Store a token session (one per sign-in, one more per rotation)."""
+
+    def get(self, refresh_hash: str, *, for_update: bool = False) -> TokenSession | None:
+        """The record of a refresh token, by the token's hash."""
+
+    def update(self, session: TokenSession) -> None:
+        """Replace a record (revocation, rotation)."""
+
+    def origin_revoked(self, pool_id: str, origin_jti: str) -> bool:
+        """True if a session with this origin_jti was revoked (access tokens of it are refused)."""
+
+    def revoke_user(self, pool_id: str, sub: str, when: float) -> int:
+        """Revoke every unrevoked session of the user; return how many."""
+
+
 class UnitOfWork(Protocol):
     pools: PoolRepo
     clients: ClientRepo
@@ -232,6 +318,10 @@ class UnitOfWork(Protocol):
     groups: GroupRepo
     codes: CodeRepo
     counters: CounterRepo
+    auth_sessions: AuthSessionRepo
+    login_attempts: LoginAttemptRepo
+    signing_keys: SigningKeyRepo
+    token_sessions: TokenSessionRepo
 
 
 class Store(Protocol):

@@ -1,0 +1,45 @@
+"""Stored token values: signing keys and token sessions (one per sign-in)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """One RSA key pair of a pool. ``use`` is ``"id"`` or ``"access"``: ID and access tokens are
+    signed with different keys. ``private_pem`` is plain PKCS#8 PEM here; the store encrypts it.
+    A retired key signs nothing new but stays in the JWKS until ``retired_at`` plus the longest
+    token lifetime has passed."""
+
+    user_pool_id: str
+    kid: str
+    use: str
+    private_pem: bytes
+    public_jwk: Mapping[str, Any]
+    created_at: float
+    retired_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSession:
+    """A sign-in's refresh-token record (spec tokens.md §8). Only the refresh token's hash is
+    stored. Tokens minted from this session carry its ``origin_jti``; revoking the session
+    revokes them all. Rotation replaces the refresh token: the old record gets
+    ``replaced_by`` and ``grace_until`` and a new record with the same ``origin_jti`` is added."""
+
+    refresh_hash: str
+    user_pool_id: str
+    client_id: str
+    sub: str
+    origin_jti: str
+    event_id: str
+    auth_time: float
+    issued_at: float
+    expires_at: float
+    device_key: str | None = None
+    revoked_at: float | None = None
+    replaced_by: str | None = None
+    grace_until: float | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
