@@ -43,3 +43,43 @@ class TokenSession:
     replaced_by: str | None = None
     grace_until: float | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    """What a successful sign-in or refresh returns (``AuthenticationResultType``)."""
+
+    id_token: str
+    access_token: str
+    expires_in: int
+    refresh_token: str | None = None
+    token_type: str = "Bearer"
+
+    def as_result(self, new_device_metadata: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The ``AuthenticationResult`` member of the response."""
+        result: dict[str, Any] = {
+            "AccessToken": self.access_token,
+            "ExpiresIn": self.expires_in,
+            "TokenType": self.token_type,
+            "IdToken": self.id_token,
+        }
+        if self.refresh_token is not None:
+            result["RefreshToken"] = self.refresh_token
+        if new_device_metadata:
+            result["NewDeviceMetadata"] = dict(new_device_metadata)
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class AccessContext:
+    """A verified access token: whose it is and what it carries. Produced only by
+    ``TokenService.verify_access_token``, after signature, expiry, revocation, scope and user
+    checks."""
+
+    user_pool_id: str
+    client_id: str
+    sub: str
+    username: str
+    jti: str | None
+    origin_jti: str | None
+    claims: Mapping[str, Any]
