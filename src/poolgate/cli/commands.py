@@ -22,6 +22,8 @@ def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
         return credentials(settings, args.action, args.access_key_id, args.description)
     if command == "master-key":
         return master_key(settings, args.action)
+    if command == "keys":
+        return rotate_keys(settings, args.pool)
     if command == "outbox":
         return outbox(settings, args.pool, args.user, as_json=args.json)
     if command == "operations":
@@ -224,6 +226,20 @@ def _write_secret(path: Path, text: str) -> None:
         fh.write(text + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def rotate_keys(settings: Settings, pool_id: str) -> int:
+    """Add new signing keys; the old ones stay in the JWKS until their tokens have expired."""
+    services = _open(settings)
+    try:
+        with services.store.transaction() as uow:
+            if uow.pools.get(pool_id) is None:
+                return _fail(f"user pool {pool_id} does not exist")
+            kids = services.tokens.rotate_keys(uow, pool_id)
+    finally:
+        services.close()
+    print(f"new signing keys for {pool_id}: {', '.join(kids)}")
+    return 0
 
 
 def outbox(settings: Settings, pool_id: str | None, username: str | None, *, as_json: bool) -> int:

@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     _store_flags(mk)
     mk.add_argument("action", choices=["rotate", "fingerprint", "generate"])
 
+    keys = sub.add_parser("keys", help="rotate a user pool's token signing keys")
+    _store_flags(keys)
+    keys.add_argument("action", choices=["rotate"])
+    keys.add_argument("--pool", required=True, help="the user pool id")
+
     outbox = sub.add_parser("outbox", help="print the codes and messages sent to users (newest last)")
     _store_flags(outbox)
     outbox.add_argument("--pool", help="only this user pool id")

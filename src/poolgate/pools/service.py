@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,11 +47,21 @@ def decode_token(token: str | None) -> str | None:
 class PoolService:
     """User-pool and app-client management."""
 
-    def __init__(self, store: Store, clock: Clock, *, region: str, account_id: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        region: str,
+        account_id: str,
+        on_create: Callable[[UnitOfWork, str], None] | None = None,
+    ) -> None:
+        """``on_create(uow, pool_id)`` runs in the creating transaction (it makes signing keys)."""
         self._store = store
         self._clock = clock
         self._region = region
         self._account_id = account_id
+        self._on_create = on_create
 
     def arn(self, pool_id: str) -> str:
         return f"arn:aws:cognito-idp:{self._region}:{self._account_id}:userpool/{pool_id}"
@@ -69,6 +79,8 @@ class PoolService:
                     uow.pools.add(pool)
                 except DuplicateError:
                     continue
+                if self._on_create is not None:
+                    self._on_create(uow, pool.id)
                 return pool
         raise RuntimeError("could not allocate a unique user pool id")
 

@@ -49,8 +49,16 @@ def create_app(settings: Settings, services: Services | None = None, *, on_ready
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ready", "database": "reachable"})
 
+    async def jwks(request: Request) -> Response:
+        return await _pool_document(services, request.path_params["pool_id"], "jwks")
+
+    async def openid_configuration(request: Request) -> Response:
+        return await _pool_document(services, request.path_params["pool_id"], "discovery")
+
     routes = [
         Route("/", api.handle, methods=["POST"]),
+        Route("/{pool_id}/.well-known/jwks.json", jwks, methods=["GET"]),
+        Route("/{pool_id}/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
         Route("/", preflight, methods=["OPTIONS"]),
         Route("/health", health, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
@@ -72,6 +80,23 @@ def create_app(settings: Settings, services: Services | None = None, *, on_ready
             services.close()
 
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _pool_document(services: Services, pool_id: str, which: str) -> Response:
+    """A pool's JWKS or OIDC discovery document; 404 for an unknown pool."""
+
+    def read() -> dict[str, object] | None:
+        with services.store.transaction(readonly=True) as uow:
+            if uow.pools.get(pool_id) is None:
+                return None
+            if which == "jwks":
+                return services.tokens.jwks(uow, pool_id)
+            return services.tokens.discovery(pool_id)
+
+    document = await run_in_threadpool(read)
+    if document is None:
+        return JSONResponse({"message": f"User pool {pool_id} does not exist."}, status_code=404)
+    return JSONResponse(document, headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
 
 
 async def _purge_forever(services: Services) -> None:

@@ -1,0 +1,211 @@
+"""Operations a signed-in user performs with an access token: GetUser, ChangePassword,
+UpdateUserAttributes, GetUserAttributeVerificationCode, VerifyUserAttribute,
+DeleteUserAttributes, DeleteUser, GlobalSignOut (and AdminUserGlobalSignOut)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping, Protocol, Sequence
+
+from poolgate.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
+from poolgate.pools.model import AppClient, UserPool
+from poolgate.pools.service import require_pool
+from poolgate.srp import ProofMismatch, pool_name_from_pool_id
+from poolgate.srp import check_password as srp_check_password
+from poolgate.store.base import UnitOfWork
+from poolgate.tokens.model import AccessContext
+from poolgate.users import attributes, codes, rules
+from poolgate.users.common import VERIFIABLE, Outgoing, UserDeps, save_user, send_code, with_new_password
+from poolgate.users.lookup import require_user
+from poolgate.users.model import User, UserStatus
+
+WRONG_PASSWORD_MESSAGE = "Incorrect username or password."
+# Where a changed e-mail or phone waits for verification when the pool lists it in
+# UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate.
+PENDING = "pending_attributes"
+
+
+class AccessTokenVerifier(Protocol):
+    """The part of the TokenService this module needs."""
+
+    def verify_access_token(self, uow: UnitOfWork, token: str) -> AccessContext:
+        """The token's context, or the Cognito error for a bad, expired or revoked token."""
+
+    def global_sign_out(self, uow: UnitOfWork, pool: UserPool, user: User) -> None:
+        """Revoke every refresh token of the user and the access tokens issued before now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The verified holder of an access token."""
+
+    pool: UserPool
+    client: AppClient | None
+    user: User
+
+
+class SelfService:
+    """Access-token operations; every method is one transaction (plus delivery after it)."""
+
+    def __init__(self, deps: UserDeps, tokens: AccessTokenVerifier) -> None:
+        self.deps = deps
+        self.tokens = tokens
+
+    def _caller(self, uow: UnitOfWork, token: str) -> Caller:
+        context = self.tokens.verify_access_token(uow, token)
+        pool = require_pool(uow, context.user_pool_id)
+        user = uow.users.get(pool.id, context.sub)
+        if user is None:
+            raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
+        return Caller(pool, uow.clients.get(context.client_id), user)
+
+    def get_user(self, token: str) -> tuple[User, Sequence[str] | None]:
+        """GetUser: the user and the attributes its app client may read (None: all)."""
+        with self.deps.store.transaction(readonly=True) as uow:
+            caller = self._caller(uow, token)
+        readable = caller.client.config.get("ReadAttributes") if caller.client else None
+        return caller.user, readable
+
+    def change_password(self, token: str, previous: str | None, proposed: str) -> None:
+        """ChangePassword: the previous password must match; the new one follows the policy."""
+        with self.deps.store.transaction() as uow:
+            caller = self._caller(uow, token)
+            user = caller.user
+            if user.password is None or previous is None:
+                raise NotAuthorizedException(WRONG_PASSWORD_MESSAGE)
+            try:
+                srp_check_password(
+                    pool_name_from_pool_id(caller.pool.id), user.username, previous, user.password.salt,
+                    user.password.verifier,
+                )
+            except ProofMismatch:
+                raise NotAuthorizedException(WRONG_PASSWORD_MESSAGE) from None
+            updated = with_new_password(
+                caller.pool, user, proposed, operation="ChangePassword", now=self.deps.clock.now(),
+                status=UserStatus.CONFIRMED if user.status is UserStatus.FORCE_CHANGE_PASSWORD else user.status,
+            )
+            uow.users.update(updated)
+
+    def update_attributes(self, token: str, changes: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+        """UpdateUserAttributes: returns the CodeDeliveryDetailsList of codes sent for a changed
+        e-mail or phone the pool auto-verifies."""
+        outgoing = Outgoing()
+        with self.deps.store.transaction() as uow:
+            caller = self._caller(uow, token)
+            pool, user = caller.pool, caller.user
+            writable = caller.client.config.get("WriteAttributes") if caller.client else None
+            given = attributes.validate_attributes(pool, changes, context="user_update", write_attributes=writable)
+            merged = dict(user.attributes)
+            pending: dict[str, str] = dict(user.settings.get(PENDING) or {})
+            auto = pool.config.get("AutoVerifiedAttributes") or ()
+            held_back = (pool.config.get("UserAttributeUpdateSettings") or {}).get(
+                "AttributesRequireVerificationBeforeUpdate"
+            ) or ()
+            to_verify: list[str] = []
+            for name, value in given.items():
+                changed = merged.get(name) != value
+                if name in VERIFIABLE and changed:
+                    if name in auto:
+                        to_verify.append(name)
+                    if name in held_back and merged.get(name):
+                        pending[name] = value
+                        continue
+                    merged[f"{name}_verified"] = "false"
+                merged[name] = value
+            settings = {**user.settings, PENDING: pending} if pending else dict(user.settings)
+            updated = replace(user, attributes=merged, settings=settings, updated_at=self.deps.clock.now())
+            save_user(uow, pool, updated)
+            deliveries = [
+                self._send_verification(uow, outgoing, pool, updated, name) for name in to_verify
+            ]
+        outgoing.deliver(self.deps.sender)
+        return deliveries
+
+    def _send_verification(self, uow: UnitOfWork, outgoing: Outgoing, pool: UserPool, user: User, name: str) -> dict[str, str]:
+        pending = (user.settings.get(PENDING) or {}).get(name)
+        target = replace(user, attributes={**user.attributes, name: pending}) if pending else user
+        return send_code(
+            self.deps, uow, outgoing, pool, target, purpose=f"VERIFY_ATTRIBUTE:{name}", attribute=name,
+            ttl=rules.ATTRIBUTE_CODE_TTL,
+        )
+
+    def get_verification_code(self, token: str, name: str) -> dict[str, str]:
+        """GetUserAttributeVerificationCode for ``email`` or ``phone_number``."""
+        outgoing = Outgoing()
+        with self.deps.store.transaction() as uow:
+            caller = self._caller(uow, token)
+            if name not in VERIFIABLE:
+                raise InvalidParameterException(f"Invalid attribute name: {name}")
+            has_value = caller.user.attributes.get(name) or (caller.user.settings.get(PENDING) or {}).get(name)
+            if not has_value:
+                raise InvalidParameterException(f"User does not have a value for the attribute: {name}")
+            delivery = self._send_verification(uow, outgoing, caller.pool, caller.user, name)
+        outgoing.deliver(self.deps.sender)
+        return delivery
+
+    def verify_attribute(self, token: str, name: str, code: str) -> None:
+        """VerifyUserAttribute: marks the attribute verified (applying a held-back value)."""
+        target: User | None = None
+        purpose = f"VERIFY_ATTRIBUTE:{name}"
+        try:
+            with self.deps.store.transaction() as uow:
+                caller = self._caller(uow, token)
+                if name not in VERIFIABLE:
+                    raise InvalidParameterException(f"Invalid attribute name: {name}")
+                target = caller.user
+                codes.consume(
+                    uow, self.deps.hasher, pool_id=caller.pool.id, sub=caller.user.sub, purpose=purpose, code=code,
+                    now=self.deps.clock.now(),
+                )
+                pending = dict(caller.user.settings.get(PENDING) or {})
+                merged = dict(caller.user.attributes)
+                if name in pending:
+                    merged[name] = pending.pop(name)
+                merged[f"{name}_verified"] = "true"
+                settings = {k: v for k, v in caller.user.settings.items() if k != PENDING}
+                if pending:
+                    settings[PENDING] = pending
+                save_user(
+                    uow, caller.pool,
+                    replace(caller.user, attributes=merged, settings=settings, updated_at=self.deps.clock.now()),
+                )
+        except CodeMismatchException:
+            if target is not None:
+                with self.deps.store.transaction() as uow:
+                    uow.codes.record_failure(target.user_pool_id, target.sub, purpose)
+            raise
+
+    def delete_attributes(self, token: str, names: Sequence[str]) -> None:
+        """DeleteUserAttributes: required attributes and ``sub`` cannot be deleted."""
+        with self.deps.store.transaction() as uow:
+            caller = self._caller(uow, token)
+            merged = dict(caller.user.attributes)
+            for name in names:
+                if name == "sub" or name in ("email_verified", "phone_number_verified"):
+                    raise NotAuthorizedException(rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE)
+                merged.pop(name, None)
+                if name in VERIFIABLE:
+                    merged.pop(f"{name}_verified", None)
+            attributes.check_required(caller.pool, merged)
+            save_user(uow, caller.pool, replace(caller.user, attributes=merged, updated_at=self.deps.clock.now()))
+
+    def delete_user(self, token: str) -> None:
+        with self.deps.store.transaction() as uow:
+            caller = self._caller(uow, token)
+            uow.users.delete(caller.pool.id, caller.user.sub)
+
+    def global_sign_out(self, token: str) -> None:
+        with self.deps.store.transaction() as uow:
+            caller = self._caller(uow, token)
+            self.tokens.global_sign_out(uow, caller.pool, caller.user)
+
+    def admin_global_sign_out(self, pool_id: str, username: str) -> None:
+        with self.deps.store.transaction() as uow:
+            pool = require_pool(uow, pool_id)
+            self.tokens.global_sign_out(uow, pool, require_user(uow, pool, username))
+
