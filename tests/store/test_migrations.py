@@ -30,6 +30,10 @@ TABLES = {
     "group_members",
     "codes",
     "counters",
+    "auth_sessions",
+    "login_attempts",
+    "signing_keys",
+    "token_sessions",
     "alembic_version",
 }
 
@@ -48,7 +52,7 @@ def table_names(url: str) -> set[str]:
 def test_upgrade_creates_schema_and_is_idempotent(db_url: str) -> None:
     assert current_revision(db_url) is None
     upgrade(db_url)
-    assert current_revision(db_url) == head_revision() == "0002_users"
+    assert current_revision(db_url) == head_revision() == "0003_auth_tokens"
     assert table_names(db_url) == TABLES
     upgrade(db_url)
     assert current_revision(db_url) == head_revision()
@@ -136,7 +140,7 @@ def test_upgrade_from_0001_keeps_existing_pools(db_url: str) -> None:
     finally:
         engine.dispose()
     upgrade(db_url)
-    assert current_revision(db_url) == "0002_users"
+    assert current_revision(db_url) == head_revision()
     from poolgate.store.sql import SqlStore
 
     with SqlStore(db_url, MasterKey.generate()) as store, store.transaction() as uow:
@@ -180,3 +184,77 @@ def test_user_tables_cascade_from_their_parents(migrated_url: str) -> None:
         "ix_codes_expires_at",
         "ix_counters_window_end",
     } <= indexes
+
+
+def test_upgrade_from_0002_keeps_users_and_adds_the_auth_tables(db_url: str) -> None:
+    upgrade(db_url, "0002_users")
+    assert "token_sessions" not in table_names(db_url)
+    engine = create_store_engine(db_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_pools (id, name, config, created_at, updated_at) "
+                    "VALUES ('us-east-1_old', 'old', '{}', 1.0, 1.0)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (pool_id, sub, username, status, enabled, attributes, "
+                    "created_at, updated_at, settings) VALUES ('us-east-1_old', 'sub-1', 'olduser', "
+                    "'CONFIRMED', :yes, '{\"sub\":\"sub-1\"}', 1.0, 1.0, '{}')"
+                ),
+                {"yes": True},
+            )
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    assert current_revision(db_url) == "0003_auth_tokens"
+    assert table_names(db_url) == TABLES
+    from poolgate.store.base import LoginAttempts
+    from poolgate.store.sql import SqlStore
+
+    with SqlStore(db_url, MasterKey.generate()) as store:
+        with store.transaction() as uow:
+            user = uow.users.get("us-east-1_old", "sub-1")
+            assert user is not None and user.username == "olduser"
+            uow.login_attempts.save("us-east-1_old", "sub-1", LoginAttempts(1, 5.0))
+        with store.transaction() as uow:
+            assert uow.login_attempts.get("us-east-1_old", "sub-1") == LoginAttempts(1, 5.0)
+
+
+def test_auth_and_token_tables_cascade_and_are_indexed(migrated_url: str) -> None:
+    new_tables = ("auth_sessions", "login_attempts", "signing_keys", "token_sessions")
+    engine = create_store_engine(migrated_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            found = {
+                (table, tuple(fk["constrained_columns"]), fk["referred_table"], fk["options"].get("ondelete"))
+                for table in new_tables
+                for fk in inspector.get_foreign_keys(table)
+            }
+            indexes = {
+                ix["name"]: ix["column_names"] for table in new_tables for ix in inspector.get_indexes(table)
+            }
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert found == {
+        ("auth_sessions", ("pool_id",), "user_pools", "CASCADE"),
+        ("auth_sessions", ("client_id",), "user_pool_clients", "CASCADE"),
+        ("login_attempts", ("pool_id", "sub"), "users", "CASCADE"),
+        ("signing_keys", ("pool_id",), "user_pools", "CASCADE"),
+        ("token_sessions", ("pool_id",), "user_pools", "CASCADE"),
+        ("token_sessions", ("client_id",), "user_pool_clients", "CASCADE"),
+        ("token_sessions", ("pool_id", "sub"), "users", "CASCADE"),
+    }
+    assert indexes == {
+        "ix_auth_sessions_client_id": ["client_id"],
+        "ix_auth_sessions_expires_at": ["expires_at"],
+        "ix_login_attempts_expires_at": ["expires_at"],
+        "ix_token_sessions_client_id": ["client_id"],
+        "ix_token_sessions_expires_at": ["expires_at"],
+        "ix_token_sessions_pool_origin": ["pool_id", "origin_jti"],
+        "ix_token_sessions_pool_sub": ["pool_id", "sub"],
+    }

@@ -21,16 +21,21 @@ import sqlalchemy as sa
 from poolgate.security.crypto import MasterKey, WrongMasterKeyError
 from poolgate.store.base import (
     AccessKeyRepo,
+    AuthSessionRepo,
     ClientRepo,
     CodeRepo,
     CounterRepo,
     DuplicateError,
     GroupRepo,
+    LoginAttemptRepo,
     MetaRepo,
     OutboxRepo,
     PoolRepo,
+    SigningKeyRepo,
+    TokenSessionRepo,
     UserRepo,
 )
+from poolgate.store.sql.auth_repos import SqlAuthSessionRepo, SqlLoginAttemptRepo
 from poolgate.store.sql.codes_counters import SqlCodeRepo, SqlCounterRepo
 from poolgate.store.sql.engine import BEGIN_OPTION, create_store_engine, is_memory_sqlite
 from poolgate.store.sql.group_repo import SqlGroupRepo
@@ -53,6 +58,7 @@ from poolgate.store.sql.tables import (
     EncryptedColumn,
     meta,
 )
+from poolgate.store.sql.token_repos import SqlSigningKeyRepo, SqlTokenSessionRepo
 from poolgate.store.sql.user_repo import SqlUserRepo
 
 
@@ -61,14 +67,18 @@ class SqlUnitOfWork:
 
     __slots__ = (
         "access_keys",
+        "auth_sessions",
         "clients",
         "codes",
         "connection",
         "counters",
         "groups",
+        "login_attempts",
         "meta",
         "outbox",
         "pools",
+        "signing_keys",
+        "token_sessions",
         "users",
     )
 
@@ -81,6 +91,10 @@ class SqlUnitOfWork:
     groups: GroupRepo
     codes: CodeRepo
     counters: CounterRepo
+    auth_sessions: AuthSessionRepo
+    login_attempts: LoginAttemptRepo
+    signing_keys: SigningKeyRepo
+    token_sessions: TokenSessionRepo
 
     def __init__(self, connection: sa.Connection, master_key: MasterKey) -> None:
         self.connection = connection
@@ -93,6 +107,10 @@ class SqlUnitOfWork:
         self.groups = SqlGroupRepo(connection, master_key)
         self.codes = SqlCodeRepo(connection)
         self.counters = SqlCounterRepo(connection)
+        self.auth_sessions = SqlAuthSessionRepo(connection, master_key)
+        self.login_attempts = SqlLoginAttemptRepo(connection)
+        self.signing_keys = SqlSigningKeyRepo(connection, master_key)
+        self.token_sessions = SqlTokenSessionRepo(connection)
 
 
 def _mismatch(current: str, expected: str) -> WrongMasterKeyError:
@@ -188,8 +206,9 @@ class SqlStore:
             uow.connection.execute(sa.text("SELECT 1"))
 
     def purge_expired(self, now: float) -> int:
-        """Delete the rows of every expiring table (outbox, codes, counters) whose
-        expiry time is before ``now``; return how many."""
+        """Delete the rows of every expiring table (outbox, codes, counters, auth and
+        token sessions, stale login attempts) whose expiry time is before ``now``;
+        return how many."""
         deleted = 0
         with self.transaction() as uow:
             for table, column in EXPIRING_TABLES:
@@ -198,8 +217,9 @@ class SqlStore:
         return deleted
 
     def reset(self) -> None:
-        """Delete all pools, clients, users, groups, codes, counters and the outbox,
-        and the clock offset.
+        """Delete all pools and everything in them (clients, users, groups, codes,
+        sessions, login attempts, signing keys), counters, the outbox and the clock
+        offset.
 
         Access keys and the other meta settings (the master-key check) are kept.
         """

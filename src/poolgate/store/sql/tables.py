@@ -219,19 +219,112 @@ counters = sa.Table(
     sa.Column("window_end", epoch(), nullable=False, index=True),
 )
 
+# Server-side state behind an auth ``Session`` string. ``id`` is the handle's hash and
+# ``state_enc`` the engine's JSON document, encrypted (it holds the SRP secret ``b``).
+# ``sub`` has no foreign key: a session may exist before its user is known.
+auth_sessions = sa.Table(
+    "auth_sessions",
+    metadata,
+    sa.Column("id", ident(128), primary_key=True),
+    sa.Column("pool_id", ident(55), sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "client_id",
+        ident(128),
+        sa.ForeignKey("user_pool_clients.client_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("sub", ident(64), nullable=True),
+    sa.Column("challenge", sa.String(64), nullable=False),
+    sa.Column("state_enc", sa.LargeBinary(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("created_at", epoch(), nullable=False),
+    sa.Column("expires_at", epoch(), nullable=False, index=True),
+)
+
+# Failed sign-ins per user (the lockout rule). ``expires_at`` is derived by the
+# repository: the later of 15 minutes after the last failure and the end of the lock,
+# after which the record means nothing and may be purged.
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("pool_id", ident(55), primary_key=True),
+    sa.Column("sub", ident(64), primary_key=True),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("last_failure_at", epoch(), nullable=True),
+    sa.Column("locked_until", epoch(), nullable=True),
+    sa.Column("expires_at", epoch(), nullable=False, index=True),
+    sa.ForeignKeyConstraint(["pool_id", "sub"], ["users.pool_id", "users.sub"], ondelete="CASCADE"),
+)
+
+# Token signing key pairs of each pool; the private key is encrypted PEM.
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column(
+        "pool_id",
+        ident(55),
+        sa.ForeignKey("user_pools.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("kid", ident(128), primary_key=True),
+    sa.Column("use", sa.String(16), nullable=False),
+    sa.Column("private_enc", sa.LargeBinary(), nullable=False),
+    sa.Column("public_jwk", sa.Text(), nullable=False),
+    sa.Column("created_at", epoch(), nullable=False),
+    sa.Column("retired_at", epoch(), nullable=True),
+)
+
+# One row per refresh token (a sign-in, plus one per rotation), keyed by the token's
+# hash. Revocation is by ``origin_jti`` (every token of a sign-in) or by user.
+token_sessions = sa.Table(
+    "token_sessions",
+    metadata,
+    sa.Column("refresh_hash", ident(128), primary_key=True),
+    sa.Column("pool_id", ident(55), sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column(
+        "client_id",
+        ident(128),
+        sa.ForeignKey("user_pool_clients.client_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("sub", ident(64), nullable=False),
+    sa.Column("origin_jti", ident(64), nullable=False),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("auth_time", epoch(), nullable=False),
+    sa.Column("issued_at", epoch(), nullable=False),
+    sa.Column("expires_at", epoch(), nullable=False, index=True),
+    sa.Column("device_key", sa.String(128), nullable=True),
+    sa.Column("revoked_at", epoch(), nullable=True),
+    sa.Column("replaced_by", ident(128), nullable=True),
+    sa.Column("grace_until", epoch(), nullable=True),
+    sa.Column("extra", sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(["pool_id", "sub"], ["users.pool_id", "users.sub"], ondelete="CASCADE"),
+    sa.Index("ix_token_sessions_pool_origin", "pool_id", "origin_jti"),
+    sa.Index("ix_token_sessions_pool_sub", "pool_id", "sub"),
+)
+
 
 # (table, column) pairs: rows whose time in that column is before "now" are expired and
-# deleted by ``SqlStore.purge_expired``. Add new expiring tables (auth sessions, refresh
-# tokens) here.
+# deleted by ``SqlStore.purge_expired``. A token session's ``expires_at`` is its refresh
+# token's expiry; once it is gone, so is the record that its ``origin_jti`` was revoked.
 EXPIRING_TABLES: tuple[tuple[sa.Table, str], ...] = (
     (outbox, "expires_at"),
     (codes, "expires_at"),
     (counters, "window_end"),
+    (auth_sessions, "expires_at"),
+    (login_attempts, "expires_at"),
+    (token_sessions, "expires_at"),
 )
 
 # Tables emptied by ``SqlStore.reset``, children before parents. Tables that
 # belong to a pool (users, groups, ...) go before ``user_pools``.
 RESET_TABLES: tuple[sa.Table, ...] = (
+    token_sessions,
+    login_attempts,
+    auth_sessions,
+    signing_keys,
     outbox,
     counters,
     codes,
@@ -272,6 +365,8 @@ USER_PASSWORD = EncryptedColumn(users, "password_enc", "user_password", ("pool_i
 USER_PASSWORD_HISTORY = EncryptedColumn(
     users, "password_history_enc", "user_password_history", ("pool_id", "sub")
 )
+AUTH_SESSION_STATE = EncryptedColumn(auth_sessions, "state_enc", "auth_session_state", ("id",))
+SIGNING_KEY_PRIVATE = EncryptedColumn(signing_keys, "private_enc", "signing_key", ("pool_id", "kid"))
 
 # Every encrypted column; ``rotate_master_key`` re-encrypts all of them.
 ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
@@ -279,6 +374,8 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     CLIENT_SECRET,
     USER_PASSWORD,
     USER_PASSWORD_HISTORY,
+    AUTH_SESSION_STATE,
+    SIGNING_KEY_PRIVATE,
 )
 
 # Meta keys with a fixed meaning.

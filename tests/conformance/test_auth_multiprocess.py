@@ -1,0 +1,49 @@
+"""Sign-in state lives in the database: a challenge issued by one process is answered on another,
+and failed sign-ins on two processes count towards one lockout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from poolgate.security.crypto import MasterKey
+from tests import pg
+from tests.conformance.auth_support import FLOWS, PASSWORD
+from tests.server import start_server
+
+
+@pytest.mark.postgres
+def test_challenge_answered_on_another_process(tmp_path: Path) -> None:
+    with pg.fresh_schema() as url:
+        env = {"POOLGATE_MASTER_KEY": MasterKey.generate().to_text()}
+        a = start_server(tmp_path / "a", database_url=url, env=env)
+        b = start_server(tmp_path / "b", database_url=url, env=env)
+        try:
+            ca, cb = a.client(), b.client()
+            pool = ca.create_user_pool(PoolName="shared")["UserPool"]["Id"]
+            client = ca.create_user_pool_client(UserPoolId=pool, ClientName="c", ExplicitAuthFlows=FLOWS)[
+                "UserPoolClient"]["ClientId"]
+            ca.admin_create_user(UserPoolId=pool, Username="sam", TemporaryPassword="Temp0rary!x",
+                                 MessageAction="SUPPRESS")
+            challenge = ca.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": "sam", "PASSWORD": "Temp0rary!x"})
+            assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+            done = cb.respond_to_auth_challenge(
+                ClientId=client, ChallengeName="NEW_PASSWORD_REQUIRED", Session=challenge["Session"],
+                ChallengeResponses={"USERNAME": "sam", "NEW_PASSWORD": PASSWORD})
+            tokens = done["AuthenticationResult"]
+            assert ca.get_user(AccessToken=tokens["AccessToken"])["Username"] == "sam"
+            for i in range(5):
+                with pytest.raises(ClientError):
+                    (ca if i % 2 else cb).initiate_auth(
+                        ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+                        AuthParameters={"USERNAME": "sam", "PASSWORD": "Wr0ng!Password"})
+            with pytest.raises(ClientError) as exc:
+                ca.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+                                 AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD})
+            assert exc.value.response["Error"]["Message"] == "Password attempts exceeded"
+        finally:
+            a.stop()
+            b.stop()
