@@ -9,6 +9,37 @@ const require = createRequire(import.meta.url);
 
 const WATCHDOG_MS = 45_000;
 
+// Stdout carries only the report line: library chatter goes to stderr.
+console.log = console.error;
+console.info = console.error;
+
+/**
+ * Record every request the client library makes through the global fetch: the operation (from
+ * X-Amz-Target), the HTTP status and, for errors, the x-amzn-errortype header. Libraries that
+ * swallow errors (Amplify's signOut) are checked through this list.
+ */
+export function recordCalls() {
+  const calls = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input, init = {}) => {
+    const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+    const target = headers.get('x-amz-target') ?? '';
+    const call = { operation: target.split('.').pop() || null, status: null };
+    calls.push(call);
+    try {
+      const response = await realFetch(input, init);
+      call.status = response.status;
+      const errorType = response.headers.get('x-amzn-errortype');
+      if (errorType) call.errorType = errorType;
+      return response;
+    } catch (err) {
+      call.error = String(err?.cause?.code ?? err?.message ?? err);
+      throw err;
+    }
+  };
+  return calls;
+}
+
 /** The config: JSON in argv[2], else in POOLGATE_JS_CONFIG. */
 export function readConfig(required) {
   const text = process.argv[2] ?? process.env.POOLGATE_JS_CONFIG;
@@ -28,7 +59,9 @@ export function readConfig(required) {
   return config;
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  name = "ConfigError";
+}
 
 /** Installed version of an npm package, for the report. */
 export function packageVersion(name) {

@@ -1,0 +1,256 @@
+"""Real JavaScript clients against a live server: amazon-cognito-identity-js and Amplify JS v6.
+
+The scripts live in tests/js (see its README); `./dev test` installs their packages with `npm ci`.
+Each script prints one JSON line and exits 0 (all steps done), 1 (a step failed with a server error,
+reported in the JSON) or 2 (a crash).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from botocore.exceptions import ClientError
+from tests.server import ServerProcess, start_server
+
+JS_DIR = Path(__file__).resolve().parents[1] / "js"
+PACKAGES = ("amazon-cognito-identity-js", "aws-amplify")
+PASSWORD = "Js-Cl1ent!Secret"
+WRONG = "Not-The-Passw0rd!"
+FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+@dataclass
+class JsPool:
+    """A pool with a CONFIRMED user and the server it lives on."""
+
+    server: ServerProcess
+    cognito: Any
+    pool_id: str
+    client_id: str
+    rotating_client_id: str
+
+    def user(self, username: str) -> str:
+        """Create a CONFIRMED user with PASSWORD; return its sub."""
+        self.cognito.admin_create_user(UserPoolId=self.pool_id, Username=username, MessageAction="SUPPRESS")
+        self.cognito.admin_set_user_password(
+            UserPoolId=self.pool_id, Username=username, Password=PASSWORD, Permanent=True
+        )
+        attributes = self.cognito.admin_get_user(UserPoolId=self.pool_id, Username=username)["UserAttributes"]
+        return str(next(a["Value"] for a in attributes if a["Name"] == "sub"))
+
+    def config(self, username: str, password: str = PASSWORD, **extra: Any) -> dict[str, Any]:
+        return {
+            "endpoint": self.server.url,
+            "userPoolId": self.pool_id,
+            "clientId": self.client_id,
+            "username": username,
+            "password": password,
+            **extra,
+        }
+
+    def verify(self, token: str, client_id: str | None = None) -> dict[str, Any]:
+        """Check ``token``'s signature with PyJWT against the JWKS fetched over HTTP; return its claims."""
+        with httpx.Client(timeout=10) as http:
+            response = http.get(f"{self.server.url}/{self.pool_id}/.well-known/jwks.json")
+        response.raise_for_status()
+        keys = {key["kid"]: key for key in response.json()["keys"]}
+        kid = jwt.get_unverified_header(token)["kid"]
+        assert kid in keys, f"kid {kid} is not in the pool's JWKS"
+        public_key = jwt.algorithms.RSAAlgorithm.from_jwk(keys[kid])
+        # Only ID tokens carry `aud`; access tokens name their client in `client_id`.
+        is_id = jwt.decode(token, options={"verify_signature": False}).get("token_use") == "id"
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key=public_key,  # type: ignore[arg-type]
+            algorithms=["RS256"],
+            issuer=f"{self.server.url}/{self.pool_id}",
+            audience=(client_id or self.client_id) if is_id else None,
+        )
+        return claims
+
+    def refresh_error(self, refresh_token: str, client_id: str | None = None) -> tuple[str, str]:
+        """Code and message of GetTokensFromRefreshToken for a token that should no longer work."""
+        with pytest.raises(ClientError) as exc:
+            self.cognito.get_tokens_from_refresh_token(
+                ClientId=client_id or self.client_id, RefreshToken=refresh_token
+            )
+        error = exc.value.response["Error"]
+        return str(error["Code"]), str(error["Message"])
+
+
+def require_node() -> str:
+    """The node binary, with the pinned packages installed; the test fails (never skips) without them."""
+    binary = shutil.which("node")
+    if binary is None:
+        pytest.fail("Node.js (node >= 20) is not on PATH: install it, then run ./dev test")
+    missing = [name for name in PACKAGES if not (JS_DIR / "node_modules" / name / "package.json").is_file()]
+    if missing:
+        pytest.fail(
+            f"tests/js/node_modules lacks {', '.join(missing)}: run ./dev test "
+            "(it runs npm ci --prefix tests/js)"
+        )
+    return binary
+
+
+@pytest.fixture(scope="module")
+def js_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JsPool]:
+    server = start_server(tmp_path_factory.mktemp("js-clients") / "d")
+    try:
+        cognito = server.client()
+        pool_id = cognito.create_user_pool(PoolName="js-clients")["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="js", ExplicitAuthFlows=FLOWS
+        )["UserPoolClient"]["ClientId"]
+        # The server insists on ALLOW_REFRESH_TOKEN_AUTH for every client, rotating ones included.
+        rotating_client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="js-rotating",
+            ExplicitAuthFlows=FLOWS,
+            RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+        )["UserPoolClient"]["ClientId"]
+        yield JsPool(server, cognito, pool_id, client_id, rotating_client_id)
+    finally:
+        server.stop()
+
+
+def run_script(node: str, script: str, config: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Run tests/js/<script> with ``config``; return its exit code and its JSON report."""
+    done = subprocess.run(
+        [node, str(JS_DIR / script), json.dumps(config)],
+        cwd=JS_DIR,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    try:
+        report: dict[str, Any] = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        pytest.fail(
+            f"{script} exited {done.returncode} without a JSON report\n"
+            f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+        )
+    assert done.returncode != 2, f"{script} crashed: {json.dumps(report, indent=1)}\nstderr:\n{done.stderr}"
+    return done.returncode, report
+
+
+def succeeded(code: int, report: dict[str, Any]) -> dict[str, Any]:
+    """The steps of a run that must have succeeded, with the report in the failure message."""
+    assert code == 0 and report["ok"], json.dumps(
+        {k: report.get(k) for k in ("failedStep", "error", "calls", "steps")}, indent=1
+    )
+    steps: dict[str, Any] = report["steps"]
+    return steps
+
+
+def refused_sign_in(code: int, report: dict[str, Any]) -> None:
+    assert code == 1, json.dumps(report, indent=1)
+    assert report["failedStep"] == "signIn"
+    assert report["error"]["name"] == "NotAuthorizedException"
+    assert report["error"]["message"] == "Incorrect username or password."
+
+
+@pytest.mark.parametrize("auth_flow", ["USER_SRP_AUTH", "USER_PASSWORD_AUTH"])
+def test_identity_js_sign_in_and_refresh(js_pool: JsPool, auth_flow: str) -> None:
+    node = require_node()
+    username = f"ijs-{auth_flow.split('_')[1].lower()}"
+    sub = js_pool.user(username)
+    steps = succeeded(*run_script(node, "identity-js-srp.mjs", js_pool.config(username, authFlow=auth_flow)))
+
+    signed_in = steps["signIn"]
+    assert signed_in["valid"] is True
+    id_claims = js_pool.verify(signed_in["idToken"])
+    access = js_pool.verify(signed_in["accessToken"])
+    assert id_claims["sub"] == access["sub"] == sub
+    assert id_claims["cognito:username"] == access["username"] == username
+    assert id_claims["aud"] == access["client_id"] == js_pool.client_id
+    assert signed_in["refreshToken"]
+    assert steps["getUserAttributes"]["attributes"]["sub"] == sub
+
+    refreshed = steps["refreshSession"]
+    assert refreshed["valid"] is True
+    new_access = js_pool.verify(refreshed["accessToken"])
+    new_id = js_pool.verify(refreshed["idToken"])
+    assert new_id["sub"] == new_access["sub"] == sub
+    assert new_access["jti"] != access["jti"]
+    assert new_access["origin_jti"] == access["origin_jti"]
+    assert new_access["auth_time"] == access["auth_time"]
+    # REFRESH_TOKEN_AUTH returns no refresh token: the library keeps the one it had.
+    assert refreshed["refreshToken"] == signed_in["refreshToken"]
+
+
+def test_identity_js_wrong_password(js_pool: JsPool) -> None:
+    node = require_node()
+    js_pool.user("ijs-wrong")
+    code, report = run_script(node, "identity-js-srp.mjs", js_pool.config("ijs-wrong", WRONG))
+    refused_sign_in(code, report)
+    assert [c["operation"] for c in report["calls"]] == ["InitiateAuth", "RespondToAuthChallenge"]
+
+
+def test_amplify_sign_in_refresh_and_sign_out(js_pool: JsPool) -> None:
+    node = require_node()
+    sub = js_pool.user("amp-user")
+    steps = succeeded(*run_script(node, "amplify-signin.mjs", js_pool.config("amp-user")))
+
+    session = steps["fetchAuthSession"]
+    id_claims = js_pool.verify(session["idToken"])
+    access = js_pool.verify(session["accessToken"])
+    assert session["sub"] == session["userSub"] == id_claims["sub"] == access["sub"] == sub
+    assert session["username"] == "amp-user"
+    assert session["hasOriginJti"] is True and session["refreshToken"]
+
+    refreshed = steps["forceRefresh"]
+    new_access = js_pool.verify(refreshed["accessToken"])
+    assert js_pool.verify(refreshed["idToken"])["sub"] == sub
+    assert isinstance(refreshed["accessIat"], int) and new_access["iat"] == refreshed["accessIat"]
+    assert new_access["jti"] != access["jti"]
+    assert new_access["origin_jti"] == access["origin_jti"]
+    # Rotation is off for this client: Amplify keeps its refresh token.
+    assert refreshed["refreshToken"] == session["refreshToken"]
+
+    assert steps["getCurrentUser"]["username"] == "amp-user"
+    assert steps["getCurrentUser"]["userId"] == sub
+
+    # A plain sign-out revokes the refresh token because the access token carries origin_jti.
+    signed_out = steps["signOut"]
+    assert signed_out["hasTokensAfter"] is False
+    assert {"operation": "RevokeToken", "status": 200} in signed_out["calls"], signed_out["calls"]
+    assert js_pool.refresh_error(session["refreshToken"])[0] == "NotAuthorizedException"
+    with pytest.raises(ClientError) as exc:
+        js_pool.cognito.get_user(AccessToken=refreshed["accessToken"])
+    assert exc.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_amplify_with_refresh_token_rotation(js_pool: JsPool) -> None:
+    node = require_node()
+    sub = js_pool.user("amp-rotating")
+    config = js_pool.config("amp-rotating", clientId=js_pool.rotating_client_id)
+    steps = succeeded(*run_script(node, "amplify-signin.mjs", config))
+
+    first = steps["fetchAuthSession"]["refreshToken"]
+    refreshed = steps["forceRefresh"]
+    assert js_pool.verify(refreshed["idToken"], js_pool.rotating_client_id)["sub"] == sub
+    assert refreshed["refreshToken"] and refreshed["refreshToken"] != first
+    assert js_pool.refresh_error(first, js_pool.rotating_client_id)[0] == "RefreshTokenReuseException"
+    assert steps["getCurrentUser"]["userId"] == sub
+    assert {"operation": "RevokeToken", "status": 200} in steps["signOut"]["calls"]
+    assert js_pool.refresh_error(refreshed["refreshToken"], js_pool.rotating_client_id)[0] in {
+        "NotAuthorizedException",
+        "RefreshTokenReuseException",
+    }
+
+
+def test_amplify_wrong_password(js_pool: JsPool) -> None:
+    node = require_node()
+    js_pool.user("amp-wrong")
+    refused_sign_in(*run_script(node, "amplify-signin.mjs", js_pool.config("amp-wrong", WRONG)))
