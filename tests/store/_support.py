@@ -1,17 +1,26 @@
-"""Builders shared by the user, group and code contract suites."""
+"""Builders shared by the contract suites, and a check that row locks make writers queue."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from poolgate.pools.model import UserPool
-from poolgate.store.sql import SqlStore
+from poolgate.pools.model import AppClient, UserPool
+from poolgate.store.sql import SqlStore, SqlUnitOfWork
 from poolgate.users.model import PasswordVerifier, User, UserStatus
 
 POOL = "us-east-1_users"
 OTHER_POOL = "us-east-1_other"
+CLIENT = "client0000000000000000000001"
+
+T = TypeVar("T")
+
+# How long the first of two lockers holds its lock before writing and committing.
+HOLD_SECONDS = 0.3
 
 
 def add_pools(store: SqlStore, *pool_ids: str) -> None:
@@ -61,3 +70,45 @@ def add_user(store: SqlStore, user: User, *extra_keys: tuple[str, str]) -> User:
     with store.transaction() as uow:
         uow.users.add(user, [username_key(user), *extra_keys])
     return user
+
+
+def add_client(store: SqlStore, client_id: str = CLIENT, pool_id: str = POOL) -> str:
+    """Create an app client without a secret; return its id."""
+    with store.transaction() as uow:
+        uow.clients.add(AppClient(client_id, pool_id, "app", 1.0, 1.0, None, {}))
+    return client_id
+
+
+def second_locker_result(
+    store: SqlStore, lock: Callable[[SqlUnitOfWork], T], write: Callable[[SqlUnitOfWork, T], None]
+) -> T:
+    """Run ``lock`` in two transactions on two threads, the second starting while the first
+    holds its lock; the first then waits, calls ``write`` and commits.
+
+    Asserts that the second ``lock`` returned only after the first transaction finished,
+    and returns what it read (which should show the first one's write).
+    """
+    held = threading.Event()
+    finished: list[float] = []
+
+    def first() -> None:
+        with store.transaction() as uow:
+            value = lock(uow)
+            held.set()
+            time.sleep(HOLD_SECONDS)
+            write(uow, value)
+            finished.append(time.monotonic())
+
+    def second() -> tuple[T, float]:
+        assert held.wait(timeout=5), "the first transaction never took its lock"
+        with store.transaction() as uow:
+            value = lock(uow)
+            return value, time.monotonic()
+
+    with ThreadPoolExecutor(2) as pool:
+        first_done = pool.submit(first)
+        second_done = pool.submit(second)
+        first_done.result(timeout=10)
+        value, read_at = second_done.result(timeout=10)
+    assert read_at >= finished[0], "the second locker did not wait for the first to commit"
+    return value
