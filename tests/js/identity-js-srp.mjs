@@ -18,6 +18,31 @@ globalThis.crypto ??= webcrypto;
 
 const { AuthenticationDetails, CognitoRefreshToken, CognitoUser, CognitoUserPool } = cognito;
 
+/**
+ * Storage with window.localStorage's semantics (a missing key reads as null, not undefined as in
+ * the library's Node fallback), so the requests match what a browser sends: refreshSession then
+ * sends "DEVICE_KEY": null when no device is remembered.
+ */
+class LocalStorageLike {
+  items = new Map();
+
+  setItem(key, value) {
+    this.items.set(key, String(value));
+  }
+
+  getItem(key) {
+    return this.items.has(key) ? this.items.get(key) : null;
+  }
+
+  removeItem(key) {
+    this.items.delete(key);
+  }
+
+  clear() {
+    this.items.clear();
+  }
+}
+
 function tokensOf(session) {
   const idToken = session.getIdToken().getJwtToken();
   const accessToken = session.getAccessToken().getJwtToken();
@@ -64,12 +89,14 @@ await main('amazon-cognito-identity-js', async (report) => {
   const config = readConfig(['endpoint', 'userPoolId', 'clientId', 'username', 'password']);
   report.version = packageVersion('amazon-cognito-identity-js');
   report.calls = recordCalls();
+  const storage = new LocalStorageLike();
   const pool = new CognitoUserPool({
     UserPoolId: config.userPoolId,
     ClientId: config.clientId,
     endpoint: config.endpoint,
+    Storage: storage,
   });
-  const user = new CognitoUser({ Username: config.username, Pool: pool });
+  const user = new CognitoUser({ Username: config.username, Pool: pool, Storage: storage });
   const authFlow = config.authFlow ?? 'USER_SRP_AUTH';
   user.setAuthenticationFlowType(authFlow);
   report.authFlow = authFlow;
