@@ -8,10 +8,10 @@ text; the SQL implementation encrypts them at rest with the master key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.tokens.model import SigningKey, TokenSession
