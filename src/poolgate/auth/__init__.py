@@ -1,0 +1,26 @@
+"""Auth: the sign-in engine behind InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge and
+AdminRespondToAuthChallenge (spec ../shared/spec/auth-flows.md).
+
+What lives where:
+
+- ``state``: the domain values: ``AuthFlow``, ``ChallengeName``, ``AuthSession`` (the
+  server-side state behind a ``Session`` string) and the step outcomes (``Challenge``,
+  ``Authenticated``, ``Passed``, ``Rejected``).
+- ``engine``: the state machine. ``next_challenge`` is the pure table that decides what follows
+  a passed step (see ``engine.md`` for the diagram); ``Engine`` gates the flow, runs the flow or
+  challenge responder and turns ``Passed`` into the next challenge or tokens.
+- ``flows/``: one class per ``AuthFlow``; ``challenges/``: one responder per ``ChallengeName``.
+- ``gating``: which flows an operation and an app client accept.
+- ``sessions``: random ``Session`` handles (stored hashed) and the SRP ``SECRET_BLOCK``.
+- ``account``: the user-status checks of section 7; ``lockout``: the failed-sign-in schedule of
+  section 10; ``existence``: the single place that decides how an unknown user is answered
+  (PreventUserExistenceErrors) and fakes an SRP challenge for one.
+- ``service``: ``AuthService``, one transaction per call.
+
+Core package: imports ``poolgate.errors``, ``poolgate.clock``, ``poolgate.srp``,
+``poolgate.pools``, ``poolgate.users``, ``poolgate.security.crypto``, ``poolgate.tokens.model``
+and ``poolgate.store.base``; never the protocol, operations, web or SQL layers. Tokens are
+issued through the ``TokenIssuer`` protocol in ``ports``.
+"""
+
+from __future__ import annotations

@@ -1,0 +1,229 @@
+"""The sign-in state machine (diagram: ``engine.md``).
+
+``next_challenge`` is a pure table: after a passed step it decides between a forced password
+change, the device and MFA steps (later issues: their rows are in place and never match yet)
+and tokens. ``Engine`` runs one call inside an open unit of work:
+
+- ``initiate``: pool and client -> the operation and the client allow the AuthFlow -> the flow
+  class's ``start``;
+- ``respond``: pool and client -> ``USERNAME`` and ``SECRET_HASH`` -> the session (by
+  ``Session``, or by SECRET_BLOCK for PASSWORD_VERIFIER) -> its pool, client, expiry and
+  challenge -> the responder;
+- a ``Passed`` outcome continues through ``next_challenge`` to the next challenge or tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from poolgate.auth import messages
+from poolgate.auth.challenges import RESPONDERS, new_password_required
+from poolgate.auth.context import StepContext, required
+from poolgate.auth.existence import Simulator
+from poolgate.auth.flows import FLOWS
+from poolgate.auth.gating import check_flow
+from poolgate.auth.ports import TokenIssuer
+from poolgate.auth.sessions import LoadedSession, Sessions
+from poolgate.auth.state import (
+    Authenticated,
+    AuthFlow,
+    AuthSession,
+    Challenge,
+    ChallengeName,
+    Outcome,
+    Passed,
+    Rejected,
+    RequestMetadata,
+    StepResult,
+)
+from poolgate.clock import Clock
+from poolgate.errors import InvalidParameterException, ResourceNotFoundException
+from poolgate.pools.model import AppClient, UserPool
+from poolgate.pools.secret_hash import check_secret_hash
+from poolgate.pools.service import require_client, require_pool
+from poolgate.store.base import UnitOfWork
+from poolgate.users.model import User, UserStatus
+
+# -- what comes after a passed step ----------------------------------------------------------
+
+
+class NextStep(StrEnum):
+    """What ``next_challenge`` can decide: a challenge to issue, or tokens."""
+
+    NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+    DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
+    MFA_SETUP = "MFA_SETUP"
+    SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+    SMS_MFA = "SMS_MFA"
+    EMAIL_OTP = "EMAIL_OTP"
+    SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+    TOKENS = "TOKENS"
+
+
+Condition = Callable[[AuthSession, User, UserPool, AppClient], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One row of the table: when ``applies`` holds, the sign-in continues with ``then``."""
+
+    name: str
+    applies: Condition
+    then: NextStep
+
+
+def _must_change_password(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> bool:
+    return (
+        user.status is UserStatus.FORCE_CHANGE_PASSWORD
+        and ChallengeName.NEW_PASSWORD_REQUIRED not in session.steps
+    )
+
+
+def _not_yet(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> bool:
+    """The condition of a row whose step a later issue implements: it never matches yet."""
+    return False
+
+
+def _always(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> bool:
+    return True
+
+
+RULES: Final[tuple[Rule, ...]] = (
+    # auth-flows.md section 6, in order. Threat protection (step 2) blocks or forces MFA; it
+    # adds no challenge of its own and arrives with the risk issue.
+    Rule("temporary password must be replaced", _must_change_password, NextStep.NEW_PASSWORD_REQUIRED),
+    Rule("DEVICE_KEY of a confirmed device: device SRP (devices issue)", _not_yet, NextStep.DEVICE_SRP_AUTH),
+    Rule("pool MFA ON, user has no factor: set one up (MFA issue)", _not_yet, NextStep.MFA_SETUP),
+    Rule("several factors, none preferred: choose (MFA issue)", _not_yet, NextStep.SELECT_MFA_TYPE),
+    Rule("SMS is the user's factor (MFA issue)", _not_yet, NextStep.SMS_MFA),
+    Rule("e-mail is the user's factor (MFA issue)", _not_yet, NextStep.EMAIL_OTP),
+    Rule("TOTP is the user's factor (MFA issue)", _not_yet, NextStep.SOFTWARE_TOKEN_MFA),
+    Rule("nothing left: issue tokens", _always, NextStep.TOKENS),
+)
+
+
+def next_challenge(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> NextStep:
+    """What follows a passed step: the first row of ``RULES`` that applies. Pure."""
+    for rule in RULES:
+        if rule.applies(session, user, pool, client):
+            return rule.then
+    raise AssertionError("the last rule always applies")
+
+
+# Builders of the challenges next_challenge can choose (tokens are handled by the engine).
+_ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, User], Challenge]]] = {
+    NextStep.NEW_PASSWORD_REQUIRED: new_password_required.issue,
+}
+
+
+# -- the engine --------------------------------------------------------------------------------
+
+
+class Engine:
+    """Runs InitiateAuth / RespondToAuthChallenge (and their Admin forms) in a unit of work.
+
+    Returns the ``StepResult`` or a ``Rejected`` whose error the caller raises after commit.
+    """
+
+    def __init__(self, clock: Clock, tokens: TokenIssuer, sessions: Sessions, simulator: Simulator) -> None:
+        self._clock = clock
+        self._tokens = tokens
+        self._sessions = sessions
+        self._simulator = simulator
+
+    def initiate(
+        self,
+        uow: UnitOfWork,
+        *,
+        pool_id: str | None,
+        client_id: str,
+        auth_flow: str,
+        parameters: Mapping[str, str],
+        metadata: RequestMetadata,
+    ) -> StepResult | Rejected:
+        """InitiateAuth (``pool_id`` None) or AdminInitiateAuth."""
+        ctx = self._context(uow, pool_id, client_id, metadata)
+        flow = AuthFlow(auth_flow)
+        check_flow(flow, admin=ctx.admin, client_config=ctx.client.config)
+        return self._settle(ctx, FLOWS[flow].start(ctx, flow, parameters))
+
+    def respond(
+        self,
+        uow: UnitOfWork,
+        *,
+        pool_id: str | None,
+        client_id: str,
+        challenge_name: str,
+        responses: Mapping[str, str],
+        session: str | None,
+        metadata: RequestMetadata,
+    ) -> StepResult | Rejected:
+        """RespondToAuthChallenge (``pool_id`` None) or AdminRespondToAuthChallenge."""
+        ctx = self._context(uow, pool_id, client_id, metadata)
+        name = ChallengeName(challenge_name)
+        username = required(responses, "USERNAME")
+        check_secret_hash(ctx.client, username, responses.get("SECRET_HASH"))
+        loaded = self._locate(ctx, name, responses, session)
+        Sessions.check_usable(loaded, pool_id=ctx.pool.id, client_id=ctx.client.client_id, challenge=name, now=ctx.now)
+        responder = RESPONDERS.get(name)
+        if responder is None:
+            raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
+        return self._settle(ctx, responder.respond(ctx, loaded, responses))
+
+    def _context(
+        self, uow: UnitOfWork, pool_id: str | None, client_id: str, metadata: RequestMetadata
+    ) -> StepContext:
+        if pool_id is not None:
+            pool = require_pool(uow, pool_id)
+            client = require_client(uow, pool_id, client_id)
+        else:
+            client = require_client(uow, None, client_id)
+            found = uow.pools.get(client.user_pool_id)
+            if found is None:
+                raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
+            pool = found
+        return StepContext(
+            uow=uow,
+            pool=pool,
+            client=client,
+            now=self._clock.now(),
+            admin=pool_id is not None,
+            metadata=metadata,
+            sessions=self._sessions,
+            simulator=self._simulator,
+            tokens=self._tokens,
+        )
+
+    def _locate(
+        self, ctx: StepContext, name: ChallengeName, responses: Mapping[str, str], handle: str | None
+    ) -> LoadedSession:
+        if handle:
+            return self._sessions.find(ctx.uow, handle)
+        if name is ChallengeName.PASSWORD_VERIFIER:
+            # pycognito answers PASSWORD_VERIFIER without Session; the SECRET_BLOCK names it.
+            return self._sessions.find_by_secret_block(ctx.uow, required(responses, "PASSWORD_CLAIM_SECRET_BLOCK"))
+        raise InvalidParameterException(messages.missing_parameter("Session"))
+
+    def _settle(self, ctx: StepContext, outcome: Outcome) -> StepResult | Rejected:
+        if isinstance(outcome, Passed):
+            return self._advance(ctx, outcome)
+        return outcome
+
+    def _advance(self, ctx: StepContext, passed: Passed) -> StepResult:
+        step = next_challenge(passed.session, passed.user, ctx.pool, ctx.client)
+        if step is NextStep.TOKENS:
+            session = passed.session
+            # Trigger points: PreTokenGeneration (inside the token service), PostAuthentication.
+            tokens = self._tokens.sign_in(
+                ctx.uow, ctx.pool, ctx.client, passed.user,
+                auth_time=session.auth_time if session.auth_time is not None else ctx.now,
+                device_key=session.device_key,
+            )
+            return Authenticated(tokens)
+        issuer = _ISSUERS.get(step)
+        if issuer is None:
+            raise AssertionError(f"next_challenge chose {step}, which has no issuer yet")
+        return issuer(ctx, passed.session, passed.user)

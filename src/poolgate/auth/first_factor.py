@@ -1,0 +1,65 @@
+"""The password step shared by the password flows and PASSWORD_VERIFIER: lockout, account
+checks, the password check itself, and what each outcome writes.
+
+Every write here must survive the error that follows it (a counted failure, a refused attempt
+during a lock), so failures come back as ``Rejected`` and the engine raises them after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from poolgate.auth import account, lockout, messages
+from poolgate.auth.context import StepContext
+from poolgate.auth.state import AuthSession, ChallengeName, Passed, Rejected
+from poolgate.errors import NotAuthorizedException
+from poolgate.srp import ProofMismatch, SrpError
+from poolgate.users.model import User
+
+
+def checks_before_password(ctx: StepContext, user: User) -> Rejected | None:
+    """Lockout then the account checks that come before the password.
+
+    A running lock returns ``Rejected`` (``Password attempts exceeded``) after noting the
+    attempt; an account error is raised.
+    """
+    repo = ctx.uow.login_attempts
+    record = lockout.current(repo.get(ctx.pool.id, user.sub, for_update=True), ctx.now)
+    if lockout.is_locked(record, ctx.now):
+        repo.save(ctx.pool.id, user.sub, lockout.after_refused(record, ctx.now))
+        return Rejected(NotAuthorizedException(messages.ATTEMPTS_EXCEEDED))
+    account.check_before_password(user, ctx.client)
+    return None
+
+
+def password_step(
+    ctx: StepContext,
+    user: User,
+    session: AuthSession,
+    step: ChallengeName,
+    verify: Callable[[], None],
+) -> Passed | Rejected:
+    """Run ``verify`` (which raises an ``SrpError`` when the password or proof is wrong) under
+    the lockout and account rules; on success return ``session`` with ``step`` passed.
+
+    ``ProofMismatch`` counts towards the lockout; other SRP errors (a stale TIMESTAMP, a bad
+    SRP_A) are refused with the same generic message but not counted, since they say nothing
+    about the password.
+    """
+    refused = checks_before_password(ctx, user)
+    if refused is not None:
+        return refused
+    repo = ctx.uow.login_attempts
+    try:
+        verify()
+    except ProofMismatch:
+        record = lockout.current(repo.get(ctx.pool.id, user.sub, for_update=True), ctx.now)
+        repo.save(ctx.pool.id, user.sub, lockout.after_failure(record, ctx.now))
+        return Rejected(NotAuthorizedException(messages.INCORRECT_CREDENTIALS))
+    except SrpError:
+        return Rejected(NotAuthorizedException(messages.INCORRECT_CREDENTIALS))
+    repo.reset(ctx.pool.id, user.sub)
+    error = account.error_after_password(user, ctx.pool, ctx.client, ctx.now)
+    if error is not None:
+        return Rejected(error)
+    return Passed(session.passed(step, now=ctx.now, password=True), user)

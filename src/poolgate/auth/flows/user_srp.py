@@ -1,0 +1,94 @@
+"""USER_SRP_AUTH (auth-flows.md section 4.1, srp.md section 6.2): answer SRP_A with a
+PASSWORD_VERIFIER challenge. The password outcome is decided by the PASSWORD_VERIFIER
+responder (``challenges/password_verifier.py``).
+
+Order: USERNAME, SRP_A -> SECRET_HASH -> user lookup -> lockout and account checks -> B.
+An unknown user gets a simulated challenge when the client hides existence (``existence``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import ClassVar
+
+from poolgate.auth import messages
+from poolgate.auth.context import StepContext, required
+from poolgate.auth.existence import hides_existence, unknown_user_error
+from poolgate.auth.first_factor import checks_before_password
+from poolgate.auth.sessions import IssuedSession
+from poolgate.auth.state import AuthFlow, AuthSession, Challenge, ChallengeName, Outcome, SrpState
+from poolgate.errors import NotAuthorizedException
+from poolgate.pools.secret_hash import check_secret_hash
+from poolgate.srp import InvalidSrpA, start
+from poolgate.users.lookup import find_user
+
+
+class UserSrpAuth:
+    """USER_SRP_AUTH."""
+
+    flows: ClassVar[tuple[AuthFlow, ...]] = (AuthFlow.USER_SRP_AUTH,)
+
+    def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
+        username = required(parameters, "USERNAME")
+        srp_a = required(parameters, "SRP_A")
+        check_secret_hash(ctx.client, username, parameters.get("SECRET_HASH"))
+        device_key = parameters.get("DEVICE_KEY")
+        user = find_user(ctx.uow, ctx.pool, username)
+        if user is None:
+            if not hides_existence(ctx.client):
+                raise unknown_user_error(ctx.client)
+            return _simulated_challenge(ctx, flow, username, srp_a, device_key)
+        # Trigger point: PreAuthentication (validationData = ClientMetadata).
+        refused = checks_before_password(ctx, user)
+        if refused is not None:
+            return refused
+        assert user.password is not None  # checks_before_password refuses users without one
+        srp = _server_half(user.password.verifier, srp_a)
+        session = ctx.session_for(flow, user, device_key)
+        return password_verifier_challenge(ctx, session, srp, salt_hex=user.password.salt)
+
+
+def _server_half(verifier_hex: str, srp_a: str, *, simulated: bool = False) -> SrpState:
+    try:
+        server = start(verifier_hex, srp_a)
+    except InvalidSrpA:
+        raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS) from None
+    return SrpState(
+        b=server.b, B_hex=server.B_hex, A_hex=server.A_hex,
+        simulated_verifier=verifier_hex if simulated else None,
+    )
+
+
+def _simulated_challenge(
+    ctx: StepContext, flow: AuthFlow, username: str, srp_a: str, device_key: str | None
+) -> Challenge:
+    stand_in = ctx.simulator.user(ctx.pool, username)
+    srp = _server_half(stand_in.verifier_hex, srp_a, simulated=True)
+    session = ctx.new_session(flow, sub=None, username=stand_in.user_id_for_srp, device_key=device_key)
+    return password_verifier_challenge(ctx, session, srp, salt_hex=stand_in.salt_hex)
+
+
+def password_verifier_challenge(
+    ctx: StepContext, session: AuthSession, srp: SrpState, *, salt_hex: str
+) -> Challenge:
+    """Store ``session`` with its SRP state and return the PASSWORD_VERIFIER challenge:
+    ``SALT``, ``SRP_B``, ``SECRET_BLOCK``, ``USERNAME`` and ``USER_ID_FOR_SRP`` (both the
+    internal username)."""
+    issued: IssuedSession = ctx.sessions.issue(
+        ctx.uow,
+        replace(session, srp=srp),
+        client=ctx.client,
+        now=ctx.now,
+        challenge=ChallengeName.PASSWORD_VERIFIER,
+        secret_block=True,
+    )
+    assert issued.secret_block is not None
+    parameters = {
+        "SALT": salt_hex,
+        "SRP_B": srp.B_hex,
+        "SECRET_BLOCK": issued.secret_block,
+        "USERNAME": session.username,
+        "USER_ID_FOR_SRP": session.username,
+    }
+    return Challenge(ChallengeName.PASSWORD_VERIFIER, parameters, issued.handle)

@@ -1,0 +1,191 @@
+"""Domain values of the sign-in engine: flows, challenge names, the server-side ``AuthSession``,
+and the outcomes a flow or challenge responder reports.
+
+A step ends in exactly one outcome (STYLE.md section 3):
+
+- ``Challenge``: the caller must answer ``name`` with the ``Session`` handle ``session``;
+- ``Authenticated``: tokens were issued;
+- ``Passed``: a step succeeded and the engine decides what comes next
+  (``engine.next_challenge``);
+- ``Rejected``: the call fails with ``error`` *after* the transaction commits, so that what the
+  step wrote (a counted failed password, a spent session) survives. An error that must leave
+  nothing behind is raised instead, which rolls the transaction back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from poolgate.errors import CognitoError
+from poolgate.srp import ServerChallenge
+from poolgate.tokens.model import IssuedTokens
+from poolgate.users.model import User
+
+
+class AuthFlow(StrEnum):
+    """``AuthFlowType`` of the model."""
+
+    USER_SRP_AUTH = "USER_SRP_AUTH"
+    REFRESH_TOKEN_AUTH = "REFRESH_TOKEN_AUTH"
+    REFRESH_TOKEN = "REFRESH_TOKEN"
+    CUSTOM_AUTH = "CUSTOM_AUTH"
+    ADMIN_NO_SRP_AUTH = "ADMIN_NO_SRP_AUTH"
+    USER_PASSWORD_AUTH = "USER_PASSWORD_AUTH"
+    ADMIN_USER_PASSWORD_AUTH = "ADMIN_USER_PASSWORD_AUTH"
+    USER_AUTH = "USER_AUTH"
+
+
+class ChallengeName(StrEnum):
+    """``ChallengeNameType`` of the model. ``PASSWORD`` also names the step a password flow
+    passes, so that ``AuthSession.steps`` uses one vocabulary."""
+
+    SMS_MFA = "SMS_MFA"
+    EMAIL_OTP = "EMAIL_OTP"
+    SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+    SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+    MFA_SETUP = "MFA_SETUP"
+    PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+    CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+    SELECT_CHALLENGE = "SELECT_CHALLENGE"
+    DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
+    DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"
+    ADMIN_NO_SRP_AUTH = "ADMIN_NO_SRP_AUTH"
+    NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+    SMS_OTP = "SMS_OTP"
+    PASSWORD = "PASSWORD"
+    WEB_AUTHN = "WEB_AUTHN"
+    PASSWORD_SRP = "PASSWORD_SRP"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMetadata:
+    """What a caller sent besides its parameters: ``ClientMetadata``, ``AnalyticsMetadata`` and
+    ``ContextData`` (admin operations) or ``UserContextData`` (public ones). Shapes were checked
+    by the protocol layer; the engine keeps them on the session for triggers and risk checks."""
+
+    client_metadata: Mapping[str, str] = field(default_factory=dict)
+    analytics_metadata: Mapping[str, str] | None = None
+    context_data: Mapping[str, Any] | None = None
+
+    def to_state(self) -> dict[str, Any]:
+        """A JSON document of the metadata."""
+        return {
+            "client_metadata": dict(self.client_metadata),
+            "analytics_metadata": None if self.analytics_metadata is None else dict(self.analytics_metadata),
+            "context_data": None if self.context_data is None else dict(self.context_data),
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> RequestMetadata:
+        """The inverse of :meth:`to_state`."""
+        return cls(
+            client_metadata=dict(state.get("client_metadata") or {}),
+            analytics_metadata=state.get("analytics_metadata"),
+            context_data=state.get("context_data"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SrpState:
+    """The server half of a pending SRP exchange (srp.md section 6.2).
+
+    ``b`` is the server's secret exponent; ``simulated_verifier`` is set only for the fake
+    exchange given to an unknown user (``existence``), whose verifier is not stored anywhere.
+    """
+
+    b: int = field(repr=False)
+    B_hex: str
+    A_hex: str
+    simulated_verifier: str | None = field(default=None, repr=False)
+
+    def challenge(self) -> ServerChallenge:
+        """The ``ServerChallenge`` that ``poolgate.srp.verify_claim`` takes."""
+        return ServerChallenge(b=self.b, B_hex=self.B_hex, A_hex=self.A_hex)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSession:
+    """The state of one sign-in between two calls.
+
+    ``sub`` is None only for the simulated session of an unknown user. ``username`` is the
+    internal username, which is also ``USER_ID_FOR_SRP``. ``challenge`` is the challenge the
+    session waits for, ``steps`` the steps passed so far (``PASSWORD``, ``PASSWORD_VERIFIER``,
+    ``NEW_PASSWORD_REQUIRED``, ...), and ``auth_time`` the time the password step passed (the
+    ``auth_time`` claim of the tokens). ``admin`` says an Admin* operation began the sign-in.
+    For a session not stored yet (a password flow that passed its first step in one call),
+    ``issued_at`` and ``expires_at`` are the time of the step.
+    """
+
+    user_pool_id: str
+    client_id: str
+    sub: str | None
+    username: str
+    flow: AuthFlow
+    challenge: ChallengeName | None
+    issued_at: float
+    expires_at: float
+    admin: bool = False
+    steps: tuple[ChallengeName, ...] = ()
+    auth_time: float | None = None
+    attempts: int = 0
+    srp: SrpState | None = None
+    device_key: str | None = None
+    metadata: RequestMetadata = field(default_factory=RequestMetadata)
+
+    @property
+    def simulated(self) -> bool:
+        """True for the fake session given to an unknown user (PreventUserExistenceErrors)."""
+        return self.sub is None
+
+    def passed(self, step: ChallengeName, *, now: float, password: bool = False) -> AuthSession:
+        """This session with ``step`` passed and nothing pending; ``password`` marks the step
+        that proved the password, whose time becomes ``auth_time``."""
+        return replace(
+            self,
+            steps=(*self.steps, step),
+            challenge=None,
+            srp=None,
+            auth_time=now if password else self.auth_time,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """The caller must answer ``name``; ``session`` is the ``Session`` handle to send back."""
+
+    name: ChallengeName
+    parameters: Mapping[str, str]
+    session: str
+
+
+@dataclass(frozen=True, slots=True)
+class Authenticated:
+    """The sign-in is complete."""
+
+    tokens: IssuedTokens
+    new_device_metadata: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passed:
+    """A step succeeded for ``user``; ``session`` records it. The engine decides what is next."""
+
+    session: AuthSession
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """The call fails with ``error`` once the transaction has committed what the step wrote."""
+
+    error: CognitoError
+
+
+StepResult = Challenge | Authenticated
+"""What a successful call returns."""
+
+Outcome = Challenge | Authenticated | Passed | Rejected
+"""What a flow or challenge responder reports to the engine."""

@@ -1,0 +1,84 @@
+"""Sign-in operations: InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge and
+AdminRespondToAuthChallenge. Each maps its request to one ``AuthService`` call and the
+``StepResult`` back to the response shape.
+
+A challenge answers ``ChallengeName``, ``Session`` and ``ChallengeParameters``; tokens answer
+``AuthenticationResult`` with an empty ``ChallengeParameters`` beside it, as Cognito's own
+responses do (the familiar ``"ChallengeParameters": {}`` of a USER_PASSWORD_AUTH sign-in).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from poolgate.auth.state import Authenticated, RequestMetadata, StepResult
+from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+
+
+@operation("InitiateAuth")
+def initiate_auth(ctx: OperationContext, params: Params) -> Result:
+    result = ctx.services.auth.initiate_auth(
+        params["ClientId"],
+        params["AuthFlow"],
+        params.get("AuthParameters") or {},
+        metadata=_metadata(params, "UserContextData"),
+    )
+    return _response(result)
+
+
+@operation("AdminInitiateAuth")
+def admin_initiate_auth(ctx: OperationContext, params: Params) -> Result:
+    result = ctx.services.auth.admin_initiate_auth(
+        params["UserPoolId"],
+        params["ClientId"],
+        params["AuthFlow"],
+        params.get("AuthParameters") or {},
+        metadata=_metadata(params, "ContextData"),
+    )
+    return _response(result)
+
+
+@operation("RespondToAuthChallenge")
+def respond_to_auth_challenge(ctx: OperationContext, params: Params) -> Result:
+    result = ctx.services.auth.respond_to_auth_challenge(
+        params["ClientId"],
+        params["ChallengeName"],
+        params.get("ChallengeResponses") or {},
+        session=params.get("Session"),
+        metadata=_metadata(params, "UserContextData"),
+    )
+    return _response(result)
+
+
+@operation("AdminRespondToAuthChallenge")
+def admin_respond_to_auth_challenge(ctx: OperationContext, params: Params) -> Result:
+    result = ctx.services.auth.admin_respond_to_auth_challenge(
+        params["UserPoolId"],
+        params["ClientId"],
+        params["ChallengeName"],
+        params.get("ChallengeResponses") or {},
+        session=params.get("Session"),
+        metadata=_metadata(params, "ContextData"),
+    )
+    return _response(result)
+
+
+def _metadata(params: Params, context_member: str) -> RequestMetadata:
+    return RequestMetadata(
+        client_metadata=params.get("ClientMetadata") or {},
+        analytics_metadata=params.get("AnalyticsMetadata"),
+        context_data=params.get(context_member),
+    )
+
+
+def _response(result: StepResult) -> dict[str, Any]:
+    if isinstance(result, Authenticated):
+        return {
+            "ChallengeParameters": {},
+            "AuthenticationResult": result.tokens.as_result(result.new_device_metadata),
+        }
+    return {
+        "ChallengeName": result.name.value,
+        "Session": result.session,
+        "ChallengeParameters": dict(result.parameters),
+    }
