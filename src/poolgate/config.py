@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+# The accepted values of ``issuer_style``.
+ISSUER_STYLES = ("poolgate", "aws")
+
 SECRET_SETTINGS = ("master_key", "access_keys", "database_url", "smtp_url", "sms_webhook_url")
 
 
@@ -35,6 +38,9 @@ class Settings:
     database_url: str | None = None
     region: str = "us-east-1"
     public_url: str | None = None
+    # How token issuers are spelled: "poolgate" (<public_url>/<poolId>) or "aws"
+    # (https://cognito-idp.<region>.amazonaws.com/<poolId>); see poolgate.tokens.discovery.
+    issuer_style: str = "poolgate"
     workers: int = 1
     account_id: str = "000000000000"
     master_key: str | None = None
@@ -112,6 +118,11 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
                 values[name] = int(v)
             except ValueError as exc:
                 raise ConfigError(f"POOLGATE_{name.upper()} must be a whole number, not {v!r}") from exc
+    if (v := _read(env, "issuer_style", False)) is not None:
+        style = v.strip().lower()
+        if style not in ISSUER_STYLES:
+            raise ConfigError(f"POOLGATE_ISSUER_STYLE must be one of {', '.join(ISSUER_STYLES)}, not {v!r}")
+        values["issuer_style"] = style
     if (v := _read(env, "purge_interval_seconds", False)) is not None:
         values["purge_interval_seconds"] = float(v)
     if (v := _read(env, "data", False)) is not None:

@@ -98,7 +98,11 @@ def active_key(keys: Iterable[SigningKey], use: str) -> SigningKey | None:
     """The newest unretired key for ``use``, or None."""
     found: SigningKey | None = None
     for key in keys:
-        if key.use == use and key.retired_at is None and (found is None or key.created_at >= found.created_at):
+        if (
+            key.use == use
+            and key.retired_at is None
+            and (found is None or key.created_at >= found.created_at)
+        ):
             found = key
     return found
 
@@ -155,11 +159,13 @@ class KeyCache:
 
     def public_key(self, key: SigningKey) -> RSAPublicKey:
         """The loaded public key of ``key``."""
-        return self._public.get_or_load((key.user_pool_id, key.kid), lambda: public_key_from_jwk(key.public_jwk))
+        return self._public.get_or_load(
+            (key.user_pool_id, key.kid), lambda: public_key_from_jwk(key.public_jwk)
+        )
 
 
 def _load_private(pem: bytes) -> RSAPrivateKey:
     loaded = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(loaded, RSAPrivateKey):
-        raise ValueError("a signing key must be an RSA key")
+        raise TypeError("a signing key must be an RSA key")
     return loaded

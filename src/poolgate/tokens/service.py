@@ -1,0 +1,329 @@
+"""TokenService: signing keys, issuing tokens at sign-in and refresh, revocation, and
+access-token checks.
+
+Every method takes the caller's unit of work; the caller owns the transaction. Token
+contents are built by :mod:`poolgate.tokens.claims`, refresh-token checks live in
+:mod:`poolgate.tokens.sessions`, access-token checks in :mod:`poolgate.tokens.verify`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from poolgate.clock import Clock
+from poolgate.errors import (
+    InvalidParameterException,
+    NotAuthorizedException,
+    ResourceNotFoundException,
+    UnauthorizedException,
+    UnsupportedOperationException,
+    UnsupportedTokenTypeException,
+)
+from poolgate.pools.clients import token_validity_seconds
+from poolgate.pools.model import AppClient, UserPool
+from poolgate.pools.secret_hash import check_secret_hash
+from poolgate.store.base import UnitOfWork
+from poolgate.tokens import claims, jws, sessions
+from poolgate.tokens.discovery import JWKS_PATH, discovery_document
+from poolgate.tokens.keys import (
+    ACCESS_USE,
+    ID_USE,
+    KEY_USES,
+    LONGEST_TOKEN_LIFETIME,
+    KeyCache,
+    KeyGenerator,
+    active_key,
+    expired_retired_keys,
+    generate_rsa_key,
+    new_signing_key,
+)
+from poolgate.tokens.model import AccessContext, IssuedTokens, SigningKey, TokenSession
+from poolgate.tokens.refresh import new_refresh_token, refresh_token_hash
+from poolgate.tokens.verify import REVOKED_BEFORE_SETTING, verify_access_token
+from poolgate.users.model import Group, User
+
+_GROUP_PAGE = 60
+
+
+def _revocation_enabled(client: AppClient) -> bool:
+    return bool(client.config.get("EnableTokenRevocation", True))
+
+
+class TokenService:
+    """Issues, refreshes, revokes and checks a pool's tokens.
+
+    ``issuer`` maps a pool id to its ``iss`` (see :func:`poolgate.tokens.discovery.issuer_for`);
+    ``jwks_uri`` maps it to the JWKS URL Poolgate serves (default: ``<iss>/.well-known/jwks.json``).
+    ``key_generator`` makes new RSA-2048 keys; tests may pass a faster one.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        issuer: Callable[[str], str],
+        jwks_uri: Callable[[str], str] | None = None,
+        key_generator: KeyGenerator = generate_rsa_key,
+        key_cache_size: int = 256,
+    ) -> None:
+        self._clock = clock
+        self._issuer = issuer
+        self._jwks_uri = jwks_uri or (lambda pool_id: issuer(pool_id) + JWKS_PATH)
+        self._generate = key_generator
+        self._keys = KeyCache(key_cache_size)
+
+    # Keys, JWKS and discovery.
+
+    def issuer(self, pool_id: str) -> str:
+        """The ``iss`` of the pool's tokens."""
+        return self._issuer(pool_id)
+
+    def ensure_keys(self, uow: UnitOfWork, pool_id: str) -> None:
+        """Give the pool an active ID-token key and a different access-token key if it lacks
+        either. Called when a pool is created; harmless to call again."""
+        keys = list(uow.signing_keys.list(pool_id))
+        for use in KEY_USES:
+            if active_key(keys, use) is None:
+                keys.append(self._add_key(uow, pool_id, use, keys))
+
+    def rotate_keys(self, uow: UnitOfWork, pool_id: str) -> list[str]:
+        """Retire the pool's active keys, add new ones and return their kids.
+
+        Retired keys stay in the JWKS (tokens they signed keep verifying) until every such
+        token has expired; keys retired longer ago than that are deleted here.
+        """
+        now = self._clock.now()
+        keys = list(uow.signing_keys.list(pool_id))
+        for key in keys:
+            if key.retired_at is None:
+                uow.signing_keys.retire(pool_id, key.kid, now)
+        for key in expired_retired_keys(keys, now):
+            uow.signing_keys.delete(pool_id, key.kid)
+        added: list[SigningKey] = []
+        for use in KEY_USES:
+            added.append(self._add_key(uow, pool_id, use, keys + added))
+        return [key.kid for key in added]
+
+    def jwks(self, uow: UnitOfWork, pool_id: str) -> dict[str, Any]:
+        """The pool's JWKS document: every active and retired key.
+
+        Raises ResourceNotFoundException for an unknown pool."""
+        if uow.pools.get(pool_id) is None:
+            raise ResourceNotFoundException(f"User pool {pool_id} does not exist.")
+        return {"keys": [dict(key.public_jwk) for key in uow.signing_keys.list(pool_id)]}
+
+    def discovery(self, pool_id: str) -> dict[str, Any]:
+        """The pool's ``openid-configuration`` document."""
+        return discovery_document(self._issuer(pool_id), self._jwks_uri(pool_id))
+
+    def _add_key(self, uow: UnitOfWork, pool_id: str, use: str, existing: list[SigningKey]) -> SigningKey:
+        taken = {key.kid for key in existing}
+        for _ in range(3):
+            key = new_signing_key(pool_id, use, self._clock.now(), self._generate())
+            if key.kid not in taken:
+                uow.signing_keys.add(key)
+                return key
+        raise RuntimeError("the key generator keeps returning keys the pool already has")
+
+    def _signing_keys(self, uow: UnitOfWork, pool_id: str) -> tuple[SigningKey, SigningKey]:
+        keys = uow.signing_keys.list(pool_id)
+        id_key, access_key = active_key(keys, ID_USE), active_key(keys, ACCESS_USE)
+        if id_key is None or access_key is None:
+            # Pools created before keys existed get theirs on first use.
+            self.ensure_keys(uow, pool_id)
+            keys = uow.signing_keys.list(pool_id)
+            id_key, access_key = active_key(keys, ID_USE), active_key(keys, ACCESS_USE)
+        if id_key is None or access_key is None:
+            raise RuntimeError(f"pool {pool_id} has no active signing keys")
+        return id_key, access_key
+
+    # Issuing.
+
+    def sign_in(
+        self,
+        uow: UnitOfWork,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        *,
+        auth_time: float,
+        device_key: str | None = None,
+    ) -> IssuedTokens:
+        """Tokens for a completed sign-in: a new token session, a refresh token, and ID and
+        access tokens carrying its ``origin_jti``. The caller has authenticated the user."""
+        now = self._clock.now()
+        refresh_token = new_refresh_token()
+        session = TokenSession(
+            refresh_hash=refresh_token_hash(refresh_token),
+            user_pool_id=pool.id,
+            client_id=client.client_id,
+            sub=user.sub,
+            origin_jti=str(uuid.uuid4()),
+            event_id=str(uuid.uuid4()),
+            auth_time=auth_time,
+            issued_at=now,
+            expires_at=now + token_validity_seconds(client.config)["RefreshToken"],
+            device_key=device_key,
+        )
+        uow.token_sessions.add(session)
+        return replace(self._mint(uow, client, user, session, now), refresh_token=refresh_token)
+
+    def refresh(
+        self,
+        uow: UnitOfWork,
+        pool: UserPool,
+        client: AppClient,
+        refresh_token: str,
+        *,
+        secret_hash: str | None,
+        device_key: str | None,
+    ) -> IssuedTokens:
+        """REFRESH_TOKEN_AUTH / REFRESH_TOKEN: new ID and access tokens, no refresh token.
+
+        The caller has found the client and checked that the flow is enabled. Raises
+        InvalidParameterException for a client with refresh-token rotation, and
+        NotAuthorizedException for a bad SECRET_HASH or an unusable token or user."""
+        if sessions.rotation(client).enabled:
+            # Rotating clients refresh through GetTokensFromRefreshToken only (auth-flows.md §4.4).
+            raise InvalidParameterException("REFRESH_TOKEN_AUTH flow not enabled for this client")
+        if client.client_secret is not None and not secret_hash:
+            check_secret_hash(client, "", secret_hash, refresh=True)
+        now = self._clock.now()
+        session, user = sessions.find(uow, pool.id, client, refresh_token)
+        # The hash is over the internal username, which only the token's user tells us.
+        check_secret_hash(client, user.username, secret_hash, refresh=True)
+        sessions.check_usable(uow, session, user, device_key, now, rotating=False)
+        return self._mint(uow, client, user, session, now)
+
+    def get_tokens_from_refresh_token(
+        self,
+        uow: UnitOfWork,
+        client_id: str,
+        refresh_token: str,
+        *,
+        client_secret: str | None,
+        device_key: str | None,
+    ) -> IssuedTokens:
+        """GetTokensFromRefreshToken. With rotation enabled on the client, a new refresh token
+        is returned too and the one sent stays usable only for RetryGracePeriodSeconds.
+
+        Raises ResourceNotFoundException (unknown client), NotAuthorizedException (client
+        secret, unusable token or user) or RefreshTokenReuseException (rotated-out token)."""
+        client = uow.clients.get(client_id)
+        if client is None:
+            raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
+        if uow.pools.get(client.user_pool_id) is None:
+            raise ResourceNotFoundException(f"User pool {client.user_pool_id} does not exist.")
+        sessions.check_client_secret(client, client_secret, NotAuthorizedException)
+        now = self._clock.now()
+        session, user = sessions.find(uow, client.user_pool_id, client, refresh_token)
+        sessions.check_usable(uow, session, user, device_key, now, rotating=True)
+        policy = sessions.rotation(client)
+        if not policy.enabled:
+            return self._mint(uow, client, user, session, now)
+        new_token = new_refresh_token()
+        successor = sessions.successor(
+            session,
+            refresh_token_hash(new_token),
+            now=now,
+            lifetime=token_validity_seconds(client.config)["RefreshToken"],
+        )
+        uow.token_sessions.add(successor)
+        if session.replaced_by is None:
+            # A retry inside the grace period gets another token but does not extend the grace.
+            uow.token_sessions.update(
+                replace(session, replaced_by=successor.refresh_hash, grace_until=now + policy.grace_seconds)
+            )
+        return replace(self._mint(uow, client, user, successor, now), refresh_token=new_token)
+
+    def _mint(
+        self, uow: UnitOfWork, client: AppClient, user: User, session: TokenSession, now: float
+    ) -> IssuedTokens:
+        lifetimes = token_validity_seconds(client.config)
+        revocable = _revocation_enabled(client)
+        ctx = claims.TokenContext(
+            issuer=self._issuer(session.user_pool_id),
+            sub=user.sub,
+            username=user.username,
+            client_id=client.client_id,
+            event_id=session.event_id,
+            auth_time=int(session.auth_time),
+            issued_at=int(now),
+            origin_jti=session.origin_jti if revocable else None,
+            jti_id=str(uuid.uuid4()) if revocable else None,
+            jti_access=str(uuid.uuid4()) if revocable else None,
+            groups=claims.group_claims(self._groups(uow, session.user_pool_id, user.sub)),
+        )
+        read_attributes = client.config.get("ReadAttributes")
+        id_claims = claims.id_token_claims(
+            ctx, user, lifetime=lifetimes["IdToken"], read_attributes=read_attributes
+        )
+        access_claims = claims.access_token_claims(
+            ctx, lifetime=lifetimes["AccessToken"], device_key=session.device_key
+        )
+        # Trigger point: PreTokenGeneration. A Lambda may add, change or suppress claims of
+        # both tokens here, before they are signed.
+        id_key, access_key = self._signing_keys(uow, session.user_pool_id)
+        return IssuedTokens(
+            id_token=jws.sign(id_claims, self._keys.private_key(id_key), id_key.kid),
+            access_token=jws.sign(access_claims, self._keys.private_key(access_key), access_key.kid),
+            expires_in=lifetimes["AccessToken"],
+        )
+
+    def _groups(self, uow: UnitOfWork, pool_id: str, sub: str) -> list[Group]:
+        groups: list[Group] = []
+        after: str | None = None
+        while True:
+            page = uow.groups.groups_of(pool_id, sub, limit=_GROUP_PAGE, after=after)
+            groups.extend(page)
+            if len(page) < _GROUP_PAGE:
+                return groups
+            after = page[-1].name
+
+    # Revocation and checks.
+
+    def revoke(self, uow: UnitOfWork, client_id: str, token: str, *, client_secret: str | None) -> None:
+        """RevokeToken: revoke a refresh token's session, so it and every ID and access token
+        with its ``origin_jti`` stop working; the user's other sessions are untouched.
+
+        An unknown or already revoked token succeeds. Raises UnauthorizedException (unknown
+        client, client secret, token of another client), UnsupportedOperationException
+        (revocation off for the client) or UnsupportedTokenTypeException (a JWT was sent)."""
+        client = uow.clients.get(client_id)
+        if client is None:
+            raise UnauthorizedException(f"User pool client {client_id} does not exist.")
+        sessions.check_client_secret(client, client_secret, UnauthorizedException)
+        if not _revocation_enabled(client):
+            raise UnsupportedOperationException("Token revocation is not enabled for this app client.")
+        if jws.looks_like_jws(token):
+            raise UnsupportedTokenTypeException("Only refresh tokens can be revoked.")
+        session = uow.token_sessions.get(refresh_token_hash(token), for_update=True)
+        if session is None:
+            return
+        if session.client_id != client.client_id:
+            raise UnauthorizedException("The token was not issued to this app client.")
+        if session.revoked_at is None:
+            now = self._clock.now()
+            # The record is what refuses the access tokens of this sign-in, so it must outlive
+            # them: expired records get purged, and a refresh token may expire long before
+            # an access token minted from it does.
+            keep_until = max(session.expires_at, now + LONGEST_TOKEN_LIFETIME)
+            uow.token_sessions.update(replace(session, revoked_at=now, expires_at=keep_until))
+
+    def global_sign_out(self, uow: UnitOfWork, pool: UserPool, user: User) -> None:
+        """GlobalSignOut / AdminUserGlobalSignOut: revoke every token session of the user and
+        refuse every access token issued before now."""
+        now = self._clock.now()
+        uow.token_sessions.revoke_user(pool.id, user.sub, now)
+        settings = dict(user.settings)
+        settings[REVOKED_BEFORE_SETTING] = now
+        uow.users.update(replace(user, settings=settings))
+
+    def verify_access_token(self, uow: UnitOfWork, token: str) -> AccessContext:
+        """Check an access token sent to a public operation (tokens.md §7).
+
+        Raises NotAuthorizedException or UserNotFoundException with Cognito's messages."""
+        return verify_access_token(uow, token, now=self._clock.now(), issuer=self._issuer, keys=self._keys)
