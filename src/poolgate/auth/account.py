@@ -60,5 +60,6 @@ def temporary_password_expired(user: User, pool: UserPool, now: float) -> bool:
     ``TemporaryPasswordValidityDays`` (default 7)."""
     if user.status is not UserStatus.FORCE_CHANGE_PASSWORD or user.password_set_at is None:
         return False
-    days = password_policy(pool).get("TemporaryPasswordValidityDays") or DEFAULT_TEMPORARY_PASSWORD_VALIDITY_DAYS
+    policy = password_policy(pool)
+    days = policy.get("TemporaryPasswordValidityDays") or DEFAULT_TEMPORARY_PASSWORD_VALIDITY_DAYS
     return now - user.password_set_at > float(days) * 86400.0

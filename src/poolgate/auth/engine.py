@@ -167,7 +167,9 @@ class Engine:
         username = required(responses, "USERNAME")
         check_secret_hash(ctx.client, username, responses.get("SECRET_HASH"))
         loaded = self._locate(ctx, name, responses, session)
-        Sessions.check_usable(loaded, pool_id=ctx.pool.id, client_id=ctx.client.client_id, challenge=name, now=ctx.now)
+        Sessions.check_usable(
+            loaded, pool_id=ctx.pool.id, client_id=ctx.client.client_id, challenge=name, now=ctx.now
+        )
         responder = RESPONDERS.get(name)
         if responder is None:
             raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
@@ -204,7 +206,8 @@ class Engine:
             return self._sessions.find(ctx.uow, handle)
         if name is ChallengeName.PASSWORD_VERIFIER:
             # pycognito answers PASSWORD_VERIFIER without Session; the SECRET_BLOCK names it.
-            return self._sessions.find_by_secret_block(ctx.uow, required(responses, "PASSWORD_CLAIM_SECRET_BLOCK"))
+            block = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
+            return self._sessions.find_by_secret_block(ctx.uow, block)
         raise InvalidParameterException(messages.missing_parameter("Session"))
 
     def _settle(self, ctx: StepContext, outcome: Outcome) -> StepResult | Rejected:

@@ -10,6 +10,9 @@ Two checks, in this order, each an InvalidParameterException:
 empty list) behaves as clients did before 2019 [inferred, spec open question]: SRP, refresh
 and custom auth are always on, ``USER_PASSWORD_AUTH`` and ``ADMIN_NO_SRP_AUTH`` switch on
 their password flows, and ``CUSTOM_AUTH_FLOW_ONLY`` switches SRP off.
+
+A client with refresh-token rotation ENABLED refreshes only through GetTokensFromRefreshToken:
+REFRESH_TOKEN_AUTH is not enabled on it (section 4.4 decision).
 """
 
 from __future__ import annotations
@@ -66,16 +69,23 @@ _LEGACY_ALWAYS: Final = frozenset(
 )
 
 
+_REFRESH_FLOWS: Final = frozenset({AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN})
+
+
 def enabled_flows(client_config: Mapping[str, Any]) -> frozenset[AuthFlow]:
-    """The flows an app client's ExplicitAuthFlows enable."""
+    """The flows an app client's ExplicitAuthFlows (and refresh-token rotation) enable."""
     listed = allowed_auth_flows(client_config)
     if any(value.startswith("ALLOW_") for value in listed):
-        return frozenset(flow for flow, value in ENABLED_BY.items() if value in listed)
-    flows = set(_LEGACY_ALWAYS)
-    for value in listed:
-        flows |= _LEGACY_ENABLED_BY.get(value, frozenset())
-    if "CUSTOM_AUTH_FLOW_ONLY" in listed:
-        flows.discard(AuthFlow.USER_SRP_AUTH)
+        flows = {flow for flow, value in ENABLED_BY.items() if value in listed}
+    else:
+        flows = set(_LEGACY_ALWAYS)
+        for value in listed:
+            flows |= _LEGACY_ENABLED_BY.get(value, frozenset())
+        if "CUSTOM_AUTH_FLOW_ONLY" in listed:
+            flows.discard(AuthFlow.USER_SRP_AUTH)
+    rotation: Mapping[str, Any] = client_config.get("RefreshTokenRotation") or {}
+    if rotation.get("Feature") == "ENABLED":
+        flows -= _REFRESH_FLOWS
     return frozenset(flows)
 
 

@@ -53,8 +53,14 @@ class FakeTokens:
     refreshes: list[dict[str, Any]] = field(default_factory=list)
 
     def sign_in(
-        self, uow: UnitOfWork, pool: UserPool, client: AppClient, user: User, *,
-        auth_time: float, device_key: str | None = None,
+        self,
+        uow: UnitOfWork,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        *,
+        auth_time: float,
+        device_key: str | None = None,
     ) -> IssuedTokens:
         self.sign_ins.append(SignIn(user.sub, client.client_id, auth_time, device_key))
         refresh = f"refresh-{uuid.uuid4()}"
@@ -62,8 +68,14 @@ class FakeTokens:
         return IssuedTokens(f"id:{user.sub}", f"access:{user.sub}", 3600, refresh)
 
     def refresh(
-        self, uow: UnitOfWork, pool: UserPool, client: AppClient, refresh_token: str, *,
-        secret_hash: str | None, device_key: str | None,
+        self,
+        uow: UnitOfWork,
+        pool: UserPool,
+        client: AppClient,
+        refresh_token: str,
+        *,
+        secret_hash: str | None,
+        device_key: str | None,
     ) -> IssuedTokens:
         self.refreshes.append({"token": refresh_token, "secret_hash": secret_hash, "device_key": device_key})
         known = self.refresh_tokens.get(refresh_token)
@@ -113,8 +125,16 @@ class World:
             verifier = PasswordVerifier(*make_verifier(pool_name_from_pool_id(pool.id), internal, password))
         now = self.clock.now()
         user = User(
-            pool.id, internal, sub, status, enabled, attrs, now, now,
-            password=verifier, password_set_at=now if password_set_at is None else password_set_at,
+            pool.id,
+            internal,
+            sub,
+            status,
+            enabled,
+            attrs,
+            now,
+            now,
+            password=verifier,
+            password_set_at=now if password_set_at is None else password_set_at,
         )
         with self.store.transaction() as uow:
             uow.users.add(user, username_keys(pool, internal, attrs))

@@ -58,7 +58,9 @@ def test_admin_call_checks_pool_then_client(world: World) -> None:
     client = world.client(pool)
     params = {"USERNAME": "x", "PASSWORD": PASSWORD}
     with pytest.raises(ResourceNotFoundException) as exc:
-        world.auth.admin_initiate_auth("us-east-1_nothere", client.client_id, "ADMIN_USER_PASSWORD_AUTH", params)
+        world.auth.admin_initiate_auth(
+            "us-east-1_nothere", client.client_id, "ADMIN_USER_PASSWORD_AUTH", params
+        )
     assert exc.value.message == "User pool us-east-1_nothere does not exist."
     with pytest.raises(ResourceNotFoundException) as exc:
         world.auth.admin_initiate_auth(other.id, client.client_id, "ADMIN_USER_PASSWORD_AUTH", params)
@@ -72,8 +74,10 @@ def test_missing_parameters(world: World) -> None:
     client = world.client(pool)
     for params, name in (({"PASSWORD": PASSWORD}, "USERNAME"), ({"USERNAME": "a"}, "PASSWORD")):
         _fails(
-            world, lambda params=params: world.auth.initiate_auth(client.client_id, "USER_PASSWORD_AUTH", params),
-            InvalidParameterException, f"Missing required parameter {name}",
+            world,
+            lambda params=params: world.auth.initiate_auth(client.client_id, "USER_PASSWORD_AUTH", params),
+            InvalidParameterException,
+            f"Missing required parameter {name}",
         )
 
 
@@ -81,9 +85,15 @@ def test_wrong_password_and_unknown_user(world: World) -> None:
     pool = world.pool()
     client = world.client(pool)
     world.user(pool, "dora")
-    _fails(world, lambda: world.password_auth(client, "dora", WRONG), NotAuthorizedException,
-           "Incorrect username or password.")
-    _fails(world, lambda: world.password_auth(client, "nobody"), UserNotFoundException, "User does not exist.")
+    _fails(
+        world,
+        lambda: world.password_auth(client, "dora", WRONG),
+        NotAuthorizedException,
+        "Incorrect username or password.",
+    )
+    _fails(
+        world, lambda: world.password_auth(client, "nobody"), UserNotFoundException, "User does not exist."
+    )
 
 
 @pytest.mark.parametrize("flow", ["USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"])
@@ -107,13 +117,27 @@ def test_status_order_legacy(world: World) -> None:
     world.user(pool, "gus", status=UserStatus.RESET_REQUIRED)
     world.user(pool, "hal", status=UserStatus.EXTERNAL_PROVIDER, password=None)
     # UNCONFIRMED wins even over a wrong password; disabled comes before it.
-    _fails(world, lambda: world.password_auth(client, "erin", WRONG), UserNotConfirmedException,
-           "User is not confirmed.")
-    _fails(world, lambda: world.password_auth(client, "fred", WRONG), NotAuthorizedException, "User is disabled.")
-    _fails(world, lambda: world.password_auth(client, "gus", WRONG), PasswordResetRequiredException,
-           "Password reset required for the user")
-    _fails(world, lambda: world.password_auth(client, "hal"), NotAuthorizedException,
-           "Incorrect username or password.")
+    _fails(
+        world,
+        lambda: world.password_auth(client, "erin", WRONG),
+        UserNotConfirmedException,
+        "User is not confirmed.",
+    )
+    _fails(
+        world, lambda: world.password_auth(client, "fred", WRONG), NotAuthorizedException, "User is disabled."
+    )
+    _fails(
+        world,
+        lambda: world.password_auth(client, "gus", WRONG),
+        PasswordResetRequiredException,
+        "Password reset required for the user",
+    )
+    _fails(
+        world,
+        lambda: world.password_auth(client, "hal"),
+        NotAuthorizedException,
+        "Incorrect username or password.",
+    )
 
 
 def test_disabled_and_reset_wait_for_the_password_when_existence_is_hidden(world: World) -> None:
@@ -123,13 +147,25 @@ def test_disabled_and_reset_wait_for_the_password_when_existence_is_hidden(world
     world.user(pool, "jon", status=UserStatus.RESET_REQUIRED)
     world.user(pool, "kai", status=UserStatus.UNCONFIRMED)
     for name in ("ivy", "jon"):
-        _fails(world, lambda name=name: world.password_auth(client, name, WRONG), NotAuthorizedException,
-               "Incorrect username or password.")
+        _fails(
+            world,
+            lambda name=name: world.password_auth(client, name, WRONG),
+            NotAuthorizedException,
+            "Incorrect username or password.",
+        )
     _fails(world, lambda: world.password_auth(client, "ivy"), NotAuthorizedException, "User is disabled.")
-    _fails(world, lambda: world.password_auth(client, "jon"), PasswordResetRequiredException,
-           "Password reset required for the user")
-    _fails(world, lambda: world.password_auth(client, "kai", WRONG), UserNotConfirmedException,
-           "User is not confirmed.")
+    _fails(
+        world,
+        lambda: world.password_auth(client, "jon"),
+        PasswordResetRequiredException,
+        "Password reset required for the user",
+    )
+    _fails(
+        world,
+        lambda: world.password_auth(client, "kai", WRONG),
+        UserNotConfirmedException,
+        "User is not confirmed.",
+    )
 
 
 def test_temporary_password_expiry(world: World) -> None:
@@ -139,11 +175,19 @@ def test_temporary_password_expiry(world: World) -> None:
     world.clock.advance(2 * 86400)
     assert challenge(world.password_auth(client, "lea")).name == "NEW_PASSWORD_REQUIRED"
     world.clock.advance(1)
-    _fails(world, lambda: world.password_auth(client, "lea"), NotAuthorizedException,
-           "User account has expired, it must be reset by an administrator.")
+    _fails(
+        world,
+        lambda: world.password_auth(client, "lea"),
+        NotAuthorizedException,
+        "User account has expired, it must be reset by an administrator.",
+    )
     # A wrong password still reads as a wrong password.
-    _fails(world, lambda: world.password_auth(client, "lea", WRONG), NotAuthorizedException,
-           "Incorrect username or password.")
+    _fails(
+        world,
+        lambda: world.password_auth(client, "lea", WRONG),
+        NotAuthorizedException,
+        "Incorrect username or password.",
+    )
 
 
 def test_default_temporary_password_validity_is_seven_days(world: World) -> None:
@@ -153,8 +197,12 @@ def test_default_temporary_password_validity_is_seven_days(world: World) -> None
     world.clock.advance(7 * 86400)
     assert challenge(world.password_auth(client, "max")).name == "NEW_PASSWORD_REQUIRED"
     world.clock.advance(60)
-    _fails(world, lambda: world.password_auth(client, "max"), NotAuthorizedException,
-           "User account has expired, it must be reset by an administrator.")
+    _fails(
+        world,
+        lambda: world.password_auth(client, "max"),
+        NotAuthorizedException,
+        "User account has expired, it must be reset by an administrator.",
+    )
 
 
 def test_sign_in_by_alias_and_case(world: World) -> None:
@@ -181,10 +229,18 @@ def test_secret_hash_is_checked_before_the_user_is_looked_up(world: World) -> No
     client = world.client(pool, secret=True)
     world.user(pool, "mona")
     cid = client.client_id
-    _fails(world, lambda: world.password_auth(client, "nobody"), NotAuthorizedException,
-           f"Client {cid} is configured with secret but SECRET_HASH was not received")
-    _fails(world, lambda: world.password_auth(client, "nobody", SECRET_HASH=secret_hash(client, "mona")),
-           NotAuthorizedException, f"Unable to verify secret hash for client {cid}")
+    _fails(
+        world,
+        lambda: world.password_auth(client, "nobody"),
+        NotAuthorizedException,
+        f"Client {cid} is configured with secret but SECRET_HASH was not received",
+    )
+    _fails(
+        world,
+        lambda: world.password_auth(client, "nobody", SECRET_HASH=secret_hash(client, "mona")),
+        NotAuthorizedException,
+        f"Unable to verify secret hash for client {cid}",
+    )
     assert tokens(world.password_auth(client, "mona", SECRET_HASH=secret_hash(client, "mona")))
 
 

@@ -76,7 +76,9 @@ def test_challenge_parameters(world: World, boto: FakeBoto) -> None:
     client = world.client(pool)
     user = world.user(pool, "quin")
     srp = srp_client(world, boto, pool, client, "quin")
-    response = boto.initiate_auth(AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters=srp.get_auth_params())
+    response = boto.initiate_auth(
+        AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters=srp.get_auth_params()
+    )
     assert response["ChallengeName"] == "PASSWORD_VERIFIER" and len(response["Session"]) >= 20
     params = response["ChallengeParameters"]
     assert set(params) == {"SALT", "SRP_B", "SECRET_BLOCK", "USERNAME", "USER_ID_FOR_SRP"}
@@ -86,9 +88,13 @@ def test_challenge_parameters(world: World, boto: FakeBoto) -> None:
     assert re.fullmatch(r"[0-9a-f]+", params["SRP_B"])
 
 
-def _start(world: World, boto: FakeBoto, srp: aws_srp.AWSSRP, client: AppClient) -> tuple[dict[str, Any], dict[str, str]]:
+def _start(
+    world: World, boto: FakeBoto, srp: aws_srp.AWSSRP, client: AppClient
+) -> tuple[dict[str, Any], dict[str, str]]:
     auth_params = srp.get_auth_params()
-    response = boto.initiate_auth(AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters=auth_params)
+    response = boto.initiate_auth(
+        AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters=auth_params
+    )
     return response, srp.process_challenge(response["ChallengeParameters"], auth_params)
 
 
@@ -98,7 +104,9 @@ def test_answer_with_session_like_the_js_sdk(world: World, boto: FakeBoto) -> No
     world.user(pool, "rhea")
     response, answer = _start(world, boto, srp_client(world, boto, pool, client, "rhea"), client)
     result = boto.respond_to_auth_challenge(
-        ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER", Session=response["Session"],
+        ClientId=client.client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=response["Session"],
         ChallengeResponses=answer,
     )
     assert "AuthenticationResult" in result
@@ -142,7 +150,8 @@ def test_username_must_be_user_id_for_srp(world: World, boto: FakeBoto) -> None:
     assert response["ChallengeParameters"]["USER_ID_FOR_SRP"] == "uma"
     with pytest.raises(NotAuthorizedException) as exc:
         boto.respond_to_auth_challenge(
-            ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER",
+            ClientId=client.client_id,
+            ChallengeName="PASSWORD_VERIFIER",
             ChallengeResponses={**answer, "USERNAME": "uma@example.com"},
         )
     assert exc.value.message == GENERIC
@@ -171,7 +180,11 @@ def test_timestamp_checks(world: World, boto: FakeBoto) -> None:
     world.user(pool, "wim")
     srp = srp_client(world, boto, pool, client, "wim")
     response, answer = _start(world, boto, srp, client)
-    call = {"ClientId": client.client_id, "ChallengeName": "PASSWORD_VERIFIER", "Session": response["Session"]}
+    call = {
+        "ClientId": client.client_id,
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "Session": response["Session"],
+    }
     with pytest.raises(InvalidParameterException) as exc:
         boto.respond_to_auth_challenge(**call, ChallengeResponses={**answer, "TIMESTAMP": "yesterday"})
     assert exc.value.message == "TIMESTAMP format is invalid"
@@ -199,13 +212,17 @@ def test_missing_and_bad_parameters(world: World, boto: FakeBoto) -> None:
     client = world.client(pool)
     world.user(pool, "yara")
     with pytest.raises(InvalidParameterException) as exc:
-        boto.initiate_auth(AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters={"USERNAME": "yara"})
+        boto.initiate_auth(
+            AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters={"USERNAME": "yara"}
+        )
     assert exc.value.message == "Missing required parameter SRP_A"
     n_hex = format(int(aws_srp.N_HEX, 16), "x")
     for bad in ("00", n_hex, "zz"):
         with pytest.raises(NotAuthorizedException) as exc:
             boto.initiate_auth(
-                AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters={"USERNAME": "yara", "SRP_A": bad}
+                AuthFlow="USER_SRP_AUTH",
+                ClientId=client.client_id,
+                AuthParameters={"USERNAME": "yara", "SRP_A": bad},
             )
         assert exc.value.message == GENERIC
     _response, answer = _start(world, boto, srp_client(world, boto, pool, client, "yara"), client)
@@ -219,7 +236,8 @@ def test_missing_and_bad_parameters(world: World, boto: FakeBoto) -> None:
     tampered = answer["PASSWORD_CLAIM_SECRET_BLOCK"][:-8] + "AAAAAAA="
     with pytest.raises(NotAuthorizedException) as exc:
         boto.respond_to_auth_challenge(
-            ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER",
+            ClientId=client.client_id,
+            ChallengeName="PASSWORD_VERIFIER",
             ChallengeResponses={**answer, "PASSWORD_CLAIM_SECRET_BLOCK": tampered},
         )
     assert exc.value.message == "Invalid session for the user."
@@ -234,13 +252,18 @@ def test_secret_hash_on_initiate_and_answer(world: World, boto: FakeBoto) -> Non
     _response, answer = _start(world, boto, srp, client)
     with pytest.raises(NotAuthorizedException) as exc:
         boto.respond_to_auth_challenge(
-            ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER",
+            ClientId=client.client_id,
+            ChallengeName="PASSWORD_VERIFIER",
             ChallengeResponses={k: v for k, v in answer.items() if k != "SECRET_HASH"},
         )
-    assert exc.value.message == f"Client {client.client_id} is configured with secret but SECRET_HASH was not received"
+    assert (
+        exc.value.message
+        == f"Client {client.client_id} is configured with secret but SECRET_HASH was not received"
+    )
     with pytest.raises(NotAuthorizedException) as exc:
         boto.respond_to_auth_challenge(
-            ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER",
+            ClientId=client.client_id,
+            ChallengeName="PASSWORD_VERIFIER",
             ChallengeResponses={**answer, "SECRET_HASH": answer["SECRET_HASH"][::-1]},
         )
     assert exc.value.message == f"Unable to verify secret hash for client {client.client_id}"
@@ -301,7 +324,9 @@ def test_new_password_required_through_pycognito(world: World, boto: FakeBoto) -
     result = srp.set_new_password_challenge("N3w!Password")
     assert result["AuthenticationResult"]["IdToken"] == f"id:{user.sub}"
     assert world.get_user(pool, user.sub).status is UserStatus.CONFIRMED
-    assert srp_client(world, boto, pool, client, "eve", "N3w!Password").authenticate_user()["AuthenticationResult"]
+    assert srp_client(world, boto, pool, client, "eve", "N3w!Password").authenticate_user()[
+        "AuthenticationResult"
+    ]
 
 
 # -- PreventUserExistenceErrors ---------------------------------------------------------------
@@ -343,8 +368,13 @@ def test_simulated_user_id_is_a_uuid_where_real_ones_are(world: World, boto: Fak
     pool = world.pool(UsernameAttributes=["email"])
     client = world.client(pool, PreventUserExistenceErrors="ENABLED")
     params = _unknown(world, boto, pool, client, "ghost@example.com")
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", params["USER_ID_FOR_SRP"])
-    assert _unknown(world, boto, pool, client, "ghost@example.com")["USER_ID_FOR_SRP"] == params["USER_ID_FOR_SRP"]
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", params["USER_ID_FOR_SRP"]
+    )
+    assert (
+        _unknown(world, boto, pool, client, "ghost@example.com")["USER_ID_FOR_SRP"]
+        == params["USER_ID_FOR_SRP"]
+    )
     with pytest.raises(NotAuthorizedException) as exc:
         srp_client(world, boto, pool, client, "ghost@example.com").authenticate_user()
     assert exc.value.message == GENERIC
@@ -374,7 +404,9 @@ def test_simulated_work_matches_real_work(world: World, boto: FakeBoto, modexps:
         srp = srp_client(world, boto, pool, client, name, WRONG)
         auth_params = srp.get_auth_params()  # the client's own exponentiation, before counting
         modexps.clear()
-        response = boto.initiate_auth(AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters=auth_params)
+        response = boto.initiate_auth(
+            AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters=auth_params
+        )
         initiate = len(modexps)
         answer = srp.process_challenge(response["ChallengeParameters"], auth_params)
         modexps.clear()

@@ -70,7 +70,8 @@ class NewPasswordRequired:
 def missing_required(pool_schema: list[Mapping[str, Any]], attributes: Mapping[str, str]) -> list[str]:
     """Required attributes (``sub`` aside) without a value, in schema order."""
     names = schema.required_names(pool_schema)
-    return [str(entry["Name"]) for entry in pool_schema if entry["Name"] in names and not attributes.get(entry["Name"])]
+    ordered = [str(entry["Name"]) for entry in pool_schema]
+    return [name for name in ordered if name in names and not attributes.get(name)]
 
 
 def readable_attributes(client_config: Mapping[str, Any], user: User) -> dict[str, str]:
@@ -85,7 +86,9 @@ def readable_attributes(client_config: Mapping[str, Any], user: User) -> dict[st
 
 def _answered_attributes(ctx: StepContext, user: User, responses: Mapping[str, str]) -> dict[str, str]:
     given = {
-        key[len(ATTRIBUTE_PREFIX):]: value for key, value in responses.items() if key.startswith(ATTRIBUTE_PREFIX)
+        key.removeprefix(ATTRIBUTE_PREFIX): value
+        for key, value in responses.items()
+        if key.startswith(ATTRIBUTE_PREFIX)
     }
     pool_schema = _schema(ctx)
     required_names = schema.required_names(pool_schema)

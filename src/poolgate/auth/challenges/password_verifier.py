@@ -79,7 +79,13 @@ class _Claim:
     """The client's claim, checkable against a verifier."""
 
     def __init__(
-        self, ctx: StepContext, session: AuthSession, srp: SrpState, block: str, timestamp: str, signature: str
+        self,
+        ctx: StepContext,
+        session: AuthSession,
+        srp: SrpState,
+        block: str,
+        timestamp: str,
+        signature: str,
     ) -> None:
         self._now = ctx.now
         self._pool_name = pool_name_from_pool_id(ctx.pool.id)
