@@ -19,11 +19,14 @@ from poolgate.security.crypto import MasterKey, load_or_create_master_key
 from poolgate.store.base import StoredAccessKey
 from poolgate.store.sql import SqlStore
 from poolgate.store.sql.migrate import upgrade
+from poolgate.tokens.discovery import issuer_for, jwks_uri_for
+from poolgate.tokens.service import TokenService
 from poolgate.users.admin import AdminUserService
 from poolgate.users.codes import HmacCodeHasher
 from poolgate.users.common import UserDeps
 from poolgate.users.groups import GroupService
 from poolgate.users.recovery import RecoveryService
+from poolgate.users.self_service import SelfService
 from poolgate.users.signup import SignUpService
 
 
@@ -36,11 +39,13 @@ class Services:
     clock: Clock
     master_key: MasterKey
     sender: RoutingSender
+    tokens: TokenService
     pools: PoolService
     groups: GroupService
     admin_users: AdminUserService
     sign_up: SignUpService
     recovery: RecoveryService
+    self_service: SelfService
 
     def lookup_secret(self, access_key_id: str) -> str | None:
         """The secret of an active access key: configured keys first, then the database."""
@@ -73,17 +78,22 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     clock: Clock = OffsetClock(store) if settings.testing else SystemClock()
     sender = build_sender(settings, store, clock=clock)
     deps = UserDeps(store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender)
+    tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings))
     return Services(
         settings=settings,
         store=store,
         clock=clock,
         master_key=master_key,
         sender=sender,
-        pools=PoolService(store, clock, region=settings.region, account_id=settings.account_id),
+        tokens=tokens,
+        pools=PoolService(
+            store, clock, region=settings.region, account_id=settings.account_id, on_create=tokens.ensure_keys
+        ),
         groups=GroupService(store, clock),
         admin_users=AdminUserService(deps),
         sign_up=SignUpService(deps),
         recovery=RecoveryService(deps),
+        self_service=SelfService(deps, tokens),
     )
 
 

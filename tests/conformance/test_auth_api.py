@@ -216,7 +216,12 @@ def test_revoke_token_and_admin_sign_out(ap: AuthPool) -> None:
 
 def test_get_tokens_from_refresh_token_with_rotation(ap: AuthPool) -> None:
     ap.user("jack")
-    rotating = ap.client(RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})
+    rotating = ap.client(RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"])
+    with pytest.raises(ClientError) as exc:
+        ap.cognito.initiate_auth(ClientId=rotating, AuthFlow="REFRESH_TOKEN_AUTH",
+                                 AuthParameters={"REFRESH_TOKEN": "x" * 40})
+    assert error(exc) == ("InvalidParameterException", "REFRESH_TOKEN_AUTH flow not enabled for this client")
     first = ap.password_auth("jack", client_id=rotating)["AuthenticationResult"]
     rotated = ap.cognito.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=first["RefreshToken"])
     new_refresh = rotated["AuthenticationResult"]["RefreshToken"]

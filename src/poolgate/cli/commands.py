@@ -57,15 +57,6 @@ def serve(settings: Settings) -> int:
     from poolgate.services import ensure_access_key
     from poolgate.web.app import create_app
 
-    services = _open(settings)
-    key = ensure_access_key(services)
-    if key is not None:
-        print("Generated an access key for signed (admin) calls; it is stored encrypted in the database.")
-        print("Use it from your shell (`poolgate credentials` prints it again):")
-        print(_export_lines(key.access_key_id, key.secret_access_key), flush=True)
-    if settings.dev:
-        services_log_dev_warning()
-
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.socket(family)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -79,8 +70,18 @@ def serve(settings: Settings) -> int:
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if family == socket.AF_INET6 else settings.host
     url = f"http://{host}:{port}"
+    # The issuer in tokens defaults to the URL actually listened on (known only now, with --port 0).
     if settings.public_url is None:
         settings = settings.with_overrides(public_url=url)
+
+    services = _open(settings)
+    key = ensure_access_key(services)
+    if key is not None:
+        print("Generated an access key for signed (admin) calls; it is stored encrypted in the database.")
+        print("Use it from your shell (`poolgate credentials` prints it again):")
+        print(_export_lines(key.access_key_id, key.secret_access_key), flush=True)
+    if settings.dev:
+        services_log_dev_warning()
     ready_line = f"Poolgate listening on {url}"
     common: dict[str, Any] = {
         "log_level": settings.log_level.lower(),
@@ -128,6 +129,7 @@ def _export_settings(settings: Settings) -> None:
         "POOLGATE_TESTING": "1" if settings.testing else "0",
         "POOLGATE_LOG_LEVEL": settings.log_level,
         "POOLGATE_MAX_BODY_BYTES": str(settings.max_body_bytes),
+        "POOLGATE_ISSUER_STYLE": settings.issuer_style,
     }
     if settings.master_key:
         env["POOLGATE_MASTER_KEY"] = settings.master_key

@@ -102,7 +102,8 @@ def build_client_config(
     for member in ("ReadAttributes", "WriteAttributes"):
         if member in request:
             config[member] = _permissions(member, request[member], pool, updating=updating)
-    config["ExplicitAuthFlows"] = _explicit_auth_flows(request)
+    rotating = (request.get("RefreshTokenRotation") or {}).get("Feature") == "ENABLED"
+    config["ExplicitAuthFlows"] = _explicit_auth_flows(request, rotating=rotating)
     config["AllowedOAuthFlowsUserPoolClient"] = bool(request.get("AllowedOAuthFlowsUserPoolClient", False))
     _check_oauth(config, has_secret)
     config["EnableTokenRevocation"] = bool(request.get("EnableTokenRevocation", True))
@@ -188,8 +189,10 @@ def _check_validity(config: Mapping[str, Any]) -> None:
             raise InvalidParameterException("Invalid range for token validity.")
 
 
-def _explicit_auth_flows(request: Mapping[str, Any]) -> list[str]:
+def _explicit_auth_flows(request: Mapping[str, Any], *, rotating: bool = False) -> list[str]:
     if "ExplicitAuthFlows" not in request:
+        if rotating:
+            return [f for f in DEFAULT_EXPLICIT_AUTH_FLOWS if f != "ALLOW_REFRESH_TOKEN_AUTH"]
         return list(DEFAULT_EXPLICIT_AUTH_FLOWS)
     flows = list(dict.fromkeys(request["ExplicitAuthFlows"]))
     legacy = [f for f in flows if f in LEGACY_AUTH_FLOWS]
@@ -199,7 +202,13 @@ def _explicit_auth_flows(request: Mapping[str, Any]) -> list[str]:
             "ExplicitAuthFlows cannot combine the legacy values ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY or "
             "USER_PASSWORD_AUTH with values that begin with ALLOW_."
         )
-    if modern and "ALLOW_REFRESH_TOKEN_AUTH" not in modern:
+    # Refresh-token rotation and the REFRESH_TOKEN_AUTH flow exclude each other
+    # (spec auth-flows.md §4.4 [decision]); otherwise the flow must be allowed.
+    if rotating and "ALLOW_REFRESH_TOKEN_AUTH" in flows:
+        raise InvalidParameterException(
+            "ALLOW_REFRESH_TOKEN_AUTH cannot be enabled on an app client with refresh token rotation enabled."
+        )
+    if modern and not rotating and "ALLOW_REFRESH_TOKEN_AUTH" not in modern:
         raise InvalidParameterException("REFRESH_TOKEN_AUTH should always be allowed.")
     return flows
 

@@ -29,7 +29,7 @@ POOL = UserPool(
 PLAIN_POOL = UserPool("us-east-1_Plain0001", "plain", 1.0, 1.0, defaults.build_pool_config({}))
 
 FULL_REQUEST: dict[str, Any] = {
-    "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH"],
     "AccessTokenValidity": 15,
     "IdTokenValidity": 2,
     "RefreshTokenValidity": 90,
