@@ -4,7 +4,8 @@
 //   node amplify-signin.mjs '{"endpoint": "http://127.0.0.1:8000", "userPoolId": "us-east-1_abc",
 //                             "clientId": "...", "username": "alice", "password": "..."}'
 //
-// Optional config: "authFlow" (an Amplify authFlowType such as "USER_PASSWORD_AUTH").
+// Optional config: "authFlow" (an Amplify authFlowType such as "USER_PASSWORD_AUTH"), "signOut"
+// (default true; false leaves the session alive for the caller to inspect).
 // Prints one JSON line (see common.mjs for the exit codes). `calls` lists every request Amplify
 // made, since signOut swallows the errors of RevokeToken.
 
@@ -121,6 +122,7 @@ await main('aws-amplify', async (report) => {
     return { username: user.username, userId: user.userId, loginId: user.signInDetails?.loginId ?? null };
   });
 
+  if (config.signOut === false) return;
   await step(report, 'signOut', async () => {
     const before = report.calls.length;
     await signOut();
