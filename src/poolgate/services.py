@@ -11,6 +11,7 @@ import secrets
 import string
 from dataclasses import dataclass
 
+from poolgate.auth.service import AuthService
 from poolgate.clock import Clock, OffsetClock, SystemClock
 from poolgate.config import AccessKey, Settings
 from poolgate.delivery.routing import RoutingSender, build_sender
@@ -40,6 +41,7 @@ class Services:
     master_key: MasterKey
     sender: RoutingSender
     tokens: TokenService
+    auth: AuthService
     pools: PoolService
     groups: GroupService
     admin_users: AdminUserService
@@ -86,6 +88,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         master_key=master_key,
         sender=sender,
         tokens=tokens,
+        auth=AuthService(store, clock, tokens, master_key),
         pools=PoolService(
             store, clock, region=settings.region, account_id=settings.account_id, on_create=tokens.ensure_keys
         ),

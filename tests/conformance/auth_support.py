@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import jwt
-
 from tests.server import ServerProcess
 
 PASSWORD = "Corr3ct!Horse"

@@ -6,15 +6,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from pycognito import Cognito
-
-from poolgate.pools.secret_hash import compute_secret_hash
 from tests.conformance.auth_support import PASSWORD, AuthPool, make_pool
 from tests.server import ServerProcess
+
+from poolgate.pools.secret_hash import compute_secret_hash
 
 
 def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
@@ -308,11 +307,13 @@ def test_sign_in_by_alias_and_case(server: ServerProcess) -> None:
         ap.cognito.delete_user_pool(UserPoolId=ap.pool_id)
 
 
-def _pycognito(ap: AuthPool, username: str) -> Cognito:
-    client = boto3.client("cognito-idp", endpoint_url=ap.server.url, region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="y",
-                          config=Config(retries={"max_attempts": 1}))
-    return Cognito(ap.pool_id, ap.client_id, username=username, botocore_config=None, boto3_client=client)
+def _pycognito(ap: AuthPool, username: str, client_id: str | None = None) -> Cognito:
+    """pycognito's own client, pointed at the server the way its users do it."""
+    return Cognito(
+        ap.pool_id, client_id or ap.client_id, username=username, access_key="x", secret_key="y",
+        botocore_config=Config(retries={"max_attempts": 1}),
+        boto3_client_kwargs={"endpoint_url": ap.server.url, "region_name": "us-east-1"},
+    )
 
 
 def test_pycognito_srp(ap: AuthPool) -> None:
@@ -329,9 +330,7 @@ def test_pycognito_srp(ap: AuthPool) -> None:
 
 def test_srp_unknown_user_with_hidden_existence(ap: AuthPool) -> None:
     hiding = ap.client(PreventUserExistenceErrors="ENABLED")
-    client = boto3.client("cognito-idp", endpoint_url=ap.server.url, region_name="us-east-1",
-                          aws_access_key_id="x", aws_secret_access_key="y")
-    user = Cognito(ap.pool_id, hiding, username="ghost", boto3_client=client)
+    user = _pycognito(ap, "ghost", hiding)
     with pytest.raises(ClientError) as exc:
         user.authenticate(password=PASSWORD)
     assert error(exc) == ("NotAuthorizedException", "Incorrect username or password.")

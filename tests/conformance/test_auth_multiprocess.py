@@ -7,17 +7,18 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-
-from poolgate.security.crypto import MasterKey
 from tests import pg
 from tests.conformance.auth_support import FLOWS, PASSWORD
 from tests.server import start_server
+
+from poolgate.security.crypto import MasterKey
 
 
 @pytest.mark.postgres
 def test_challenge_answered_on_another_process(tmp_path: Path) -> None:
     with pg.fresh_schema() as url:
-        env = {"POOLGATE_MASTER_KEY": MasterKey.generate().to_text()}
+        # Replicas behind one load balancer share the master key and the public URL (the issuer).
+        env = {"POOLGATE_MASTER_KEY": MasterKey.generate().to_text(), "POOLGATE_PUBLIC_URL": "http://auth.example"}
         a = start_server(tmp_path / "a", database_url=url, env=env)
         b = start_server(tmp_path / "b", database_url=url, env=env)
         try:
