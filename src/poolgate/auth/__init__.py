@@ -13,8 +13,11 @@ What lives where:
 - ``gating``: which flows an operation and an app client accept.
 - ``sessions``: random ``Session`` handles (stored hashed) and the SRP ``SECRET_BLOCK``.
 - ``account``: the user-status checks of section 7; ``lockout``: the failed-sign-in schedule of
-  section 10; ``existence``: the single place that decides how an unknown user is answered
+  section 10; ``first_factor``: the password step that combines them with the password check;
+  ``existence``: the single place that decides how an unknown user is answered
   (PreventUserExistenceErrors) and fakes an SRP challenge for one.
+- ``context``: what a flow or responder gets (``StepContext``); ``messages``: Cognito's error
+  texts; ``ports``: the ``TokenIssuer`` protocol.
 - ``service``: ``AuthService``, one transaction per call.
 
 Core package: imports ``poolgate.errors``, ``poolgate.clock``, ``poolgate.srp``,

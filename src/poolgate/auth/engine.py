@@ -146,6 +146,9 @@ class Engine:
     ) -> StepResult | Rejected:
         """InitiateAuth (``pool_id`` None) or AdminInitiateAuth."""
         ctx = self._context(uow, pool_id, client_id, metadata)
+        if auth_flow not in AuthFlow.__members__:
+            # The protocol layer checks the enum; a value a newer model adds is not ours yet.
+            raise InvalidParameterException(messages.METHOD_NOT_SUPPORTED)
         flow = AuthFlow(auth_flow)
         check_flow(flow, admin=ctx.admin, client_config=ctx.client.config)
         return self._settle(ctx, FLOWS[flow].start(ctx, flow, parameters))
@@ -163,6 +166,8 @@ class Engine:
     ) -> StepResult | Rejected:
         """RespondToAuthChallenge (``pool_id`` None) or AdminRespondToAuthChallenge."""
         ctx = self._context(uow, pool_id, client_id, metadata)
+        if challenge_name not in ChallengeName.__members__:
+            raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
         name = ChallengeName(challenge_name)
         username = required(responses, "USERNAME")
         check_secret_hash(ctx.client, username, responses.get("SECRET_HASH"))

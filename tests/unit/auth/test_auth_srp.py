@@ -429,3 +429,25 @@ def test_password_flow_work_matches_for_unknown_users(world: World, modexps: lis
             world.password_auth(client, name, WRONG)
         counts.append(len(modexps))
     assert counts == [1, 1]
+
+
+def test_disabled_user_waits_for_the_proof_when_existence_is_hidden(world: World, boto: FakeBoto) -> None:
+    pool = world.pool()
+    client = world.client(pool, PreventUserExistenceErrors="ENABLED")
+    world.user(pool, "fay", enabled=False)
+    with pytest.raises(NotAuthorizedException) as exc:
+        srp_client(world, boto, pool, client, "fay", WRONG).authenticate_user()
+    assert exc.value.message == GENERIC
+    with pytest.raises(NotAuthorizedException) as exc:
+        srp_client(world, boto, pool, client, "fay").authenticate_user()
+    assert exc.value.message == "User is disabled."
+
+
+def test_unknown_flow_and_challenge_names(world: World) -> None:
+    pool = world.pool()
+    client = world.client(pool)
+    with pytest.raises(InvalidParameterException) as exc:
+        world.auth.initiate_auth(client.client_id, "MAGIC_AUTH", {})
+    assert exc.value.message == "Initiate Auth method not supported."
+    with pytest.raises(InvalidParameterException):
+        world.auth.respond_to_auth_challenge(client.client_id, "MAGIC", {"USERNAME": "x"}, session="s" * 64)
