@@ -24,6 +24,7 @@ class AuthPool:
     cognito: Any
     pool_id: str
     client_id: str
+    public_url: str | None = None
 
     def client(self, **kwargs: Any) -> str:
         """Another app client of the pool."""
@@ -65,7 +66,8 @@ class AuthPool:
         keys = {k["kid"]: k for k in self.jwks()["keys"]}
         key = jwt.algorithms.RSAAlgorithm.from_jwk(keys[header["kid"]])
         claims: dict[str, Any] = jwt.decode(
-            token, key=key, algorithms=["RS256"], issuer=f"{self.server.url}/{self.pool_id}", **options
+            token, key=key, algorithms=["RS256"], issuer=f"{self.public_url or self.server.url}/{self.pool_id}",
+            **options,
         )
         return claims
 

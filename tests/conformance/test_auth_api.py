@@ -370,3 +370,46 @@ def test_temporary_password_expires(data_dir: Any) -> None:
         assert error(exc) == ("NotAuthorizedException", "User account has expired, it must be reset by an administrator.")
     finally:
         server.stop()
+
+
+def test_custom_auth_without_triggers(ap: AuthPool) -> None:
+    ap.user("sven")
+    custom = ap.client(ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    with pytest.raises(ClientError) as exc:
+        ap.cognito.initiate_auth(ClientId=custom, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "sven"})
+    assert error(exc) == ("InvalidParameterException", "Custom auth lambda trigger is not configured for the user pool.")
+
+
+def test_signing_key_rotation(data_dir: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.server import start_server
+
+    public = {"POOLGATE_PUBLIC_URL": "http://auth.example"}  # the issuer must survive the restart
+    server = start_server(data_dir, env=public)
+    ap = make_pool(server)
+    ap.public_url = "http://auth.example"
+    ap.user("tara")
+    old = ap.password_auth("tara")["AuthenticationResult"]
+    old_kids = {k["kid"] for k in ap.jwks()["keys"]}
+    server.stop()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
+    rotated = subprocess.run([sys.executable, "-m", "poolgate", "keys", "rotate", "--pool", ap.pool_id,
+                              "--data", str(data_dir)], capture_output=True, text=True, env=env, timeout=60,
+                             check=False)
+    assert rotated.returncode == 0, rotated.stderr
+    server = start_server(data_dir, env=public)
+    try:
+        ap = AuthPool(server, server.client(), ap.pool_id, ap.client_id, "http://auth.example")
+        kids = {k["kid"] for k in ap.jwks()["keys"]}
+        assert old_kids < kids and len(kids) == 4
+        assert ap.decode(old["IdToken"], audience=ap.client_id)["cognito:username"] == "tara"
+        new = ap.password_auth("tara")["AuthenticationResult"]
+        from jwt import get_unverified_header
+
+        assert get_unverified_header(new["IdToken"])["kid"] not in old_kids
+        assert ap.cognito.get_user(AccessToken=old["AccessToken"])["Username"] == "tara"
+    finally:
+        server.stop()
