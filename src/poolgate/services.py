@@ -22,6 +22,7 @@ from poolgate.store.sql import SqlStore
 from poolgate.store.sql.migrate import upgrade
 from poolgate.tokens.discovery import issuer_for, jwks_uri_for
 from poolgate.tokens.service import TokenService
+from poolgate.triggers.api import NoTriggers, Triggers
 from poolgate.users.admin import AdminUserService
 from poolgate.users.codes import HmacCodeHasher
 from poolgate.users.common import UserDeps
@@ -41,6 +42,7 @@ class Services:
     master_key: MasterKey
     sender: RoutingSender
     tokens: TokenService
+    triggers: Triggers
     auth: AuthService
     pools: PoolService
     groups: GroupService
@@ -79,8 +81,9 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         raise
     clock: Clock = OffsetClock(store) if settings.testing else SystemClock()
     sender = build_sender(settings, store, clock=clock)
-    deps = UserDeps(store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender)
-    tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings))
+    triggers: Triggers = NoTriggers()  # replaced by the trigger runner built from the settings
+    deps = UserDeps(store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender, triggers)
+    tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings), triggers=triggers)
     return Services(
         settings=settings,
         store=store,
@@ -88,7 +91,8 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         master_key=master_key,
         sender=sender,
         tokens=tokens,
-        auth=AuthService(store, clock, tokens, master_key),
+        triggers=triggers,
+        auth=AuthService(store, clock, tokens, master_key, triggers=triggers),
         pools=PoolService(
             store, clock, region=settings.region, account_id=settings.account_id, on_create=tokens.ensure_keys
         ),

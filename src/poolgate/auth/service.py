@@ -17,6 +17,7 @@ from poolgate.auth.state import Rejected, RequestMetadata, StepResult
 from poolgate.clock import Clock
 from poolgate.security.crypto import MasterKey
 from poolgate.store.base import Store, UnitOfWork
+from poolgate.triggers.api import NoTriggers, Triggers
 
 
 class AuthService:
@@ -32,8 +33,11 @@ class AuthService:
     PasswordHistoryPolicyViolationException, AliasExistsException.
     """
 
-    def __init__(self, store: Store, clock: Clock, tokens: TokenIssuer, master_key: MasterKey) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, tokens: TokenIssuer, master_key: MasterKey, *, triggers: Triggers | None = None
+    ) -> None:
         self._store = store
+        self._triggers: Triggers = triggers or NoTriggers()
         self._engine = Engine(
             clock, tokens, Sessions(master_key), Simulator(master_key.derive("auth: simulated users"))
         )

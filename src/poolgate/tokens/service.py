@@ -43,6 +43,7 @@ from poolgate.tokens.keys import (
 from poolgate.tokens.model import AccessContext, IssuedTokens, SigningKey, TokenSession
 from poolgate.tokens.refresh import new_refresh_token, refresh_token_hash
 from poolgate.tokens.verify import REVOKED_BEFORE_SETTING, verify_access_token
+from poolgate.triggers.api import NoTriggers, Triggers
 from poolgate.users.model import Group, User
 
 _GROUP_PAGE = 60
@@ -68,8 +69,10 @@ class TokenService:
         jwks_uri: Callable[[str], str] | None = None,
         key_generator: KeyGenerator = generate_rsa_key,
         key_cache_size: int = 256,
+        triggers: Triggers | None = None,
     ) -> None:
         self._clock = clock
+        self._triggers: Triggers = triggers or NoTriggers()
         self._issuer = issuer
         self._jwks_uri = jwks_uri or (lambda pool_id: issuer(pool_id) + JWKS_PATH)
         self._generate = key_generator

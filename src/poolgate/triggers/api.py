@@ -13,8 +13,9 @@ changed). ClientMetadata is passed through, never stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from poolgate.pools.model import UserPool
 from poolgate.users.model import Group, User

@@ -19,6 +19,7 @@ from poolgate.pools.model import UserPool
 from poolgate.srp import ProofMismatch, make_verifier, pool_name_from_pool_id
 from poolgate.srp import check_password as srp_check_password
 from poolgate.store.base import DuplicateError, Store, UnitOfWork
+from poolgate.triggers.api import NoTriggers, Triggers
 from poolgate.users import attributes, codes, rules
 from poolgate.users.attributes import username_keys
 from poolgate.users.model import PasswordVerifier, User
@@ -36,6 +37,7 @@ class UserDeps:
     clock: Clock
     hasher: codes.CodeHasher
     sender: TransactionalSender
+    triggers: Triggers = field(default_factory=NoTriggers)
 
 
 @dataclass(slots=True)

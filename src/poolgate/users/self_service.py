@@ -4,8 +4,9 @@ DeleteUserAttributes, DeleteUser, GlobalSignOut (and AdminUserGlobalSignOut)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Protocol, Sequence
+from typing import Protocol
 
 from poolgate.errors import (
     CodeMismatchException,
