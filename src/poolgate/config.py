@@ -56,6 +56,15 @@ class Settings:
     smtp_from: str = "no-reply@verificationemail.com"
     sms_webhook_url: str | None = None
     sms_sns: bool = False
+    # Lambda triggers (see poolgate.triggers.build). Function name -> "package.module:function"
+    # run in-process, and function name -> Lambda Invoke API base URL; other functions go to
+    # AWS Lambda (or AWS_ENDPOINT_URL_LAMBDA). Each attempt gets the timeout; a timed-out,
+    # throttled or unreachable call is attempted up to lambda_attempts times in all.
+    lambda_handlers: Mapping[str, str] = field(default_factory=dict)
+    lambda_endpoints: Mapping[str, str] = field(default_factory=dict)
+    lambda_timeout_seconds: float = 5.0
+    lambda_attempts: int = 3
+    lambda_threads: int = 8
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +95,36 @@ def parse_access_keys(text: str) -> tuple[AccessKey, ...]:
             raise ConfigError("POOLGATE_ACCESS_KEYS must look like AKID:SECRET[,AKID2:SECRET2]")
         keys.append(AccessKey(akid.strip(), secret.strip()))
     return tuple(keys)
+
+
+def parse_function_map(text: str, variable: str, *, kind: str) -> dict[str, str]:
+    """Parse ``"name=value[,name2=value2]"`` (commas or newlines) for a Lambda function map.
+
+    ``kind`` is ``"handler"`` (values must look like ``package.module:function``) or
+    ``"endpoint"`` (values must be http(s) URLs).
+    """
+    functions: dict[str, str] = {}
+    for item in text.replace("\n", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or not name or not value:
+            raise ConfigError(f"{variable} must look like NAME={_EXAMPLES[kind]}[,...], not {item!r}")
+        if kind == "handler" and (value.count(":") != 1 or not all(value.split(":"))):
+            raise ConfigError(f"{variable}: the handler of {name} must look like package.module:function, not {value!r}")
+        if kind == "endpoint" and not value.startswith(("http://", "https://")):
+            raise ConfigError(f"{variable}: the endpoint of {name} must be an http:// or https:// URL, not {value!r}")
+        functions[name] = value.rstrip("/") if kind == "endpoint" else value
+    return functions
+
+
+_EXAMPLES = {"handler": "package.module:function", "endpoint": "http://host:port"}
+
+
+def format_function_map(functions: Mapping[str, str]) -> str:
+    """The inverse of :func:`parse_function_map`."""
+    return ",".join(f"{name}={value}" for name, value in functions.items())
 
 
 def _truthy(value: str) -> bool:
@@ -144,4 +183,25 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         values["smtp_from"] = v
     if (v := _read(env, "sms_sns", False)) is not None:
         values["sms_sns"] = _truthy(v)
+    # Lambda triggers.
+    if (v := _read(env, "lambda_handlers", False)) is not None:
+        values["lambda_handlers"] = parse_function_map(v, "POOLGATE_LAMBDA_HANDLERS", kind="handler")
+    if (v := _read(env, "lambda_endpoints", False)) is not None:
+        values["lambda_endpoints"] = parse_function_map(v, "POOLGATE_LAMBDA_ENDPOINTS", kind="endpoint")
+    if (v := _read(env, "lambda_timeout_seconds", False)) is not None:
+        values["lambda_timeout_seconds"] = _positive(v, "POOLGATE_LAMBDA_TIMEOUT_SECONDS", float)
+    for name in ("lambda_attempts", "lambda_threads"):
+        if (v := _read(env, name, False)) is not None:
+            values[name] = _positive(v, f"POOLGATE_{name.upper()}", int)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _positive(text: str, variable: str, kind: type[int | float]) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{variable} must be {what} above 0, not {text!r}")
+    return value

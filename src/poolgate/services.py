@@ -22,7 +22,8 @@ from poolgate.store.sql import SqlStore
 from poolgate.store.sql.migrate import upgrade
 from poolgate.tokens.discovery import issuer_for, jwks_uri_for
 from poolgate.tokens.service import TokenService
-from poolgate.triggers.api import NoTriggers, Triggers
+from poolgate.triggers.api import Triggers
+from poolgate.triggers.build import build_triggers
 from poolgate.users.admin import AdminUserService
 from poolgate.users.codes import HmacCodeHasher
 from poolgate.users.common import UserDeps
@@ -81,7 +82,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         raise
     clock: Clock = OffsetClock(store) if settings.testing else SystemClock()
     sender = build_sender(settings, store, clock=clock)
-    triggers: Triggers = NoTriggers()  # replaced by the trigger runner built from the settings
+    triggers: Triggers = build_triggers(settings)
     deps = UserDeps(store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender, triggers)
     tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings), triggers=triggers)
     return Services(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from poolgate.config import Settings
+from poolgate.config import Settings, format_function_map
 
 
 def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
@@ -130,6 +130,11 @@ def _export_settings(settings: Settings) -> None:
         "POOLGATE_LOG_LEVEL": settings.log_level,
         "POOLGATE_MAX_BODY_BYTES": str(settings.max_body_bytes),
         "POOLGATE_ISSUER_STYLE": settings.issuer_style,
+        "POOLGATE_LAMBDA_HANDLERS": format_function_map(settings.lambda_handlers),
+        "POOLGATE_LAMBDA_ENDPOINTS": format_function_map(settings.lambda_endpoints),
+        "POOLGATE_LAMBDA_TIMEOUT_SECONDS": str(settings.lambda_timeout_seconds),
+        "POOLGATE_LAMBDA_ATTEMPTS": str(settings.lambda_attempts),
+        "POOLGATE_LAMBDA_THREADS": str(settings.lambda_threads),
     }
     if settings.master_key:
         env["POOLGATE_MASTER_KEY"] = settings.master_key

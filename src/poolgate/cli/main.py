@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from poolgate import __version__
-from poolgate.config import ConfigError, Settings, settings_from_env
+from poolgate.config import ConfigError, Settings, parse_function_map, settings_from_env
 
 DESCRIPTION = """\
 Poolgate: a self-hosted server for the Amazon Cognito user-pool API (cognito-idp).
@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the /_testing control API (messages, clock, reset) [POOLGATE_TESTING]",
     )
     serve.add_argument("--log-level", help="debug, info, warning, error [POOLGATE_LOG_LEVEL, info]")
+    serve.add_argument(
+        "--lambda-handler", action="append", metavar="NAME=module:function",
+        help="run Lambda function NAME as this in-process Python handler; repeatable, added to "
+        "POOLGATE_LAMBDA_HANDLERS",
+    )
 
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     _store_flags(migrate)
@@ -88,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
 def load_settings(args: argparse.Namespace) -> Settings:
     """Environment first, then flags on top."""
     settings = settings_from_env()
+    handler_flags = getattr(args, "lambda_handler", None)
+    if handler_flags:
+        flagged = parse_function_map(",".join(handler_flags), "--lambda-handler", kind="handler")
+        settings = settings.with_overrides(lambda_handlers={**settings.lambda_handlers, **flagged})
     return settings.with_overrides(
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
