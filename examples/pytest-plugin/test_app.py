@@ -53,3 +53,20 @@ def test_sign_up_code_from_the_outbox(poolgate: Any) -> None:
     code = poolgate.codes("bob")[-1]
     cognito.confirm_sign_up(ClientId=test_app.client_id, Username="bob", ConfirmationCode=code)
     assert sign_in(test_app.client_id, "bob")["TokenType"] == "Bearer"
+
+
+def test_trigger_registered_from_the_test(poolgate: Any) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def pre_sign_up(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(event)
+        event["response"]["autoConfirmUser"] = True
+        return event
+
+    arn = poolgate.register_trigger("auto-confirm", pre_sign_up)
+    test_app = poolgate.create_app(LambdaConfig={"PreSignUp": arn})
+    cognito = boto3.client("cognito-idp")
+    result = cognito.sign_up(ClientId=test_app.client_id, Username="carol", Password=PASSWORD)
+    assert result["UserConfirmed"] is True
+    assert seen[0]["triggerSource"] == "PreSignUp_SignUp"
+    assert sign_in(test_app.client_id, "carol")["TokenType"] == "Bearer"

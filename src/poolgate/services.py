@@ -62,6 +62,9 @@ class Services:
         return stored.secret_access_key if stored else None
 
     def close(self) -> None:
+        close_triggers = getattr(self.triggers, "close", None)
+        if callable(close_triggers):
+            close_triggers()
         self.sender.close()
         self.store.close()
 

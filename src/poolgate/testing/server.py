@@ -10,7 +10,7 @@ import string
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +66,8 @@ class PoolgateServer:
         self.endpoint = ""
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._services: Any = None
+        self._in_process: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -89,9 +91,10 @@ class PoolgateServer:
             testing=True,
             access_keys=(AccessKey(self.access_key_id, self.secret_access_key),),
             log_level="warning",
-            **self._trigger_settings(),
+            lambda_handlers=dict(self.handlers),
         )
         services = build_services(settings)
+        self._services = services
         app = create_app(settings, services)
         config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         self._server = uvicorn.Server(config)
@@ -109,10 +112,21 @@ class PoolgateServer:
             time.sleep(0.01)
         return self
 
-    def _trigger_settings(self) -> dict[str, Any]:
-        if not self.handlers:
-            return {}
-        return {"extra": {"lambda_handlers": ",".join(f"{k}={v}" for k, v in self.handlers.items())}}
+    def register_trigger(self, function_name: str, handler: Callable[[dict[str, Any], Any], Any]) -> str:
+        """Run ``handler(event, context)`` in this process whenever a pool's LambdaConfig names the
+        function ``function_name``; return an ARN to put in LambdaConfig."""
+        from poolgate.triggers.inprocess import InProcessInvoker
+        from poolgate.triggers.invokers import RoutingInvoker
+        from poolgate.triggers.runner import TriggerRunner
+
+        runner = self._services.triggers if self._services is not None else None
+        if not isinstance(runner, TriggerRunner) or not isinstance(runner.invoker, RoutingInvoker):
+            raise RuntimeError("start the server before registering triggers")
+        if self._in_process is None:
+            self._in_process = InProcessInvoker({}, region=self.region)
+        self._in_process.register(function_name, handler)
+        runner.invoker.add_route(function_name, self._in_process)
+        return f"arn:aws:lambda:{self.region}:000000000000:function:{function_name}"
 
     def stop(self) -> None:
         if self._server is not None:
@@ -120,6 +134,9 @@ class PoolgateServer:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self._server = self._thread = None
+        if self._in_process is not None:
+            self._in_process.close()
+            self._in_process = None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None

@@ -112,6 +112,13 @@ class InProcessInvoker:
         self.calls = 0
         self.abandoned = 0
 
+    def register(self, name: str, handler: str | Handler) -> None:
+        """Add or replace the handler of function ``name`` (for test suites running Poolgate
+        in their own process)."""
+        with self._lock:
+            self._specs[name] = handler
+            self._loaded.pop(name, None)
+
     def handles(self, function: str) -> bool:
         """True if ``function`` (``NAME`` or ``NAME:qualifier``) has a handler here."""
         return function in self._specs or function.split(":", 1)[0] in self._specs

@@ -104,6 +104,10 @@ class RoutingInvoker:
         self._routes = dict(routes)
         self._default = default
 
+    def add_route(self, function: str, invoker: LambdaInvoker) -> None:
+        """Send ``function`` to ``invoker`` from now on."""
+        self._routes[function] = invoker
+
     def route(self, function: str) -> LambdaInvoker:
         """The invoker that runs ``function``."""
         if function in self._routes:
