@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,6 +20,13 @@ from poolgate.errors import InvalidParameterException, ResourceNotFoundException
 from poolgate.pools import defaults
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.store.base import DuplicateError, Store, UnitOfWork
+
+# Fixed ids given by the caller must fit the model's UserPoolIdType / ClientIdType, so that
+# every later request naming them passes validation.
+_POOL_ID = re.compile(r"[\w-]+_[0-9a-zA-Z]+", re.ASCII)
+_POOL_ID_MAX = 55
+_CLIENT_ID = re.compile(r"[\w+]+", re.ASCII)
+_CLIENT_ID_MAX = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +76,24 @@ class PoolService:
 
     # -- pools -------------------------------------------------------------------------------
 
-    def create_pool(self, name: str, request: Mapping[str, Any]) -> UserPool:
-        """Create a pool from CreateUserPool members; raises InvalidParameterException on bad rules."""
+    def create_pool(self, name: str, request: Mapping[str, Any], *, pool_id: str | None = None) -> UserPool:
+        """Create a pool from CreateUserPool members; raises InvalidParameterException on bad rules.
+
+        ``pool_id`` fixes the pool's id (pools declared as code, imports); it must match the
+        model's pool-id pattern and be free, else InvalidParameterException.
+        """
+        if pool_id is not None:
+            check_pool_id(pool_id)
         config = defaults.build_pool_config(request)
         now = self._clock.now()
         with self._store.transaction() as uow:
             for _ in range(5):
-                pool = UserPool(defaults.new_pool_id(self._region), name, now, now, config)
+                pool = UserPool(pool_id or defaults.new_pool_id(self._region), name, now, now, config)
                 try:
                     uow.pools.add(pool)
                 except DuplicateError:
+                    if pool_id is not None:
+                        raise InvalidParameterException(f"User pool {pool_id} already exists.") from None
                     continue
                 if self._on_create is not None:
                     self._on_create(uow, pool.id)
@@ -126,9 +142,22 @@ class PoolService:
     # -- clients -----------------------------------------------------------------------------
 
     def create_client(
-        self, pool_id: str, name: str, request: Mapping[str, Any], *, generate_secret: bool, secret: str | None
+        self,
+        pool_id: str,
+        name: str,
+        request: Mapping[str, Any],
+        *,
+        generate_secret: bool,
+        secret: str | None,
+        client_id: str | None = None,
     ) -> AppClient:
-        """Create an app client; a secret is generated or taken from ``secret``."""
+        """Create an app client; a secret is generated or taken from ``secret``.
+
+        ``client_id`` fixes the client's id; it must match the model's client-id pattern
+        and be free (in any pool), else InvalidParameterException.
+        """
+        if client_id is not None:
+            check_client_id(client_id)
         now = self._clock.now()
         with self._store.transaction() as uow:
             pool = require_pool(uow, pool_id)
@@ -138,10 +167,15 @@ class PoolService:
             if secret is None and generate_secret:
                 secret = defaults.new_client_secret()
             for _ in range(5):
-                client = AppClient(defaults.new_client_id(), pool_id, name, now, now, secret, config)
+                new_id = client_id or defaults.new_client_id()
+                client = AppClient(new_id, pool_id, name, now, now, secret, config)
                 try:
                     uow.clients.add(client)
                 except DuplicateError:
+                    if client_id is not None:
+                        raise InvalidParameterException(
+                            f"User pool client {client_id} already exists."
+                        ) from None
                     continue
                 return client
         raise RuntimeError("could not allocate a unique client id")
@@ -179,6 +213,23 @@ class PoolService:
             require_pool(uow, pool_id)
             rows = list(uow.clients.list(pool_id, max_results + 1, after))
         return _page(rows[:max_results], len(rows) > max_results, lambda c: c.client_id)
+
+
+def check_pool_id(pool_id: str) -> None:
+    """Raise InvalidParameterException unless ``pool_id`` is a well-formed user pool id."""
+    if not (len(pool_id) <= _POOL_ID_MAX and _POOL_ID.fullmatch(pool_id)):
+        raise InvalidParameterException(
+            f"Invalid user pool id {pool_id!r}: expected <region>_<letters and digits>, "
+            f"at most {_POOL_ID_MAX} characters."
+        )
+
+
+def check_client_id(client_id: str) -> None:
+    """Raise InvalidParameterException unless ``client_id`` is a well-formed app client id."""
+    if not (len(client_id) <= _CLIENT_ID_MAX and _CLIENT_ID.fullmatch(client_id)):
+        raise InvalidParameterException(
+            f"Invalid client id {client_id!r}: expected 1-{_CLIENT_ID_MAX} letters, digits, '_' or '+'."
+        )
 
 
 def require_pool(uow: UnitOfWork, pool_id: str) -> UserPool:
