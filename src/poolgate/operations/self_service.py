@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from poolgate.operations.users import trigger_context
 from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
 from poolgate.users import views
 
@@ -22,13 +23,17 @@ def change_password(ctx: OperationContext, params: Params) -> Result:
 
 @operation("UpdateUserAttributes")
 def update_user_attributes(ctx: OperationContext, params: Params) -> Result:
-    deliveries = ctx.services.self_service.update_attributes(params["AccessToken"], params["UserAttributes"])
+    deliveries = ctx.services.self_service.update_attributes(
+        params["AccessToken"], params["UserAttributes"], trigger_context(ctx, params)
+    )
     return {"CodeDeliveryDetailsList": deliveries}
 
 
 @operation("GetUserAttributeVerificationCode")
 def get_user_attribute_verification_code(ctx: OperationContext, params: Params) -> Result:
-    delivery = ctx.services.self_service.get_verification_code(params["AccessToken"], params["AttributeName"])
+    delivery = ctx.services.self_service.get_verification_code(
+        params["AccessToken"], params["AttributeName"], trigger_context(ctx, params)
+    )
     return {"CodeDeliveryDetails": delivery}
 
 

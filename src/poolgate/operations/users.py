@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.triggers.api import NO_CLIENT, Caller, sdk_from_user_agent
 from poolgate.users import views
+from poolgate.users.common import TriggerContext
+
+
+def trigger_context(ctx: OperationContext, params: Params) -> TriggerContext:
+    """The request's inputs to its Lambda triggers: the caller (the ``ClientId`` parameter,
+    or ``CLIENT_ID_NOT_APPLICABLE``, and the SDK named by the User-Agent), ClientMetadata,
+    and ValidationData as a name→value map."""
+    validation: Sequence[Mapping[str, str]] | None = params.get("ValidationData")
+    return TriggerContext(
+        Caller(params.get("ClientId") or NO_CLIENT, sdk_from_user_agent(ctx.user_agent)),
+        params.get("ClientMetadata"),
+        None if validation is None else {item["Name"]: item.get("Value", "") for item in validation},
+    )
 
 
 @operation("AdminCreateUser")
 def admin_create_user(ctx: OperationContext, params: Params) -> Result:
-    user = ctx.services.admin_users.create(params.pop("UserPoolId"), params.pop("Username"), params)
+    user = ctx.services.admin_users.create(
+        params.pop("UserPoolId"), params.pop("Username"), params, trigger_context(ctx, params)
+    )
     return {"User": views.user_type(user)}
 
 
@@ -45,7 +63,9 @@ def admin_set_user_password(ctx: OperationContext, params: Params) -> Result:
 
 @operation("AdminUpdateUserAttributes")
 def admin_update_user_attributes(ctx: OperationContext, params: Params) -> Result:
-    ctx.services.admin_users.update_attributes(params["UserPoolId"], params["Username"], params["UserAttributes"])
+    ctx.services.admin_users.update_attributes(
+        params["UserPoolId"], params["Username"], params["UserAttributes"], trigger_context(ctx, params)
+    )
     return {}
 
 
@@ -74,7 +94,9 @@ def list_users(ctx: OperationContext, params: Params) -> Result:
 
 @operation("SignUp")
 def sign_up(ctx: OperationContext, params: Params) -> Result:
-    result = ctx.services.sign_up.sign_up(params["ClientId"], params["Username"], params["Password"], params)
+    result = ctx.services.sign_up.sign_up(
+        params["ClientId"], params["Username"], params["Password"], params, trigger_context(ctx, params)
+    )
     return views.sign_up_result(
         result.user.sub,
         confirmed=result.user.status.value == "CONFIRMED",
@@ -84,37 +106,47 @@ def sign_up(ctx: OperationContext, params: Params) -> Result:
 
 @operation("ConfirmSignUp")
 def confirm_sign_up(ctx: OperationContext, params: Params) -> Result:
-    ctx.services.sign_up.confirm(params["ClientId"], params["Username"], params["ConfirmationCode"], params)
+    ctx.services.sign_up.confirm(
+        params["ClientId"], params["Username"], params["ConfirmationCode"], params,
+        trigger_context(ctx, params),
+    )
     return {}
 
 
 @operation("AdminConfirmSignUp")
 def admin_confirm_sign_up(ctx: OperationContext, params: Params) -> Result:
-    ctx.services.sign_up.admin_confirm(params["UserPoolId"], params["Username"])
+    ctx.services.sign_up.admin_confirm(params["UserPoolId"], params["Username"], trigger_context(ctx, params))
     return {}
 
 
 @operation("ResendConfirmationCode")
 def resend_confirmation_code(ctx: OperationContext, params: Params) -> Result:
-    delivery = ctx.services.sign_up.resend(params["ClientId"], params["Username"], params)
+    delivery = ctx.services.sign_up.resend(
+        params["ClientId"], params["Username"], params, trigger_context(ctx, params)
+    )
     return {"CodeDeliveryDetails": delivery}
 
 
 @operation("ForgotPassword")
 def forgot_password(ctx: OperationContext, params: Params) -> Result:
-    delivery = ctx.services.recovery.forgot_password(params["ClientId"], params["Username"], params)
+    delivery = ctx.services.recovery.forgot_password(
+        params["ClientId"], params["Username"], params, trigger_context(ctx, params)
+    )
     return {"CodeDeliveryDetails": delivery}
 
 
 @operation("ConfirmForgotPassword")
 def confirm_forgot_password(ctx: OperationContext, params: Params) -> Result:
     ctx.services.recovery.confirm_forgot_password(
-        params["ClientId"], params["Username"], params["ConfirmationCode"], params["Password"], params
+        params["ClientId"], params["Username"], params["ConfirmationCode"], params["Password"], params,
+        trigger_context(ctx, params),
     )
     return {}
 
 
 @operation("AdminResetUserPassword")
 def admin_reset_user_password(ctx: OperationContext, params: Params) -> Result:
-    ctx.services.recovery.admin_reset_password(params["UserPoolId"], params["Username"])
+    ctx.services.recovery.admin_reset_password(
+        params["UserPoolId"], params["Username"], trigger_context(ctx, params)
+    )
     return {}

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from poolgate.delivery import Channel, Message
+from poolgate.delivery import Message
 from poolgate.errors import InvalidParameterException, UnsupportedUserStateException
 from poolgate.passwords import generate_temporary_password
 from poolgate.pools.model import UserPool
@@ -18,17 +18,21 @@ from poolgate.users import filter as user_filter
 from poolgate.users.common import (
     VERIFIABLE,
     Outgoing,
+    TriggerContext,
     UserDeps,
+    check_free,
     make_password,
     new_sub,
     password_policy,
     release_aliases,
+    reload_user,
     save_user,
     send_code,
     store_new_user,
     with_new_password,
 )
 from poolgate.users.lookup import require_user
+from poolgate.users.messages import Draft, draft_code_message, draft_invitations
 from poolgate.users.model import User, UserStatus
 
 # AdminCreateUser's DesiredDeliveryMediums when omitted [model: "The default value is SMS"].
@@ -36,62 +40,86 @@ DEFAULT_DELIVERY_MEDIUMS = ("SMS",)
 
 
 class AdminUserService:
-    """User management by an administrator (IAM-signed calls); one transaction per method."""
+    """User management by an administrator (IAM-signed calls).
+
+    Trigger points [spec triggers.md §4]: PreSignUp_AdminCreateUser (its answer is ignored,
+    spec §6.1), CustomMessage_AdminCreateUser for the invitation and
+    CustomMessage_UpdateUserAttribute for AdminUpdateUserAttributes. They run between a
+    read-only phase that raises every error it can and the write transaction; events carry
+    ``CLIENT_ID_NOT_APPLICABLE`` as the client.
+    """
 
     def __init__(self, deps: UserDeps) -> None:
         self.deps = deps
 
     # -- create ------------------------------------------------------------------------------
 
-    def create(self, pool_id: str, username: str, request: Mapping[str, Any]) -> User:
-        """AdminCreateUser (including MessageAction RESEND)."""
+    def create(
+        self, pool_id: str, username: str, request: Mapping[str, Any], context: TriggerContext | None = None
+    ) -> User:
+        """AdminCreateUser (including MessageAction RESEND). Raises the schema, password and
+        uniqueness errors before any trigger runs, and the triggers' errors with nothing
+        stored."""
+        context = context or TriggerContext()
+        if request.get("MessageAction") == "RESEND":
+            return self._resend_invitation(pool_id, username, request, context)
+        force = bool(request.get("ForceAliasCreation"))
+        with self.deps.store.transaction(readonly=True) as uow:
+            pool = require_pool(uow, pool_id)
+            sub = new_sub()
+            given = attributes.validate_attributes(
+                pool, request.get("UserAttributes") or [], context="admin_create"
+            )
+            internal, attrs = attributes.resolve_sign_up_username(pool, username, given, sub=sub)
+            temporary = request.get("TemporaryPassword") or generate_temporary_password(password_policy(pool))
+            verifier = make_password(pool, internal, temporary, operation="AdminCreateUser")
+            check_free(uow, pool, internal, attrs, admin=True, movable=pool.alias_attributes if force else ())
+        self.deps.triggers.pre_sign_up(
+            pool, source="AdminCreateUser", username=internal, attributes=attrs,
+            validation_data=context.validation_data, client_metadata=context.client_metadata,
+            caller=context.caller,
+        )
+        now = self.deps.clock.now()
+        user = User(
+            pool.id, internal, sub, UserStatus.FORCE_CHANGE_PASSWORD, True, {"sub": sub, **attrs}, now, now,
+            password=verifier, password_set_at=now,
+        )
+        drafts = self._draft_invitations(pool, user, request, context)
         outgoing = Outgoing()
         with self.deps.store.transaction() as uow:
-            pool = require_pool(uow, pool_id)
-            if request.get("MessageAction") == "RESEND":
-                user = self._resend_invitation(uow, pool, username, request, outgoing)
-            else:
-                user = self._create(uow, pool, username, request, outgoing)
+            require_pool(uow, pool.id)
+            if force:
+                release_aliases(uow, pool, user)
+            store_new_user(uow, pool, user, admin=True)
+            self._invite(uow, pool, user, username, temporary, drafts, outgoing)
         outgoing.deliver(self.deps.sender)
         return user
 
-    def _create(
-        self, uow: UnitOfWork, pool: UserPool, username: str, request: Mapping[str, Any], outgoing: Outgoing
-    ) -> User:
-        now = self.deps.clock.now()
-        sub = new_sub()
-        given = attributes.validate_attributes(pool, request.get("UserAttributes") or [], context="admin_create")
-        internal, attrs = attributes.resolve_sign_up_username(pool, username, given, sub=sub)
-        attrs = {"sub": sub, **attrs}
-        temporary = request.get("TemporaryPassword") or generate_temporary_password(password_policy(pool))
-        verifier = make_password(pool, internal, temporary, operation="AdminCreateUser")
-        user = User(
-            pool.id, internal, sub, UserStatus.FORCE_CHANGE_PASSWORD, True, attrs, now, now,
-            password=verifier, password_set_at=now,
-        )
-        if request.get("ForceAliasCreation"):
-            release_aliases(uow, pool, user)
-        store_new_user(uow, pool, user, admin=True)
-        if request.get("MessageAction") != "SUPPRESS":
-            self._invite(uow, pool, user, username, temporary, request, outgoing)
-        return user
+    def _draft_invitations(
+        self, pool: UserPool, user: User, request: Mapping[str, Any], context: TriggerContext
+    ) -> list[Draft]:
+        if request.get("MessageAction") == "SUPPRESS":
+            return []
+        mediums: Sequence[str] = request.get("DesiredDeliveryMediums") or DEFAULT_DELIVERY_MEDIUMS
+        return draft_invitations(self.deps.triggers, pool, user, mediums, caller=context.caller)
 
     def _resend_invitation(
-        self, uow: UnitOfWork, pool: UserPool, username: str, request: Mapping[str, Any], outgoing: Outgoing
+        self, pool_id: str, username: str, request: Mapping[str, Any], context: TriggerContext
     ) -> User:
-        user = require_user(uow, pool, username)
-        if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
-            raise UnsupportedUserStateException("Resend not possible. User status is not FORCE_CHANGE_PASSWORD.")
-        temporary = request.get("TemporaryPassword") or generate_temporary_password(password_policy(pool))
-        now = self.deps.clock.now()
-        user = replace(
-            user,
-            password=make_password(pool, user.username, temporary, operation="AdminCreateUser"),
-            password_set_at=now,
-            updated_at=now,
-        )
-        uow.users.update(user)
-        self._invite(uow, pool, user, username, temporary, request, outgoing)
+        with self.deps.store.transaction(readonly=True) as uow:
+            pool = require_pool(uow, pool_id)
+            user = _resendable(require_user(uow, pool, username))
+            temporary = request.get("TemporaryPassword") or generate_temporary_password(password_policy(pool))
+            verifier = make_password(pool, user.username, temporary, operation="AdminCreateUser")
+        drafts = self._draft_invitations(pool, user, request, context)
+        outgoing = Outgoing()
+        with self.deps.store.transaction() as uow:
+            now = self.deps.clock.now()
+            user = _resendable(reload_user(uow, pool, user))
+            user = replace(user, password=verifier, password_set_at=now, updated_at=now)
+            uow.users.update(user)
+            self._invite(uow, pool, user, username, temporary, drafts, outgoing)
+        outgoing.deliver(self.deps.sender)
         return user
 
     def _invite(
@@ -101,28 +129,21 @@ class AdminUserService:
         user: User,
         sign_in_name: str,
         temporary: str,
-        request: Mapping[str, Any],
+        drafts: Sequence[Draft],
         outgoing: Outgoing,
     ) -> None:
-        mediums: Sequence[str] = request.get("DesiredDeliveryMediums") or DEFAULT_DELIVERY_MEDIUMS
-        now = self.deps.clock.now()
-        for medium in mediums:
-            channel: Channel = "EMAIL" if medium == "EMAIL" else "SMS"
-            attribute = "email" if channel == "EMAIL" else "phone_number"
-            destination = user.attributes.get(attribute)
-            if not destination:
-                continue
-            template = rules.invite_template(pool, channel)
+        expires_at = self.deps.clock.now() + _temporary_password_ttl(pool)
+        for draft in drafts:
             message = Message(
                 user_pool_id=pool.id,
                 username=user.username,
-                channel=channel,
-                destination=destination,
+                channel=draft.channel,
+                destination=draft.destination,
                 purpose="ADMIN_CREATE_USER",
-                subject=template.subject,
-                body=rules.render_template(template.body, code=temporary, username=sign_in_name),
+                subject=draft.rendered_subject(code=temporary, username=sign_in_name),
+                body=draft.render(code=temporary, username=sign_in_name),
                 code=temporary,
-                expires_at=now + _temporary_password_ttl(pool),
+                expires_at=expires_at,
             )
             self.deps.sender.send_in(uow, message)
             outgoing.messages.append(message)
@@ -157,29 +178,39 @@ class AdminUserService:
 
     # -- attributes ---------------------------------------------------------------------------
 
-    def update_attributes(self, pool_id: str, username: str, changes: Sequence[Mapping[str, str]]) -> None:
+    def update_attributes(
+        self, pool_id: str, username: str, changes: Sequence[Mapping[str, str]],
+        context: TriggerContext | None = None,
+    ) -> None:
         """AdminUpdateUserAttributes; a changed e-mail or phone becomes unverified (unless the
-        call sets ``*_verified``) and, when the pool auto-verifies it, a code is sent."""
-        outgoing = Outgoing()
-        with self.deps.store.transaction() as uow:
+        call sets ``*_verified``) and, when the pool auto-verifies it, a code is sent, whose
+        text CustomMessage_UpdateUserAttribute may replace."""
+        context = context or TriggerContext()
+        with self.deps.store.transaction(readonly=True) as uow:
             pool = require_pool(uow, pool_id)
             user = require_user(uow, pool, username)
             given = attributes.validate_attributes(pool, changes, context="admin_update")
-            merged = dict(user.attributes)
-            resend: list[str] = []
-            for name, value in given.items():
-                if name in VERIFIABLE and merged.get(name) != value and f"{name}_verified" not in given:
-                    merged[f"{name}_verified"] = "false"
-                    if name in (pool.config.get("AutoVerifiedAttributes") or ()):
-                        resend.append(name)
-                merged[name] = value
-            updated = replace(user, attributes=merged, updated_at=self.deps.clock.now())
+        updated, resend = _apply_admin_update(pool, user, given, self.deps.clock.now())
+        drafts = {
+            name: draft_code_message(
+                self.deps.triggers, pool, updated, attribute=name, source="UpdateUserAttribute",
+                caller=context.caller, client_metadata=context.client_metadata,
+            )
+            for name in resend
+        }
+        outgoing = Outgoing()
+        with self.deps.store.transaction() as uow:
+            # Another call may have changed the user meanwhile: apply the change to what is
+            # stored now, and send codes only for attributes the trigger has seen.
+            fresh = reload_user(uow, pool, user)
+            updated, resend = _apply_admin_update(pool, fresh, given, self.deps.clock.now())
             save_user(uow, pool, updated)
             for name in resend:
-                send_code(
-                    self.deps, uow, outgoing, pool, updated, purpose=f"VERIFY_ATTRIBUTE:{name}", attribute=name,
-                    ttl=rules.ATTRIBUTE_CODE_TTL,
-                )
+                if name in drafts:
+                    send_code(
+                        self.deps, uow, outgoing, pool, updated, drafts[name],
+                        purpose=f"VERIFY_ATTRIBUTE:{name}", ttl=rules.ATTRIBUTE_CODE_TTL,
+                    )
         outgoing.deliver(self.deps.sender)
 
     def delete_attributes(self, pool_id: str, username: str, names: Sequence[str]) -> None:
@@ -209,6 +240,28 @@ class AdminUserService:
         items = rows[:size]
         more = len(rows) > size
         return Page(items, encode_token(items[-1].sub) if more and items else None)
+
+
+def _resendable(user: User) -> User:
+    if user.status is not UserStatus.FORCE_CHANGE_PASSWORD:
+        raise UnsupportedUserStateException("Resend not possible. User status is not FORCE_CHANGE_PASSWORD.")
+    return user
+
+
+def _apply_admin_update(
+    pool: UserPool, user: User, given: Mapping[str, str], now: float
+) -> tuple[User, list[str]]:
+    """``user`` with the checked attribute changes applied, and the attributes that need a
+    new verification code."""
+    merged = dict(user.attributes)
+    resend: list[str] = []
+    for name, value in given.items():
+        if name in VERIFIABLE and merged.get(name) != value and f"{name}_verified" not in given:
+            merged[f"{name}_verified"] = "false"
+            if name in (pool.config.get("AutoVerifiedAttributes") or ()):
+                resend.append(name)
+        merged[name] = value
+    return replace(user, attributes=merged, updated_at=now), resend
 
 
 def _temporary_password_ttl(pool: UserPool) -> float:

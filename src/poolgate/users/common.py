@@ -1,27 +1,30 @@
-"""What the user services share: their dependencies, password setting and code delivery."""
+"""What the user services share: their dependencies, the trigger inputs of a call, password
+setting, uniqueness checks and code delivery."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from poolgate.clock import Clock
-from poolgate.delivery import Channel, Message, TransactionalSender
+from poolgate.delivery import Message, TransactionalSender
 from poolgate.errors import (
     AliasExistsException,
     PasswordHistoryPolicyViolationException,
     UsernameExistsException,
+    UserNotFoundException,
 )
 from poolgate.passwords import check_password
 from poolgate.pools.model import UserPool
 from poolgate.srp import ProofMismatch, make_verifier, pool_name_from_pool_id
 from poolgate.srp import check_password as srp_check_password
 from poolgate.store.base import DuplicateError, Store, UnitOfWork
-from poolgate.triggers.api import NoTriggers, Triggers
+from poolgate.triggers.api import Caller, NoTriggers, Triggers
 from poolgate.users import attributes, codes, rules
 from poolgate.users.attributes import username_keys
+from poolgate.users.messages import Draft
 from poolgate.users.model import PasswordVerifier, User
 from poolgate.users.views import code_delivery
 
@@ -38,6 +41,21 @@ class UserDeps:
     hasher: codes.CodeHasher
     sender: TransactionalSender
     triggers: Triggers = field(default_factory=NoTriggers)
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerContext:
+    """What one API call hands to the triggers it runs: ``callerContext`` and the request's
+    ClientMetadata and ValidationData (passed through, never stored). Each service picks
+    the parts the spec routes to each trigger (spec triggers.md §5)."""
+
+    caller: Caller = field(default_factory=Caller)
+    client_metadata: Mapping[str, str] | None = None
+    validation_data: Mapping[str, str] | None = None
+
+    def for_client(self, client_id: str | None) -> Caller:
+        """``caller`` naming ``client_id`` (an access token's client, say) when it is known."""
+        return replace(self.caller, client_id=client_id) if client_id else self.caller
 
 
 @dataclass(slots=True)
@@ -119,39 +137,57 @@ def duplicate_error(kind: str | None, *, admin: bool) -> Exception:
     return AliasExistsException(rules.account_exists_message(kind))
 
 
+def check_free(
+    uow: UnitOfWork, pool: UserPool, username: str, attrs: Mapping[str, str], *, admin: bool,
+    movable: Collection[str] = (),
+) -> None:
+    """Raise what :func:`store_new_user` would raise if a user with these keys were added
+    now, so that a doomed call fails before its triggers run. Keys of the kinds in
+    ``movable`` (aliases that ForceAliasCreation will take over) are not checked. The
+    database checks again when the write phase inserts the user."""
+    for kind, key in username_keys(pool, username, attrs):
+        if kind not in movable and uow.users.find(pool.id, kind, key) is not None:
+            raise duplicate_error(kind, admin=admin)
+
+
+def reload_user(uow: UnitOfWork, pool: UserPool, user: User) -> User:
+    """The stored version of ``user`` at the start of a write phase; UserNotFoundException
+    if it was deleted since the read phase."""
+    fresh = uow.users.get(pool.id, user.sub)
+    if fresh is None:
+        raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
+    return fresh
+
+
 def send_code(
     deps: UserDeps,
     uow: UnitOfWork,
     outgoing: Outgoing,
     pool: UserPool,
     user: User,
+    draft: Draft,
     *,
     purpose: str,
-    attribute: str,
     ttl: float,
-    forgot_password: bool = False,
 ) -> dict[str, str]:
-    """Issue a code for ``purpose`` and send it to the user's ``attribute`` (email or
-    phone_number); return the CodeDeliveryDetails."""
+    """Issue a code for ``purpose``, fill it into ``draft`` and record the message in the
+    outbox (delivered by ``outgoing`` after the commit); return the CodeDeliveryDetails."""
     now = deps.clock.now()
     code = codes.issue(uow, deps.hasher, pool_id=pool.id, sub=user.sub, purpose=purpose, now=now, ttl=ttl)
-    channel: Channel = "EMAIL" if attribute == "email" else "SMS"
-    destination = user.attributes[attribute]
-    template = rules.verification_template(pool, channel, forgot_password=forgot_password)
     message = Message(
         user_pool_id=pool.id,
         username=user.username,
-        channel=channel,
-        destination=destination,
+        channel=draft.channel,
+        destination=draft.destination,
         purpose=purpose,
-        subject=template.subject,
-        body=rules.render_template(template.body, code=code, username=user.username),
+        subject=draft.rendered_subject(code=code, username=user.username),
+        body=draft.render(code=code, username=user.username),
         code=code,
         expires_at=now + ttl,
     )
     deps.sender.send_in(uow, message)
     outgoing.messages.append(message)
-    return code_delivery(channel, destination, attribute)
+    return code_delivery(draft.channel, draft.destination, draft.attribute)
 
 
 def verified_contact(pool: UserPool, user: User, *, verified_only: bool = True) -> str | None:
@@ -172,10 +208,15 @@ def verified_contact(pool: UserPool, user: User, *, verified_only: bool = True) 
     return None
 
 
-def release_aliases(uow: UnitOfWork, pool: UserPool, user: User) -> None:
-    """ForceAliasCreation: an alias the new user claims moves from its current holder, whose
-    attribute stays but becomes unverified."""
+def release_aliases(
+    uow: UnitOfWork, pool: UserPool, user: User, kinds: Collection[str] | None = None
+) -> None:
+    """ForceAliasCreation (and PreSignUp's auto-verification): an alias the new user claims
+    moves from its current holder, whose attribute stays but becomes unverified. ``kinds``
+    limits the move to those alias kinds (None: every key but the username)."""
     for kind, key in attributes.username_keys(pool, user.username, user.attributes)[1:]:
+        if kinds is not None and kind not in kinds:
+            continue
         holder = uow.users.find(pool.id, kind, key)
         if holder is None or holder.sub == user.sub:
             continue

@@ -1,4 +1,8 @@
-"""Password recovery: ForgotPassword, ConfirmForgotPassword, AdminResetUserPassword."""
+"""Password recovery: ForgotPassword, ConfirmForgotPassword, AdminResetUserPassword.
+
+Each call reads and checks in a read-only transaction, runs its triggers, then writes in one
+transaction that re-checks what may have changed (the user, the request limit).
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,21 @@ from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.pools.service import require_pool
 from poolgate.store.base import UnitOfWork
+from poolgate.triggers.api import Caller
 from poolgate.users import codes, rules
 from poolgate.users.attributes import mask_destination
-from poolgate.users.common import Outgoing, UserDeps, send_code, verified_contact, with_new_password
+from poolgate.users.common import (
+    Outgoing,
+    TriggerContext,
+    UserDeps,
+    reload_user,
+    send_code,
+    verified_contact,
+    with_new_password,
+)
 from poolgate.users.lookup import find_user, require_user
+from poolgate.users.messages import Draft, draft_code_message
+from poolgate.users.migration import Migrated, migrated_user, store_migrated_user
 from poolgate.users.model import User, UserStatus
 from poolgate.users.signup import client_and_pool
 
@@ -35,49 +50,106 @@ def hides_existence(client: AppClient) -> bool:
 
 
 class RecoveryService:
-    """Password reset by code; every method is one transaction (plus delivery after it)."""
+    """Password reset by code.
+
+    Trigger points [spec triggers.md §4]: UserMigration_ForgotPassword (ForgotPassword for an
+    unknown user) and CustomMessage_ForgotPassword (ForgotPassword, AdminResetUserPassword)
+    run between the read-only phase and the write transaction;
+    PostConfirmation_ConfirmForgotPassword runs after ConfirmForgotPassword commits.
+    """
 
     def __init__(self, deps: UserDeps) -> None:
         self.deps = deps
 
-    def forgot_password(self, client_id: str, username: str, request: Mapping[str, Any]) -> dict[str, str]:
-        """ForgotPassword: a reset code to the user's verified e-mail or phone."""
-        outgoing = Outgoing()
-        with self.deps.store.transaction() as uow:
+    def forgot_password(
+        self, client_id: str, username: str, request: Mapping[str, Any], context: TriggerContext | None = None
+    ) -> dict[str, str]:
+        """ForgotPassword: a reset code to the user's verified e-mail or phone. An unknown
+        user may be created by the UserMigration trigger first; without one, the answer is
+        UserNotFoundException, or a simulated delivery when the client hides existence."""
+        context = context or TriggerContext()
+        caller = context.for_client(client_id)
+        with self.deps.store.transaction(readonly=True) as uow:
             client, pool = client_and_pool(uow, client_id)
             check_secret_hash(client, username, request.get("SecretHash"))
             user = find_user(uow, pool, username)
-            if user is None:
+            if user is not None:
+                attribute = self._check_resettable(uow, pool, user, counting=False)
+        migrated: Migrated | None = None
+        if user is None:
+            result = self.deps.triggers.user_migration(
+                pool, source="ForgotPassword", username=username, password=None, validation_data=None,
+                client_metadata=context.client_metadata, caller=caller,
+            )
+            if result is None:
                 if hides_existence(client):
                     return _simulated_delivery(username)
                 raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
-            if not user.enabled:
-                raise NotAuthorizedException(DISABLED_MESSAGE)
-            delivery = self._send_reset_code(uow, outgoing, pool, user)
-            if delivery is None:
+            migrated = migrated_user(pool, username, result, now=self.deps.clock.now())
+            user = migrated.user
+            found = verified_contact(pool, user)
+            if found is None:
                 raise InvalidParameterException(NO_CONTACT_MESSAGE)
+            attribute = found
+        draft = self._draft(pool, user, attribute, context, caller)
+        outgoing = Outgoing()
+        with self.deps.store.transaction() as uow:
+            client_and_pool(uow, client_id)
+            if migrated is None:
+                user = reload_user(uow, pool, user)
+            else:
+                # A concurrent call may have migrated the same user meanwhile; then reset that one.
+                existing = find_user(uow, pool, username)
+                if existing is None:
+                    store_migrated_user(uow, pool, migrated)
+                else:
+                    user = existing
+            self._check_resettable(uow, pool, user, counting=True)
+            delivery = send_code(
+                self.deps, uow, outgoing, pool, user, draft, purpose=FORGOT_PASSWORD,
+                ttl=rules.FORGOT_PASSWORD_CODE_TTL,
+            )
         outgoing.deliver(self.deps.sender)
         return delivery
 
-    def _send_reset_code(self, uow: UnitOfWork, outgoing: Outgoing, pool: UserPool, user: User) -> dict[str, str] | None:
+    def _check_resettable(self, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> str:
+        """The attribute a reset code for ``user`` goes to. Raises NotAuthorizedException for
+        a disabled user, InvalidParameterException without a verified contact and
+        LimitExceededException past the request limit (the read phase only looks at the
+        counter; the write phase counts the request)."""
+        if not user.enabled:
+            raise NotAuthorizedException(DISABLED_MESSAGE)
         attribute = verified_contact(pool, user)
         if attribute is None:
-            return None
-        count = uow.counters.increment(
-            "code-requests", f"{pool.id}/{user.sub}", now=self.deps.clock.now(), window=rules.RESEND_WINDOW
-        )
+            raise InvalidParameterException(NO_CONTACT_MESSAGE)
+        self._limit(uow, pool, user, counting=counting)
+        return attribute
+
+    def _limit(self, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> None:
+        key = f"{pool.id}/{user.sub}"
+        now = self.deps.clock.now()
+        if counting:
+            count = uow.counters.increment("code-requests", key, now=now, window=rules.RESEND_WINDOW)
+        else:
+            count = uow.counters.get("code-requests", key, now=now) + 1
         if count > rules.RESEND_LIMIT:
             raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
-        # Trigger point: CustomMessage (CustomMessage_ForgotPassword).
-        return send_code(
-            self.deps, uow, outgoing, pool, user, purpose=FORGOT_PASSWORD, attribute=attribute,
-            ttl=rules.FORGOT_PASSWORD_CODE_TTL, forgot_password=True,
+
+    def _draft(
+        self, pool: UserPool, user: User, attribute: str, context: TriggerContext, caller: Caller
+    ) -> Draft:
+        return draft_code_message(
+            self.deps.triggers, pool, user, attribute=attribute, source="ForgotPassword", caller=caller,
+            client_metadata=context.client_metadata, forgot_password=True,
         )
 
     def confirm_forgot_password(
-        self, client_id: str, username: str, code: str, password: str, request: Mapping[str, Any]
+        self, client_id: str, username: str, code: str, password: str, request: Mapping[str, Any],
+        context: TriggerContext | None = None,
     ) -> None:
-        """ConfirmForgotPassword: checks the code and sets the new password."""
+        """ConfirmForgotPassword: checks the code and sets the new password; then
+        PostConfirmation_ConfirmForgotPassword runs (its failure leaves the password set)."""
+        context = context or TriggerContext()
         target: User | None = None
         try:
             with self.deps.store.transaction() as uow:
@@ -100,25 +172,45 @@ class RecoveryService:
                     pool, user, password, operation="ConfirmForgotPassword", now=now, status=status
                 )
                 uow.users.update(updated)
-                # Trigger point: PostConfirmation (PostConfirmation_ConfirmForgotPassword).
         except CodeMismatchException:
             if target is not None:
                 with self.deps.store.transaction() as uow:
                     uow.codes.record_failure(target.user_pool_id, target.sub, FORGOT_PASSWORD)
             raise
+        self.deps.triggers.post_confirmation(
+            pool, source="ConfirmForgotPassword", user=updated, client_metadata=context.client_metadata,
+            caller=context.for_client(client_id),
+        )
 
-    def admin_reset_password(self, pool_id: str, username: str) -> None:
+    def admin_reset_password(
+        self, pool_id: str, username: str, context: TriggerContext | None = None
+    ) -> None:
         """AdminResetUserPassword: the user must reset (RESET_REQUIRED); a reset code goes to a
-        verified contact when there is one."""
-        outgoing = Outgoing()
-        with self.deps.store.transaction() as uow:
+        verified contact when there is one, in words CustomMessage_ForgotPassword may choose."""
+        context = context or TriggerContext()
+        with self.deps.store.transaction(readonly=True) as uow:
             pool = require_pool(uow, pool_id)
             user = require_user(uow, pool, username)
             if not user.enabled:
                 raise NotAuthorizedException(DISABLED_MESSAGE)
+            attribute = verified_contact(pool, user)
+            if attribute is not None:
+                self._limit(uow, pool, user, counting=False)
+        target = replace(user, status=UserStatus.RESET_REQUIRED)
+        draft = None if attribute is None else self._draft(pool, target, attribute, context, context.caller)
+        outgoing = Outgoing()
+        with self.deps.store.transaction() as uow:
+            user = reload_user(uow, pool, user)
+            if not user.enabled:
+                raise NotAuthorizedException(DISABLED_MESSAGE)
             updated = replace(user, status=UserStatus.RESET_REQUIRED, updated_at=self.deps.clock.now())
             uow.users.update(updated)
-            self._send_reset_code(uow, outgoing, pool, updated)
+            if draft is not None:
+                self._limit(uow, pool, updated, counting=True)
+                send_code(
+                    self.deps, uow, outgoing, pool, updated, draft, purpose=FORGOT_PASSWORD,
+                    ttl=rules.FORGOT_PASSWORD_CODE_TTL,
+                )
         outgoing.deliver(self.deps.sender)
 
 

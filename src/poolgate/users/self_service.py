@@ -21,8 +21,17 @@ from poolgate.srp import check_password as srp_check_password
 from poolgate.store.base import UnitOfWork
 from poolgate.tokens.model import AccessContext
 from poolgate.users import attributes, codes, rules
-from poolgate.users.common import VERIFIABLE, Outgoing, UserDeps, save_user, send_code, with_new_password
+from poolgate.users.common import (
+    VERIFIABLE,
+    Outgoing,
+    TriggerContext,
+    UserDeps,
+    save_user,
+    send_code,
+    with_new_password,
+)
 from poolgate.users.lookup import require_user
+from poolgate.users.messages import Draft, draft_code_message
 from poolgate.users.model import User, UserStatus
 
 WRONG_PASSWORD_MESSAGE = "Incorrect username or password."
@@ -42,7 +51,7 @@ class AccessTokenVerifier(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Caller:
+class TokenHolder:
     """The verified holder of an access token."""
 
     pool: UserPool
@@ -51,103 +60,125 @@ class Caller:
 
 
 class SelfService:
-    """Access-token operations; every method is one transaction (plus delivery after it)."""
+    """Access-token operations; most are one transaction.
+
+    UpdateUserAttributes and GetUserAttributeVerificationCode send codes whose text the
+    CustomMessage trigger (``_UpdateUserAttribute``, ``_VerifyUserAttribute``) may replace:
+    they check the token and the request in a read-only transaction, run the trigger, then
+    check the token again and write in a new transaction.
+    """
 
     def __init__(self, deps: UserDeps, tokens: AccessTokenVerifier) -> None:
         self.deps = deps
         self.tokens = tokens
 
-    def _caller(self, uow: UnitOfWork, token: str) -> Caller:
+    def _holder(self, uow: UnitOfWork, token: str) -> TokenHolder:
         context = self.tokens.verify_access_token(uow, token)
         pool = require_pool(uow, context.user_pool_id)
         user = uow.users.get(pool.id, context.sub)
         if user is None:
             raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
-        return Caller(pool, uow.clients.get(context.client_id), user)
+        return TokenHolder(pool, uow.clients.get(context.client_id), user)
 
     def get_user(self, token: str) -> tuple[User, Sequence[str] | None]:
         """GetUser: the user and the attributes its app client may read (None: all)."""
         with self.deps.store.transaction(readonly=True) as uow:
-            caller = self._caller(uow, token)
-        readable = caller.client.config.get("ReadAttributes") if caller.client else None
-        return caller.user, readable
+            holder = self._holder(uow, token)
+        readable = holder.client.config.get("ReadAttributes") if holder.client else None
+        return holder.user, readable
 
     def change_password(self, token: str, previous: str | None, proposed: str) -> None:
         """ChangePassword: the previous password must match; the new one follows the policy."""
         with self.deps.store.transaction() as uow:
-            caller = self._caller(uow, token)
-            user = caller.user
+            holder = self._holder(uow, token)
+            user = holder.user
             if user.password is None or previous is None:
                 raise NotAuthorizedException(WRONG_PASSWORD_MESSAGE)
             try:
                 srp_check_password(
-                    pool_name_from_pool_id(caller.pool.id), user.username, previous, user.password.salt,
+                    pool_name_from_pool_id(holder.pool.id), user.username, previous, user.password.salt,
                     user.password.verifier,
                 )
             except ProofMismatch:
                 raise NotAuthorizedException(WRONG_PASSWORD_MESSAGE) from None
             updated = with_new_password(
-                caller.pool, user, proposed, operation="ChangePassword", now=self.deps.clock.now(),
+                holder.pool, user, proposed, operation="ChangePassword", now=self.deps.clock.now(),
                 status=UserStatus.CONFIRMED if user.status is UserStatus.FORCE_CHANGE_PASSWORD else user.status,
             )
             uow.users.update(updated)
 
-    def update_attributes(self, token: str, changes: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    def update_attributes(
+        self, token: str, changes: Sequence[Mapping[str, str]], context: TriggerContext | None = None
+    ) -> list[dict[str, str]]:
         """UpdateUserAttributes: returns the CodeDeliveryDetailsList of codes sent for a changed
         e-mail or phone the pool auto-verifies."""
+        context = context or TriggerContext()
+        with self.deps.store.transaction(readonly=True) as uow:
+            holder = self._holder(uow, token)
+            writable = holder.client.config.get("WriteAttributes") if holder.client else None
+            given = attributes.validate_attributes(
+                holder.pool, changes, context="user_update", write_attributes=writable
+            )
+        updated, to_verify = _apply_user_update(holder.pool, holder.user, given, self.deps.clock.now())
+        drafts = {
+            name: self._draft(holder, updated, name, "UpdateUserAttribute", context) for name in to_verify
+        }
         outgoing = Outgoing()
         with self.deps.store.transaction() as uow:
-            caller = self._caller(uow, token)
-            pool, user = caller.pool, caller.user
-            writable = caller.client.config.get("WriteAttributes") if caller.client else None
-            given = attributes.validate_attributes(pool, changes, context="user_update", write_attributes=writable)
-            merged = dict(user.attributes)
-            pending: dict[str, str] = dict(user.settings.get(PENDING) or {})
-            auto = pool.config.get("AutoVerifiedAttributes") or ()
-            held_back = (pool.config.get("UserAttributeUpdateSettings") or {}).get(
-                "AttributesRequireVerificationBeforeUpdate"
-            ) or ()
-            to_verify: list[str] = []
-            for name, value in given.items():
-                changed = merged.get(name) != value
-                if name in VERIFIABLE and changed:
-                    if name in auto:
-                        to_verify.append(name)
-                    if name in held_back and merged.get(name):
-                        pending[name] = value
-                        continue
-                    merged[f"{name}_verified"] = "false"
-                merged[name] = value
-            settings = {**user.settings, PENDING: pending} if pending else dict(user.settings)
-            updated = replace(user, attributes=merged, settings=settings, updated_at=self.deps.clock.now())
-            save_user(uow, pool, updated)
+            holder = self._holder(uow, token)
+            # Apply the change to the user as stored now; codes go only where the trigger
+            # has drafted a message.
+            updated, to_verify = _apply_user_update(holder.pool, holder.user, given, self.deps.clock.now())
+            save_user(uow, holder.pool, updated)
             deliveries = [
-                self._send_verification(uow, outgoing, pool, updated, name) for name in to_verify
+                send_code(
+                    self.deps, uow, outgoing, holder.pool, updated, drafts[name],
+                    purpose=f"VERIFY_ATTRIBUTE:{name}", ttl=rules.ATTRIBUTE_CODE_TTL,
+                )
+                for name in to_verify
+                if name in drafts
             ]
         outgoing.deliver(self.deps.sender)
         return deliveries
 
-    def _send_verification(self, uow: UnitOfWork, outgoing: Outgoing, pool: UserPool, user: User, name: str) -> dict[str, str]:
+    def _draft(
+        self, holder: TokenHolder, user: User, name: str, source: str, context: TriggerContext
+    ) -> Draft:
+        """The verification message for ``name``, sent to a held-back new value if there is
+        one."""
         pending = (user.settings.get(PENDING) or {}).get(name)
-        target = replace(user, attributes={**user.attributes, name: pending}) if pending else user
-        return send_code(
-            self.deps, uow, outgoing, pool, target, purpose=f"VERIFY_ATTRIBUTE:{name}", attribute=name,
-            ttl=rules.ATTRIBUTE_CODE_TTL,
+        return draft_code_message(
+            self.deps.triggers, holder.pool, user, attribute=name, source=source, destination=pending,
+            caller=context.for_client(holder.client.client_id if holder.client else None),
+            client_metadata=context.client_metadata,
         )
 
-    def get_verification_code(self, token: str, name: str) -> dict[str, str]:
+    def get_verification_code(
+        self, token: str, name: str, context: TriggerContext | None = None
+    ) -> dict[str, str]:
         """GetUserAttributeVerificationCode for ``email`` or ``phone_number``."""
+        context = context or TriggerContext()
+        with self.deps.store.transaction(readonly=True) as uow:
+            holder = self._verifiable(uow, token, name)
+        draft = self._draft(holder, holder.user, name, "VerifyUserAttribute", context)
         outgoing = Outgoing()
         with self.deps.store.transaction() as uow:
-            caller = self._caller(uow, token)
-            if name not in VERIFIABLE:
-                raise InvalidParameterException(f"Invalid attribute name: {name}")
-            has_value = caller.user.attributes.get(name) or (caller.user.settings.get(PENDING) or {}).get(name)
-            if not has_value:
-                raise InvalidParameterException(f"User does not have a value for the attribute: {name}")
-            delivery = self._send_verification(uow, outgoing, caller.pool, caller.user, name)
+            holder = self._verifiable(uow, token, name)
+            delivery = send_code(
+                self.deps, uow, outgoing, holder.pool, holder.user, draft, purpose=f"VERIFY_ATTRIBUTE:{name}",
+                ttl=rules.ATTRIBUTE_CODE_TTL,
+            )
         outgoing.deliver(self.deps.sender)
         return delivery
+
+    def _verifiable(self, uow: UnitOfWork, token: str, name: str) -> TokenHolder:
+        holder = self._holder(uow, token)
+        if name not in VERIFIABLE:
+            raise InvalidParameterException(f"Invalid attribute name: {name}")
+        has_value = holder.user.attributes.get(name) or (holder.user.settings.get(PENDING) or {}).get(name)
+        if not has_value:
+            raise InvalidParameterException(f"User does not have a value for the attribute: {name}")
+        return holder
 
     def verify_attribute(self, token: str, name: str, code: str) -> None:
         """VerifyUserAttribute: marks the attribute verified (applying a held-back value)."""
@@ -155,25 +186,25 @@ class SelfService:
         purpose = f"VERIFY_ATTRIBUTE:{name}"
         try:
             with self.deps.store.transaction() as uow:
-                caller = self._caller(uow, token)
+                holder = self._holder(uow, token)
                 if name not in VERIFIABLE:
                     raise InvalidParameterException(f"Invalid attribute name: {name}")
-                target = caller.user
+                target = holder.user
                 codes.consume(
-                    uow, self.deps.hasher, pool_id=caller.pool.id, sub=caller.user.sub, purpose=purpose, code=code,
+                    uow, self.deps.hasher, pool_id=holder.pool.id, sub=holder.user.sub, purpose=purpose, code=code,
                     now=self.deps.clock.now(),
                 )
-                pending = dict(caller.user.settings.get(PENDING) or {})
-                merged = dict(caller.user.attributes)
+                pending = dict(holder.user.settings.get(PENDING) or {})
+                merged = dict(holder.user.attributes)
                 if name in pending:
                     merged[name] = pending.pop(name)
                 merged[f"{name}_verified"] = "true"
-                settings = {k: v for k, v in caller.user.settings.items() if k != PENDING}
+                settings = {k: v for k, v in holder.user.settings.items() if k != PENDING}
                 if pending:
                     settings[PENDING] = pending
                 save_user(
-                    uow, caller.pool,
-                    replace(caller.user, attributes=merged, settings=settings, updated_at=self.deps.clock.now()),
+                    uow, holder.pool,
+                    replace(holder.user, attributes=merged, settings=settings, updated_at=self.deps.clock.now()),
                 )
         except CodeMismatchException:
             if target is not None:
@@ -184,29 +215,56 @@ class SelfService:
     def delete_attributes(self, token: str, names: Sequence[str]) -> None:
         """DeleteUserAttributes: required attributes and ``sub`` cannot be deleted."""
         with self.deps.store.transaction() as uow:
-            caller = self._caller(uow, token)
-            merged = dict(caller.user.attributes)
+            holder = self._holder(uow, token)
+            merged = dict(holder.user.attributes)
             for name in names:
                 if name == "sub" or name in ("email_verified", "phone_number_verified"):
                     raise NotAuthorizedException(rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE)
                 merged.pop(name, None)
                 if name in VERIFIABLE:
                     merged.pop(f"{name}_verified", None)
-            attributes.check_required(caller.pool, merged)
-            save_user(uow, caller.pool, replace(caller.user, attributes=merged, updated_at=self.deps.clock.now()))
+            attributes.check_required(holder.pool, merged)
+            save_user(uow, holder.pool, replace(holder.user, attributes=merged, updated_at=self.deps.clock.now()))
 
     def delete_user(self, token: str) -> None:
         with self.deps.store.transaction() as uow:
-            caller = self._caller(uow, token)
-            uow.users.delete(caller.pool.id, caller.user.sub)
+            holder = self._holder(uow, token)
+            uow.users.delete(holder.pool.id, holder.user.sub)
 
     def global_sign_out(self, token: str) -> None:
         with self.deps.store.transaction() as uow:
-            caller = self._caller(uow, token)
-            self.tokens.global_sign_out(uow, caller.pool, caller.user)
+            holder = self._holder(uow, token)
+            self.tokens.global_sign_out(uow, holder.pool, holder.user)
 
     def admin_global_sign_out(self, pool_id: str, username: str) -> None:
         with self.deps.store.transaction() as uow:
             pool = require_pool(uow, pool_id)
             self.tokens.global_sign_out(uow, pool, require_user(uow, pool, username))
 
+
+
+def _apply_user_update(
+    pool: UserPool, user: User, given: Mapping[str, str], now: float
+) -> tuple[User, list[str]]:
+    """``user`` with the checked changes of UpdateUserAttributes applied, and the attributes
+    to send a verification code for. A changed e-mail or phone the pool holds back until it
+    is verified waits in ``settings[PENDING]``; otherwise it becomes unverified."""
+    merged = dict(user.attributes)
+    pending: dict[str, str] = dict(user.settings.get(PENDING) or {})
+    auto = pool.config.get("AutoVerifiedAttributes") or ()
+    held_back = (pool.config.get("UserAttributeUpdateSettings") or {}).get(
+        "AttributesRequireVerificationBeforeUpdate"
+    ) or ()
+    to_verify: list[str] = []
+    for name, value in given.items():
+        changed = merged.get(name) != value
+        if name in VERIFIABLE and changed:
+            if name in auto:
+                to_verify.append(name)
+            if name in held_back and merged.get(name):
+                pending[name] = value
+                continue
+            merged[f"{name}_verified"] = "false"
+        merged[name] = value
+    settings = {**user.settings, PENDING: pending} if pending else dict(user.settings)
+    return replace(user, attributes=merged, settings=settings, updated_at=now), to_verify

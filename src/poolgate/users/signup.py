@@ -1,7 +1,12 @@
 """Self-service sign-up: SignUp, ConfirmSignUp, ResendConfirmationCode, AdminConfirmSignUp.
 
-Trigger points (PreSignUp, PostConfirmation, CustomMessage) are named in comments where
-the Lambda-trigger work will hook in.
+Trigger points [spec triggers.md §4]: PreSignUp_SignUp, CustomMessage_SignUp and
+CustomMessage_ResendCode before the write phase; PostConfirmation_ConfirmSignUp after the
+commit of ConfirmSignUp, AdminConfirmSignUp and a SignUp that PreSignUp auto-confirmed.
+A call runs in phases: a read-only transaction that raises every error it can, the
+triggers, one write transaction that re-checks what may have changed, then delivery and
+the "post" trigger. A failing PostConfirmation leaves the user confirmed and its error is
+returned (spec §2).
 """
 
 from __future__ import annotations
@@ -21,21 +26,30 @@ from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.pools.service import require_client, require_pool
 from poolgate.store.base import UnitOfWork
+from poolgate.triggers.api import Caller, PreSignUpResult
 from poolgate.users import attributes, codes, rules
 from poolgate.users.common import (
     Outgoing,
+    TriggerContext,
     UserDeps,
+    check_free,
     make_password,
     new_sub,
     release_aliases,
+    reload_user,
     save_user,
     send_code,
     store_new_user,
 )
 from poolgate.users.lookup import require_user
+from poolgate.users.messages import Draft, draft_code_message
 from poolgate.users.model import User, UserStatus
 
 SIGN_UP = "SIGN_UP"
+RESEND_DISABLED_MESSAGE = "Cannot resend codes. Auto verification not turned on."
+# PreSignUp's auto-verify flags need the attribute they verify [spec triggers.md §6.1; the
+# wording is Poolgate's].
+AUTO_VERIFY_MISSING_MESSAGE = "Cannot auto verify {name}: the user has no {name} attribute."
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +67,50 @@ def client_and_pool(uow: UnitOfWork, client_id: str) -> tuple[AppClient, UserPoo
     return client, pool
 
 
+def auto_verified(attrs: Mapping[str, str], verdict: PreSignUpResult) -> tuple[dict[str, str], list[str]]:
+    """The attributes after PreSignUp's autoVerifyEmail / autoVerifyPhone, and the names it
+    verified. InvalidParameterException when a flag names an attribute the user lacks."""
+    result = dict(attrs)
+    verified: list[str] = []
+    for name, flag in (("email", verdict.auto_verify_email), ("phone_number", verdict.auto_verify_phone)):
+        if not flag:
+            continue
+        if not result.get(name):
+            raise InvalidParameterException(AUTO_VERIFY_MISSING_MESSAGE.format(name=name))
+        result[f"{name}_verified"] = "true"
+        verified.append(name)
+    return result, verified
+
+
+def confirmation_attribute(pool: UserPool, user: User) -> str | None:
+    """Where a confirmation code goes: the first of e-mail and phone that the pool
+    auto-verifies and the user has."""
+    auto = pool.config.get("AutoVerifiedAttributes") or ()
+    for attribute in ("email", "phone_number"):
+        if attribute in auto and user.attributes.get(attribute):
+            return attribute
+    return None
+
+
 class SignUpService:
-    """Sign-up and confirmation; every method is one transaction (plus delivery after it)."""
+    """Sign-up and confirmation."""
 
     def __init__(self, deps: UserDeps) -> None:
         self.deps = deps
 
-    def sign_up(self, client_id: str, username: str, password: str, request: Mapping[str, Any]) -> SignUpResult:
-        """SignUp: creates an UNCONFIRMED user and sends a code to an auto-verified attribute."""
-        outgoing = Outgoing()
-        with self.deps.store.transaction() as uow:
+    def sign_up(
+        self, client_id: str, username: str, password: str, request: Mapping[str, Any],
+        context: TriggerContext | None = None,
+    ) -> SignUpResult:
+        """SignUp: creates an UNCONFIRMED user and sends a code to an auto-verified attribute,
+        or, when PreSignUp auto-confirms, a CONFIRMED user and no code. Raises the schema,
+        password-policy and uniqueness errors before PreSignUp runs, the triggers' errors
+        (nothing is stored then), and PostConfirmation's error after the user is stored."""
+        context = context or TriggerContext()
+        caller = context.for_client(client_id)
+        with self.deps.store.transaction(readonly=True) as uow:
             client, pool = client_and_pool(uow, client_id)
             check_secret_hash(client, username, request.get("SecretHash"))
-            now = self.deps.clock.now()
             sub = new_sub()
             given = attributes.validate_attributes(
                 pool,
@@ -75,32 +120,60 @@ class SignUpService:
             )
             internal, attrs = attributes.resolve_sign_up_username(pool, username, given, sub=sub)
             verifier = make_password(pool, internal, password, operation="SignUp")
-            # Trigger point: PreSignUp (may auto-confirm and auto-verify).
-            user = User(
-                pool.id, internal, sub, UserStatus.UNCONFIRMED, True, {"sub": sub, **attrs}, now, now,
-                password=verifier, password_set_at=now,
-            )
+            check_free(uow, pool, internal, attrs, admin=False)
+        verdict = self.deps.triggers.pre_sign_up(
+            pool, source="SignUp", username=internal, attributes=attrs,
+            validation_data=context.validation_data, client_metadata=context.client_metadata, caller=caller,
+        )
+        attrs, verified = auto_verified(attrs, verdict)
+        now = self.deps.clock.now()
+        status = UserStatus.CONFIRMED if verdict.auto_confirm else UserStatus.UNCONFIRMED
+        user = User(
+            pool.id, internal, sub, status, True, {"sub": sub, **attrs}, now, now,
+            password=verifier, password_set_at=now,
+        )
+        draft = None
+        if not verdict.auto_confirm:
+            draft = self._draft_confirmation(pool, user, "SignUp", context, caller)
+        outgoing = Outgoing()
+        with self.deps.store.transaction() as uow:
+            client_and_pool(uow, client_id)
+            # The alias of an auto-verified e-mail or phone moves to the new user (spec §6.1).
+            movable = [name for name in verified if name in pool.alias_attributes]
+            if movable:
+                release_aliases(uow, pool, user, movable)
             store_new_user(uow, pool, user, admin=False)
-            delivery = self._send_confirmation(uow, outgoing, pool, user)
+            delivery = None
+            if draft is not None:
+                delivery = send_code(
+                    self.deps, uow, outgoing, pool, user, draft, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL
+                )
         outgoing.deliver(self.deps.sender)
+        if verdict.auto_confirm:
+            self.deps.triggers.post_confirmation(
+                pool, source="ConfirmSignUp", user=user, client_metadata=context.client_metadata,
+                caller=caller,
+            )
         return SignUpResult(user, delivery)
 
-    def _send_confirmation(
-        self, uow: UnitOfWork, outgoing: Outgoing, pool: UserPool, user: User
-    ) -> dict[str, str] | None:
-        auto = pool.config.get("AutoVerifiedAttributes") or ()
-        for attribute in ("email", "phone_number"):
-            if attribute in auto and user.attributes.get(attribute):
-                # Trigger point: CustomMessage (CustomMessage_SignUp / _ResendCode).
-                return send_code(
-                    self.deps, uow, outgoing, pool, user, purpose=SIGN_UP, attribute=attribute,
-                    ttl=rules.SIGN_UP_CODE_TTL,
-                )
-        return None
+    def _draft_confirmation(
+        self, pool: UserPool, user: User, source: str, context: TriggerContext, caller: Caller
+    ) -> Draft | None:
+        attribute = confirmation_attribute(pool, user)
+        if attribute is None:
+            return None
+        return draft_code_message(
+            self.deps.triggers, pool, user, attribute=attribute, source=source, caller=caller,
+            client_metadata=context.client_metadata,
+        )
 
-    def confirm(self, client_id: str, username: str, code: str, request: Mapping[str, Any]) -> None:
+    def confirm(
+        self, client_id: str, username: str, code: str, request: Mapping[str, Any],
+        context: TriggerContext | None = None,
+    ) -> None:
         """ConfirmSignUp: checks the code, confirms the user and verifies the attribute the
-        code went to."""
+        code went to; then runs PostConfirmation_ConfirmSignUp."""
+        context = context or TriggerContext()
         target: User | None = None
         try:
             with self.deps.store.transaction() as uow:
@@ -114,60 +187,87 @@ class SignUpService:
                     uow, self.deps.hasher, pool_id=pool.id, sub=user.sub, purpose=SIGN_UP, code=code,
                     now=self.deps.clock.now(),
                 )
-                self._confirm(uow, pool, user, verify=True, force_alias=bool(request.get("ForceAliasCreation")))
+                confirmed = self._confirm(
+                    uow, pool, user, verify=True, force_alias=bool(request.get("ForceAliasCreation"))
+                )
         except CodeMismatchException:
             if target is not None:
                 self._count_failure(target.user_pool_id, target.sub)
             raise
+        self.deps.triggers.post_confirmation(
+            pool, source="ConfirmSignUp", user=confirmed, client_metadata=context.client_metadata,
+            caller=context.for_client(client_id),
+        )
 
     def _count_failure(self, pool_id: str, sub: str) -> None:
         with self.deps.store.transaction() as uow:
             uow.codes.record_failure(pool_id, sub, SIGN_UP)
 
-    def _confirm(self, uow: UnitOfWork, pool: UserPool, user: User, *, verify: bool, force_alias: bool) -> None:
+    def _confirm(self, uow: UnitOfWork, pool: UserPool, user: User, *, verify: bool, force_alias: bool) -> User:
         attrs = dict(user.attributes)
         if verify:
-            auto = pool.config.get("AutoVerifiedAttributes") or ()
-            for attribute in ("email", "phone_number"):
-                if attribute in auto and attrs.get(attribute):
-                    attrs[f"{attribute}_verified"] = "true"
-                    break
+            attribute = confirmation_attribute(pool, user)
+            if attribute is not None:
+                attrs[f"{attribute}_verified"] = "true"
         confirmed = replace(user, status=UserStatus.CONFIRMED, attributes=attrs, updated_at=self.deps.clock.now())
         if force_alias:
             release_aliases(uow, pool, confirmed)
         save_user(uow, pool, confirmed)
-        # Trigger point: PostConfirmation (PostConfirmation_ConfirmSignUp).
+        return confirmed
 
-    def admin_confirm(self, pool_id: str, username: str) -> None:
-        """AdminConfirmSignUp: only an UNCONFIRMED user can be confirmed."""
+    def admin_confirm(self, pool_id: str, username: str, context: TriggerContext | None = None) -> None:
+        """AdminConfirmSignUp: only an UNCONFIRMED user can be confirmed; then
+        PostConfirmation_ConfirmSignUp runs with the call's ClientMetadata."""
+        context = context or TriggerContext()
         with self.deps.store.transaction() as uow:
             pool = require_pool(uow, pool_id)
             user = require_user(uow, pool, username)
             if user.status is not UserStatus.UNCONFIRMED:
                 raise NotAuthorizedException(rules.already_confirmed_message(user.status.value))
-            self._confirm(uow, pool, user, verify=False, force_alias=False)
+            confirmed = self._confirm(uow, pool, user, verify=False, force_alias=False)
+        self.deps.triggers.post_confirmation(
+            pool, source="ConfirmSignUp", user=confirmed, client_metadata=context.client_metadata,
+            caller=context.caller,
+        )
 
-    def resend(self, client_id: str, username: str, request: Mapping[str, Any]) -> dict[str, str]:
-        """ResendConfirmationCode: a new code for an unconfirmed user, rate-limited per user."""
-        outgoing = Outgoing()
-        with self.deps.store.transaction() as uow:
+    def resend(
+        self, client_id: str, username: str, request: Mapping[str, Any], context: TriggerContext | None = None
+    ) -> dict[str, str]:
+        """ResendConfirmationCode: a new code for an unconfirmed user, rate-limited per user;
+        the text may come from CustomMessage_ResendCode."""
+        context = context or TriggerContext()
+        caller = context.for_client(client_id)
+        with self.deps.store.transaction(readonly=True) as uow:
             client, pool = client_and_pool(uow, client_id)
             check_secret_hash(client, username, request.get("SecretHash"))
             user = require_user(uow, pool, username)
-            if user.status is UserStatus.CONFIRMED:
-                raise InvalidParameterException("User is already confirmed.")
-            self._limit_resend(uow, pool, user)
-            delivery = self._send_confirmation(uow, outgoing, pool, user)
-            if delivery is None:
-                raise InvalidParameterException(
-                    "Cannot resend codes. Auto verification not turned on."
-                )
+            self._check_resendable(uow, pool, user, counting=False)
+        draft = self._draft_confirmation(pool, user, "ResendCode", context, caller)
+        if draft is None:
+            raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
+        outgoing = Outgoing()
+        with self.deps.store.transaction() as uow:
+            client_and_pool(uow, client_id)
+            user = reload_user(uow, pool, user)
+            self._check_resendable(uow, pool, user, counting=True)
+            delivery = send_code(
+                self.deps, uow, outgoing, pool, user, draft, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL
+            )
         outgoing.deliver(self.deps.sender)
         return delivery
 
-    def _limit_resend(self, uow: UnitOfWork, pool: UserPool, user: User) -> None:
-        count = uow.counters.increment(
-            "code-requests", f"{pool.id}/{user.sub}", now=self.deps.clock.now(), window=rules.RESEND_WINDOW
-        )
+    def _check_resendable(self, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> None:
+        """The user must still be unconfirmed and under the request limit. The read phase
+        only looks at the counter; the write phase counts this request."""
+        if user.status is UserStatus.CONFIRMED:
+            raise InvalidParameterException("User is already confirmed.")
+        key = f"{pool.id}/{user.sub}"
+        now = self.deps.clock.now()
+        if counting:
+            count = uow.counters.increment("code-requests", key, now=now, window=rules.RESEND_WINDOW)
+        else:
+            count = uow.counters.get("code-requests", key, now=now) + 1
         if count > rules.RESEND_LIMIT:
             raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
+        if confirmation_attribute(pool, user) is None:
+            raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
