@@ -15,7 +15,14 @@ from poolgate.config import Settings, format_function_map
 def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
     """Run one sub-command; returns the exit status."""
     if command == "serve":
-        return serve(settings)
+        return serve(settings, config_file=args.config)
+    if command == "apply":
+        return apply(settings, args.file, dry_run=args.dry_run)
+    if command == "import-pool":
+        return import_pool(settings, args.pool_json, args.client_json, new_ids=args.new_ids)
+    if command == "export":
+        return export(settings, args.pool_id, include_secrets=args.include_secrets, users=not args.no_users,
+                      output=args.output)
     if command == "migrate":
         return migrate(settings)
     if command == "credentials":
@@ -50,7 +57,78 @@ def _export_lines(akid: str, secret: str) -> str:
     return f"export AWS_ACCESS_KEY_ID={akid}\nexport AWS_SECRET_ACCESS_KEY={secret}"
 
 
-def serve(settings: Settings) -> int:
+def _apply_or_fail(services: Any, path: Path, *, dry_run: bool = False) -> int | None:
+    """Apply a pools-as-code file and print the changes; an exit status on failure, else None."""
+    from poolgate.devx import ApplyError, apply_file
+
+    try:
+        for line in apply_file(services, path, dry_run=dry_run):
+            print(line)
+    except ApplyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except OSError as exc:
+        return _fail(f"cannot read {path}: {exc.strerror}")
+    return None
+
+
+def apply(settings: Settings, path: Path, *, dry_run: bool) -> int:
+    services = _open(settings)
+    try:
+        failed = _apply_or_fail(services, path, dry_run=dry_run)
+    finally:
+        services.close()
+    return failed or 0
+
+
+def import_pool(settings: Settings, pool_json: Path, client_jsons: list[Path], *, new_ids: bool) -> int:
+    from poolgate.devx import ApplyError
+    from poolgate.devx import import_pool as do_import
+
+    try:
+        pool_text = pool_json.read_text()
+        client_texts = [p.read_text() for p in client_jsons]
+    except OSError as exc:
+        return _fail(f"cannot read {exc.filename}: {exc.strerror}")
+    services = _open(settings)
+    try:
+        for line in do_import(services, pool_text, client_texts, keep_ids=not new_ids, source=str(pool_json)):
+            print(line)
+    except ApplyError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    return 0
+
+
+def export(settings: Settings, pool_id: str, *, include_secrets: bool, users: bool, output: Path | None) -> int:
+    import yaml
+
+    from poolgate.devx import export_pool
+    from poolgate.errors import CognitoError
+
+    services = _open(settings)
+    try:
+        document = export_pool(services, pool_id, include_secrets=include_secrets, include_users=users)
+    except CognitoError as exc:
+        return _fail(exc.message)
+    finally:
+        services.close()
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        if include_secrets:
+            _write_secret(output, text.rstrip("\n"))
+        else:
+            output.write_text(text)
+    return 0
+
+
+def serve(settings: Settings, *, config_file: Path | None = None) -> int:
     """Migrate, check the master key, make sure an access key exists, then serve."""
     import uvicorn
 
@@ -75,6 +153,11 @@ def serve(settings: Settings) -> int:
         settings = settings.with_overrides(public_url=url)
 
     services = _open(settings)
+    if config_file is not None:
+        failed = _apply_or_fail(services, config_file)
+        if failed is not None:
+            services.close()
+            return failed
     key = ensure_access_key(services)
     if key is not None:
         print("Generated an access key for signed (admin) calls; it is stored encrypted in the database.")

@@ -62,6 +62,27 @@ def build_parser() -> argparse.ArgumentParser:
         "POOLGATE_LAMBDA_HANDLERS",
     )
 
+    serve.add_argument("--config", type=Path, help="a pools-as-code YAML file applied at start (see `apply`)")
+
+    apply = sub.add_parser("apply", help="create or update pools, clients, groups and users from a YAML file")
+    _store_flags(apply)
+    apply.add_argument("file", type=Path, help="the pools-as-code file (docs/pools-as-code.md)")
+    apply.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+
+    imp = sub.add_parser("import-pool", help="recreate a pool from `aws cognito-idp describe-user-pool` JSON")
+    _store_flags(imp)
+    imp.add_argument("pool_json", type=Path, help="output of describe-user-pool")
+    imp.add_argument("client_json", type=Path, nargs="*", help="outputs of describe-user-pool-client")
+    imp.add_argument("--new-ids", action="store_true", help="give the pool and clients new ids")
+
+    exp = sub.add_parser("export", help="write a pool, its clients, groups and users as a pools-as-code file")
+    _store_flags(exp)
+    exp.add_argument("pool_id")
+    exp.add_argument("--include-secrets", action="store_true",
+                     help="also client secrets and password verifiers (the file is then a secret)")
+    exp.add_argument("--no-users", action="store_true", help="leave the users out")
+    exp.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     _store_flags(migrate)
 
