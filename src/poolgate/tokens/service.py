@@ -1,38 +1,35 @@
 """TokenService: signing keys, issuing tokens at sign-in and refresh, revocation, and
 access-token checks.
 
-Every method takes the caller's unit of work; the caller owns the transaction. Token
-contents are built by :mod:`poolgate.tokens.claims`, refresh-token checks live in
-:mod:`poolgate.tokens.sessions`, access-token checks in :mod:`poolgate.tokens.verify`.
+Most methods take the caller's unit of work; the caller owns the transaction. The methods
+that run PreTokenGeneration (:meth:`TokenService.pre_token_generation`,
+:meth:`TokenService.refresh_tokens`, :meth:`TokenService.tokens_from_refresh_token`) take the
+``Store`` instead and must be called with no transaction open: they read in a read-only
+transaction, run the trigger with none open, and mint in a short write transaction that
+checks the refresh token again under lock. Token contents are built by
+:mod:`poolgate.tokens.claims` and changed by :mod:`poolgate.tokens.overrides`; refresh-token
+checks live in :mod:`poolgate.tokens.sessions`, access-token checks in
+:mod:`poolgate.tokens.verify`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 
 from poolgate.clock import Clock
-from poolgate.errors import (
-    InvalidParameterException,
-    NotAuthorizedException,
-    ResourceNotFoundException,
-    UnauthorizedException,
-    UnsupportedOperationException,
-    UnsupportedTokenTypeException,
-)
+from poolgate.errors import ResourceNotFoundException
 from poolgate.pools.clients import token_validity_seconds
 from poolgate.pools.model import AppClient, UserPool
-from poolgate.pools.secret_hash import check_secret_hash
-from poolgate.store.base import UnitOfWork
+from poolgate.store.base import Store, UnitOfWork
 from poolgate.tokens import claims, jws, sessions
 from poolgate.tokens.discovery import JWKS_PATH, discovery_document
 from poolgate.tokens.keys import (
     ACCESS_USE,
     ID_USE,
     KEY_USES,
-    LONGEST_TOKEN_LIFETIME,
     KeyCache,
     KeyGenerator,
     active_key,
@@ -41,16 +38,15 @@ from poolgate.tokens.keys import (
     new_signing_key,
 )
 from poolgate.tokens.model import AccessContext, IssuedTokens, SigningKey, TokenSession
+from poolgate.tokens.overrides import apply_overrides
 from poolgate.tokens.refresh import new_refresh_token, refresh_token_hash
 from poolgate.tokens.verify import REVOKED_BEFORE_SETTING, verify_access_token
-from poolgate.triggers.api import NoTriggers, Triggers
+from poolgate.triggers.api import Caller, NoTriggers, TokenOverrides, Triggers
 from poolgate.users.model import Group, User
 
 _GROUP_PAGE = 60
-
-
-def _revocation_enabled(client: AppClient) -> bool:
-    return bool(client.config.get("EnableTokenRevocation", True))
+# TokenGeneration_RefreshTokens: REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken.
+REFRESH_SOURCE: Final = "RefreshTokens"
 
 
 class TokenService:
@@ -145,6 +141,30 @@ class TokenService:
 
     # Issuing.
 
+    def pre_token_generation(
+        self,
+        store: Store,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        *,
+        source: str,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
+    ) -> TokenOverrides | None:
+        """Run PreTokenGeneration (``TokenGeneration_<source>``) for tokens about to be issued
+        to ``user``: the user's groups are read in a read-only transaction, then the trigger
+        runs with none open. None when the pool has no such trigger. Raises the trigger
+        errors."""
+        if not self._triggers.configured(pool, "PreTokenGeneration"):
+            return None
+        with store.transaction(readonly=True) as uow:
+            groups = self._groups(uow, pool.id, user.sub)
+        return self._triggers.pre_token_generation(
+            pool, source=source, user=user, groups=groups, scopes=[claims.ADMIN_SCOPE],
+            client_metadata=client_metadata, caller=caller,
+        )
+
     def sign_in(
         self,
         uow: UnitOfWork,
@@ -154,9 +174,11 @@ class TokenService:
         *,
         auth_time: float,
         device_key: str | None = None,
+        overrides: TokenOverrides | None = None,
     ) -> IssuedTokens:
         """Tokens for a completed sign-in: a new token session, a refresh token, and ID and
-        access tokens carrying its ``origin_jti``. The caller has authenticated the user."""
+        access tokens carrying its ``origin_jti``, changed as ``overrides`` (PreTokenGeneration's
+        answer) asks. The caller has authenticated the user."""
         now = self._clock.now()
         refresh_token = new_refresh_token()
         session = TokenSession(
@@ -172,7 +194,38 @@ class TokenService:
             device_key=device_key,
         )
         uow.token_sessions.add(session)
-        return replace(self._mint(uow, client, user, session, now), refresh_token=refresh_token)
+        return replace(self._mint(uow, client, user, session, now, overrides), refresh_token=refresh_token)
+
+    def refresh_tokens(
+        self,
+        store: Store,
+        pool: UserPool,
+        client: AppClient,
+        refresh_token: str,
+        *,
+        secret_hash: str | None,
+        device_key: str | None,
+        caller: Caller,
+    ) -> IssuedTokens:
+        """REFRESH_TOKEN_AUTH with PreTokenGeneration: the checks of :meth:`refresh` in a
+        read-only transaction, the trigger (``TokenGeneration_RefreshTokens``, no
+        ClientMetadata: InitiateAuth's does not reach it) with none open, then :meth:`refresh`
+        in a write transaction, which checks everything again under lock."""
+        overrides = None
+        if self._triggers.configured(pool, "PreTokenGeneration"):
+            with store.transaction(readonly=True) as uow:
+                _, user = sessions.check_refresh(
+                    uow, pool, client, refresh_token,
+                    secret_hash=secret_hash, device_key=device_key, now=self._clock.now(), lock=False,
+                )
+            overrides = self.pre_token_generation(
+                store, pool, client, user, source=REFRESH_SOURCE, client_metadata=None, caller=caller
+            )
+        with store.transaction() as uow:
+            return self.refresh(
+                uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key,
+                overrides=overrides,
+            )
 
     def refresh(
         self,
@@ -183,23 +236,49 @@ class TokenService:
         *,
         secret_hash: str | None,
         device_key: str | None,
+        overrides: TokenOverrides | None = None,
     ) -> IssuedTokens:
-        """REFRESH_TOKEN_AUTH / REFRESH_TOKEN: new ID and access tokens, no refresh token.
+        """REFRESH_TOKEN_AUTH / REFRESH_TOKEN in the caller's write transaction: new ID and
+        access tokens, no refresh token.
 
         The caller has found the client and checked that the flow is enabled. Raises
         InvalidParameterException for a client with refresh-token rotation, and
         NotAuthorizedException for a bad SECRET_HASH or an unusable token or user."""
-        if sessions.rotation(client).enabled:
-            # Rotating clients refresh through GetTokensFromRefreshToken only (auth-flows.md §4.4).
-            raise InvalidParameterException("REFRESH_TOKEN_AUTH flow not enabled for this client")
-        if client.client_secret is not None and not secret_hash:
-            check_secret_hash(client, "", secret_hash, refresh=True)
         now = self._clock.now()
-        session, user = sessions.find(uow, pool.id, client, refresh_token)
-        # The hash is over the internal username, which only the token's user tells us.
-        check_secret_hash(client, user.username, secret_hash, refresh=True)
-        sessions.check_usable(uow, session, user, device_key, now, rotating=False)
-        return self._mint(uow, client, user, session, now)
+        session, user = sessions.check_refresh(
+            uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key, now=now
+        )
+        return self._mint(uow, client, user, session, now, overrides)
+
+    def tokens_from_refresh_token(
+        self,
+        store: Store,
+        client_id: str,
+        refresh_token: str,
+        *,
+        client_secret: str | None,
+        device_key: str | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
+    ) -> IssuedTokens:
+        """GetTokensFromRefreshToken with PreTokenGeneration (``TokenGeneration_RefreshTokens``,
+        with this call's ClientMetadata): checks in a read-only transaction, the trigger with
+        none open, then :meth:`get_tokens_from_refresh_token` in a write transaction."""
+        overrides = None
+        with store.transaction(readonly=True) as uow:
+            client, pool, _, user = sessions.check_rotation_request(
+                uow, client_id, refresh_token,
+                client_secret=client_secret, device_key=device_key, now=self._clock.now(), lock=False,
+            )
+        if self._triggers.configured(pool, "PreTokenGeneration"):
+            overrides = self.pre_token_generation(
+                store, pool, client, user, source=REFRESH_SOURCE, client_metadata=client_metadata, caller=caller
+            )
+        with store.transaction() as uow:
+            return self.get_tokens_from_refresh_token(
+                uow, client_id, refresh_token, client_secret=client_secret, device_key=device_key,
+                overrides=overrides,
+            )
 
     def get_tokens_from_refresh_token(
         self,
@@ -209,24 +288,21 @@ class TokenService:
         *,
         client_secret: str | None,
         device_key: str | None,
+        overrides: TokenOverrides | None = None,
     ) -> IssuedTokens:
-        """GetTokensFromRefreshToken. With rotation enabled on the client, a new refresh token
-        is returned too and the one sent stays usable only for RetryGracePeriodSeconds.
+        """GetTokensFromRefreshToken in the caller's write transaction. With rotation enabled on
+        the client, a new refresh token is returned too and the one sent stays usable only for
+        RetryGracePeriodSeconds.
 
         Raises ResourceNotFoundException (unknown client), NotAuthorizedException (client
         secret, unusable token or user) or RefreshTokenReuseException (rotated-out token)."""
-        client = uow.clients.get(client_id)
-        if client is None:
-            raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
-        if uow.pools.get(client.user_pool_id) is None:
-            raise ResourceNotFoundException(f"User pool {client.user_pool_id} does not exist.")
-        sessions.check_client_secret(client, client_secret, NotAuthorizedException)
         now = self._clock.now()
-        session, user = sessions.find(uow, client.user_pool_id, client, refresh_token)
-        sessions.check_usable(uow, session, user, device_key, now, rotating=True)
+        client, _, session, user = sessions.check_rotation_request(
+            uow, client_id, refresh_token, client_secret=client_secret, device_key=device_key, now=now
+        )
         policy = sessions.rotation(client)
         if not policy.enabled:
-            return self._mint(uow, client, user, session, now)
+            return self._mint(uow, client, user, session, now, overrides)
         new_token = new_refresh_token()
         successor = sessions.successor(
             session,
@@ -240,13 +316,19 @@ class TokenService:
             uow.token_sessions.update(
                 replace(session, replaced_by=successor.refresh_hash, grace_until=now + policy.grace_seconds)
             )
-        return replace(self._mint(uow, client, user, successor, now), refresh_token=new_token)
+        return replace(self._mint(uow, client, user, successor, now, overrides), refresh_token=new_token)
 
     def _mint(
-        self, uow: UnitOfWork, client: AppClient, user: User, session: TokenSession, now: float
+        self,
+        uow: UnitOfWork,
+        client: AppClient,
+        user: User,
+        session: TokenSession,
+        now: float,
+        overrides: TokenOverrides | None,
     ) -> IssuedTokens:
         lifetimes = token_validity_seconds(client.config)
-        revocable = _revocation_enabled(client)
+        revocable = sessions.revocation_enabled(client)
         ctx = claims.TokenContext(
             issuer=self._issuer(session.user_pool_id),
             sub=user.sub,
@@ -267,8 +349,7 @@ class TokenService:
         access_claims = claims.access_token_claims(
             ctx, lifetime=lifetimes["AccessToken"], device_key=session.device_key
         )
-        # Trigger point: PreTokenGeneration. A Lambda may add, change or suppress claims of
-        # both tokens here, before they are signed.
+        apply_overrides(id_claims, access_claims, overrides)
         id_key, access_key = self._signing_keys(uow, session.user_pool_id)
         return IssuedTokens(
             id_token=jws.sign(id_claims, self._keys.private_key(id_key), id_key.kid),
@@ -295,26 +376,7 @@ class TokenService:
         An unknown or already revoked token succeeds. Raises UnauthorizedException (unknown
         client, client secret, token of another client), UnsupportedOperationException
         (revocation off for the client) or UnsupportedTokenTypeException (a JWT was sent)."""
-        client = uow.clients.get(client_id)
-        if client is None:
-            raise UnauthorizedException(f"User pool client {client_id} does not exist.")
-        sessions.check_client_secret(client, client_secret, UnauthorizedException)
-        if not _revocation_enabled(client):
-            raise UnsupportedOperationException("Token revocation is not enabled for this app client.")
-        if jws.looks_like_jws(token):
-            raise UnsupportedTokenTypeException("Only refresh tokens can be revoked.")
-        session = uow.token_sessions.get(refresh_token_hash(token), for_update=True)
-        if session is None:
-            return
-        if session.client_id != client.client_id:
-            raise UnauthorizedException("The token was not issued to this app client.")
-        if session.revoked_at is None:
-            now = self._clock.now()
-            # The record is what refuses the access tokens of this sign-in, so it must outlive
-            # them: expired records get purged, and a refresh token may expire long before
-            # an access token minted from it does.
-            keep_until = max(session.expires_at, now + LONGEST_TOKEN_LIFETIME)
-            uow.token_sessions.update(replace(session, revoked_at=now, expires_at=keep_until))
+        sessions.revoke(uow, client_id, token, client_secret=client_secret, now=self._clock.now())
 
     def global_sign_out(self, uow: UnitOfWork, pool: UserPool, user: User) -> None:
         """GlobalSignOut / AdminUserGlobalSignOut: revoke every token session of the user and

@@ -11,9 +11,21 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, replace
 
-from poolgate.errors import CognitoError, NotAuthorizedException, RefreshTokenReuseException
-from poolgate.pools.model import AppClient
+from poolgate.errors import (
+    CognitoError,
+    InvalidParameterException,
+    NotAuthorizedException,
+    RefreshTokenReuseException,
+    ResourceNotFoundException,
+    UnauthorizedException,
+    UnsupportedOperationException,
+    UnsupportedTokenTypeException,
+)
+from poolgate.pools.model import AppClient, UserPool
+from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.store.base import UnitOfWork
+from poolgate.tokens import jws
+from poolgate.tokens.keys import LONGEST_TOKEN_LIFETIME
 from poolgate.tokens.model import TokenSession
 from poolgate.tokens.refresh import refresh_token_hash
 from poolgate.tokens.verify import REVOKED_BEFORE_SETTING
@@ -53,12 +65,15 @@ def check_client_secret(client: AppClient, client_secret: str | None, error: typ
         raise error("Invalid client secret.")
 
 
-def find(uow: UnitOfWork, pool_id: str, client: AppClient, refresh_token: str) -> tuple[TokenSession, User]:
-    """The token session of ``refresh_token`` (locked for this transaction) and its user.
+def find(
+    uow: UnitOfWork, pool_id: str, client: AppClient, refresh_token: str, *, lock: bool = True
+) -> tuple[TokenSession, User]:
+    """The token session of ``refresh_token`` (locked for this transaction unless ``lock`` is
+    False, for a read phase) and its user.
 
     Raises NotAuthorizedException ``Invalid Refresh Token.`` when the token is unknown, was
     issued for another pool or client, or its user no longer exists."""
-    session = uow.token_sessions.get(refresh_token_hash(refresh_token), for_update=True)
+    session = uow.token_sessions.get(refresh_token_hash(refresh_token), for_update=lock)
     if session is None or session.user_pool_id != pool_id or session.client_id != client.client_id:
         raise NotAuthorizedException(INVALID)
     user = uow.users.get(pool_id, session.sub)
@@ -121,3 +136,86 @@ def successor(session: TokenSession, refresh_hash: str, *, now: float, lifetime:
         replaced_by=None,
         grace_until=None,
     )
+
+
+def check_refresh(
+    uow: UnitOfWork,
+    pool: UserPool,
+    client: AppClient,
+    refresh_token: str,
+    *,
+    secret_hash: str | None,
+    device_key: str | None,
+    now: float,
+    lock: bool = True,
+) -> tuple[TokenSession, User]:
+    """REFRESH_TOKEN_AUTH's checks: the session of ``refresh_token`` (locked unless ``lock`` is
+    False) and its user, once the client, SECRET_HASH, token and user passed.
+
+    Raises InvalidParameterException for a client with refresh-token rotation, and
+    NotAuthorizedException for a bad SECRET_HASH or an unusable token or user."""
+    if rotation(client).enabled:
+        # Rotating clients refresh through GetTokensFromRefreshToken only (auth-flows.md §4.4).
+        raise InvalidParameterException("REFRESH_TOKEN_AUTH flow not enabled for this client")
+    if client.client_secret is not None and not secret_hash:
+        check_secret_hash(client, "", secret_hash, refresh=True)
+    session, user = find(uow, pool.id, client, refresh_token, lock=lock)
+    # The hash is over the internal username, which only the token's user tells us.
+    check_secret_hash(client, user.username, secret_hash, refresh=True)
+    check_usable(uow, session, user, device_key, now, rotating=False)
+    return session, user
+
+
+def check_rotation_request(
+    uow: UnitOfWork,
+    client_id: str,
+    refresh_token: str,
+    *,
+    client_secret: str | None,
+    device_key: str | None,
+    now: float,
+    lock: bool = True,
+) -> tuple[AppClient, UserPool, TokenSession, User]:
+    """GetTokensFromRefreshToken's checks: the client, its pool, the token's session (locked
+    unless ``lock`` is False) and user.
+
+    Raises ResourceNotFoundException (unknown client or pool), NotAuthorizedException (client
+    secret, unusable token or user) or RefreshTokenReuseException (rotated-out token)."""
+    client = uow.clients.get(client_id)
+    if client is None:
+        raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
+    pool = uow.pools.get(client.user_pool_id)
+    if pool is None:
+        raise ResourceNotFoundException(f"User pool {client.user_pool_id} does not exist.")
+    check_client_secret(client, client_secret, NotAuthorizedException)
+    session, user = find(uow, client.user_pool_id, client, refresh_token, lock=lock)
+    check_usable(uow, session, user, device_key, now, rotating=True)
+    return client, pool, session, user
+
+
+def revocation_enabled(client: AppClient) -> bool:
+    """The client's ``EnableTokenRevocation`` (on unless turned off)."""
+    return bool(client.config.get("EnableTokenRevocation", True))
+
+
+def revoke(uow: UnitOfWork, client_id: str, token: str, *, client_secret: str | None, now: float) -> None:
+    """RevokeToken's work (``TokenService.revoke`` documents it)."""
+    client = uow.clients.get(client_id)
+    if client is None:
+        raise UnauthorizedException(f"User pool client {client_id} does not exist.")
+    check_client_secret(client, client_secret, UnauthorizedException)
+    if not revocation_enabled(client):
+        raise UnsupportedOperationException("Token revocation is not enabled for this app client.")
+    if jws.looks_like_jws(token):
+        raise UnsupportedTokenTypeException("Only refresh tokens can be revoked.")
+    session = uow.token_sessions.get(refresh_token_hash(token), for_update=True)
+    if session is None:
+        return
+    if session.client_id != client.client_id:
+        raise UnauthorizedException("The token was not issued to this app client.")
+    if session.revoked_at is None:
+        # The record is what refuses the access tokens of this sign-in, so it must outlive
+        # them: expired records get purged, and a refresh token may expire long before an
+        # access token minted from it does.
+        keep_until = max(session.expires_at, now + LONGEST_TOKEN_LIFETIME)
+        uow.token_sessions.update(replace(session, revoked_at=now, expires_at=keep_until))
