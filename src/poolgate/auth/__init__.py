@@ -4,11 +4,17 @@ AdminRespondToAuthChallenge (spec ../shared/spec/auth-flows.md).
 What lives where:
 
 - ``state``: the domain values: ``AuthFlow``, ``ChallengeName``, ``AuthSession`` (the
-  server-side state behind a ``Session`` string) and the step outcomes (``Challenge``,
-  ``Authenticated``, ``Passed``, ``Rejected``).
+  server-side state behind a ``Session`` string, with ``CustomState`` for CUSTOM_AUTH) and the
+  step outcomes (``Challenge``, ``Authenticated``, ``Passed``, ``Failed``, ``Complete``,
+  ``Rejected``).
 - ``engine``: the state machine. ``next_challenge`` is the pure table that decides what follows
   a passed step (see ``engine.md`` for the diagram); ``Engine`` gates the flow, runs the flow or
   challenge responder and turns ``Passed`` into the next challenge or tokens.
+- ``context``: what a flow or responder gets (``StepContext``) and the phases of a call: read
+  transactions, triggers with no transaction open, short write transactions.
+- ``hooks``: PreAuthentication and UserMigration, and ``finish`` (PostAuthentication,
+  PreTokenGeneration, the token write phase); ``custom``: the DefineAuthChallenge /
+  CreateAuthChallenge rounds of CUSTOM_AUTH.
 - ``flows/``: one class per ``AuthFlow``; ``challenges/``: one responder per ``ChallengeName``.
 - ``gating``: which flows an operation and an app client accept.
 - ``sessions``: random ``Session`` handles (stored hashed) and the SRP ``SECRET_BLOCK``.
@@ -16,14 +22,13 @@ What lives where:
   section 10; ``first_factor``: the password step that combines them with the password check;
   ``existence``: the single place that decides how an unknown user is answered
   (PreventUserExistenceErrors) and fakes an SRP challenge for one.
-- ``context``: what a flow or responder gets (``StepContext``); ``messages``: Cognito's error
-  texts; ``ports``: the ``TokenIssuer`` protocol.
-- ``service``: ``AuthService``, one transaction per call.
+- ``messages``: Cognito's error texts; ``ports``: the ``TokenIssuer`` protocol.
+- ``service``: ``AuthService``.
 
 Core package: imports ``poolgate.errors``, ``poolgate.clock``, ``poolgate.srp``,
-``poolgate.pools``, ``poolgate.users``, ``poolgate.security.crypto``, ``poolgate.tokens.model``
-and ``poolgate.store.base``; never the protocol, operations, web or SQL layers. Tokens are
-issued through the ``TokenIssuer`` protocol in ``ports``.
+``poolgate.pools``, ``poolgate.users``, ``poolgate.security.crypto``, ``poolgate.tokens.model``,
+``poolgate.triggers.api`` and ``poolgate.store.base``; never the protocol, operations, web or
+SQL layers. Tokens are issued through the ``TokenIssuer`` protocol in ``ports``.
 """
 
 from __future__ import annotations

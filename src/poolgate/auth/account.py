@@ -30,8 +30,9 @@ _NO_PASSWORD_SIGN_IN: Final = frozenset(
 )
 
 
-def check_before_password(user: User, client: AppClient) -> None:
-    """Raise the account error that wins before the password is looked at."""
+def check_before_password(user: User, client: AppClient, *, needs_password: bool = True) -> None:
+    """Raise the account error that wins before the password is looked at. ``needs_password``
+    False (CUSTOM_AUTH without SRP_A) lets a user without a password through."""
     deferred = existence.defers_account_errors(client)
     if not user.enabled and not deferred:
         raise NotAuthorizedException(messages.USER_DISABLED)
@@ -40,7 +41,20 @@ def check_before_password(user: User, client: AppClient) -> None:
         raise UserNotConfirmedException(messages.USER_NOT_CONFIRMED)
     if user.status is UserStatus.RESET_REQUIRED and not deferred:
         raise PasswordResetRequiredException(messages.PASSWORD_RESET_REQUIRED)
-    if user.status in _NO_PASSWORD_SIGN_IN or user.password is None:
+    if user.status in _NO_PASSWORD_SIGN_IN or (needs_password and user.password is None):
+        raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS)
+
+
+def check_at_issue(user: User) -> None:
+    """Raise unless tokens may be issued to ``user`` as it stands in the token write phase: it
+    may have been disabled, or had its password reset, since the step that authenticated it."""
+    if not user.enabled:
+        raise NotAuthorizedException(messages.USER_DISABLED)
+    if user.status is UserStatus.UNCONFIRMED:
+        raise UserNotConfirmedException(messages.USER_NOT_CONFIRMED)
+    if user.status is UserStatus.RESET_REQUIRED:
+        raise PasswordResetRequiredException(messages.PASSWORD_RESET_REQUIRED)
+    if user.status in _NO_PASSWORD_SIGN_IN:
         raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS)
 
 

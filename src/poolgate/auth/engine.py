@@ -2,14 +2,18 @@
 
 ``next_challenge`` is a pure table: after a passed step it decides between a forced password
 change, the device and MFA steps (later issues: their rows are in place and never match yet)
-and tokens. ``Engine`` runs one call inside an open unit of work:
+and tokens. ``Engine`` runs one call in phases (``context``): read-only transactions, trigger
+calls with no transaction open, and short write transactions that re-read what they check.
 
-- ``initiate``: pool and client -> the operation and the client allow the AuthFlow -> the flow
-  class's ``start``;
-- ``respond``: pool and client -> ``USERNAME`` and ``SECRET_HASH`` -> the session (by
-  ``Session``, or by SECRET_BLOCK for PASSWORD_VERIFIER) -> its pool, client, expiry and
+- ``initiate``: pool and client (read) -> the operation and the client allow the AuthFlow ->
+  the flow class's ``start``;
+- ``respond``: pool and client (read) -> ``USERNAME`` and ``SECRET_HASH`` -> the session (by
+  ``Session``, or by SECRET_BLOCK for PASSWORD_VERIFIER; read) -> its pool, client, expiry and
   challenge -> the responder;
-- a ``Passed`` outcome continues through ``next_challenge`` to the next challenge or tokens.
+- the outcome is settled: ``Passed`` continues through ``next_challenge`` (or, in CUSTOM_AUTH,
+  through DefineAuthChallenge) to the next challenge or tokens; ``Complete`` goes to tokens;
+  ``Failed`` and ``Rejected`` raise, except that a ``Failed`` password proof of CUSTOM_AUTH goes
+  to DefineAuthChallenge as a ``false`` entry. Tokens come from ``hooks.finish``.
 """
 
 from __future__ import annotations
@@ -19,12 +23,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from poolgate.auth import messages
+from poolgate.auth import custom, messages
 from poolgate.auth.challenges import RESPONDERS, new_password_required
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import Simulator
 from poolgate.auth.flows import FLOWS
 from poolgate.auth.gating import check_flow
+from poolgate.auth.hooks import finish
 from poolgate.auth.ports import TokenIssuer
 from poolgate.auth.sessions import LoadedSession, Sessions
 from poolgate.auth.state import (
@@ -33,9 +38,10 @@ from poolgate.auth.state import (
     AuthSession,
     Challenge,
     ChallengeName,
+    Complete,
+    Failed,
     Outcome,
     Passed,
-    Rejected,
     RequestMetadata,
     StepResult,
 )
@@ -44,7 +50,8 @@ from poolgate.errors import InvalidParameterException, ResourceNotFoundException
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.pools.service import require_client, require_pool
-from poolgate.store.base import UnitOfWork
+from poolgate.store.base import Store
+from poolgate.triggers.api import Caller, Triggers
 from poolgate.users.model import User, UserStatus
 
 # -- what comes after a passed step ----------------------------------------------------------
@@ -113,7 +120,8 @@ def next_challenge(session: AuthSession, user: User, pool: UserPool, client: App
     raise AssertionError("the last rule always applies")
 
 
-# Builders of the challenges next_challenge can choose (tokens are handled by the engine).
+# Builders of the challenges next_challenge can choose (tokens are handled by the engine). Each
+# runs in a write phase.
 _ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, User], Challenge]]] = {
     NextStep.NEW_PASSWORD_REQUIRED: new_password_required.issue,
 }
@@ -122,30 +130,40 @@ _ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, User], Cha
 # -- the engine --------------------------------------------------------------------------------
 
 
-class Engine:
-    """Runs InitiateAuth / RespondToAuthChallenge (and their Admin forms) in a unit of work.
+@dataclass(frozen=True, slots=True)
+class Collaborators:
+    """What the engine hands every call: the store, the clock and the services it uses."""
 
-    Returns the ``StepResult`` or a ``Rejected`` whose error the caller raises after commit.
+    store: Store
+    clock: Clock
+    tokens: TokenIssuer
+    sessions: Sessions
+    simulator: Simulator
+    triggers: Triggers
+
+
+class Engine:
+    """Runs InitiateAuth / RespondToAuthChallenge (and their Admin forms), phase by phase.
+
+    Returns a ``StepResult`` or raises a ``CognitoError``; what a failing step wrote has
+    committed before the error is raised.
     """
 
-    def __init__(self, clock: Clock, tokens: TokenIssuer, sessions: Sessions, simulator: Simulator) -> None:
-        self._clock = clock
-        self._tokens = tokens
-        self._sessions = sessions
-        self._simulator = simulator
+    def __init__(self, collaborators: Collaborators) -> None:
+        self._with = collaborators
 
     def initiate(
         self,
-        uow: UnitOfWork,
         *,
         pool_id: str | None,
         client_id: str,
         auth_flow: str,
         parameters: Mapping[str, str],
         metadata: RequestMetadata,
-    ) -> StepResult | Rejected:
+        caller: Caller | None,
+    ) -> StepResult:
         """InitiateAuth (``pool_id`` None) or AdminInitiateAuth."""
-        ctx = self._context(uow, pool_id, client_id, metadata)
+        ctx = self._context(pool_id, client_id, metadata, caller, responding=False)
         if auth_flow not in AuthFlow.__members__:
             # The protocol layer checks the enum; a value a newer model adds is not ours yet.
             raise InvalidParameterException(messages.METHOD_NOT_SUPPORTED)
@@ -155,7 +173,6 @@ class Engine:
 
     def respond(
         self,
-        uow: UnitOfWork,
         *,
         pool_id: str | None,
         client_id: str,
@@ -163,15 +180,17 @@ class Engine:
         responses: Mapping[str, str],
         session: str | None,
         metadata: RequestMetadata,
-    ) -> StepResult | Rejected:
+        caller: Caller | None,
+    ) -> StepResult:
         """RespondToAuthChallenge (``pool_id`` None) or AdminRespondToAuthChallenge."""
-        ctx = self._context(uow, pool_id, client_id, metadata)
+        ctx = self._context(pool_id, client_id, metadata, caller, responding=True)
         if challenge_name not in ChallengeName.__members__:
             raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
         name = ChallengeName(challenge_name)
         username = required(responses, "USERNAME")
         check_secret_hash(ctx.client, username, responses.get("SECRET_HASH"))
-        loaded = self._locate(ctx, name, responses, session)
+        with ctx.reading() as phase:
+            loaded = self._locate(phase, name, responses, session)
         Sessions.check_usable(
             loaded, pool_id=ctx.pool.id, client_id=ctx.client.client_id, challenge=name, now=ctx.now
         )
@@ -181,57 +200,70 @@ class Engine:
         return self._settle(ctx, responder.respond(ctx, loaded, responses))
 
     def _context(
-        self, uow: UnitOfWork, pool_id: str | None, client_id: str, metadata: RequestMetadata
+        self, pool_id: str | None, client_id: str, metadata: RequestMetadata, caller: Caller | None, *,
+        responding: bool,
     ) -> StepContext:
-        if pool_id is not None:
-            pool = require_pool(uow, pool_id)
-            client = require_client(uow, pool_id, client_id)
-        else:
-            client = require_client(uow, None, client_id)
-            found = uow.pools.get(client.user_pool_id)
-            if found is None:
-                raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
-            pool = found
+        with self._with.store.transaction(readonly=True) as uow:
+            if pool_id is not None:
+                pool = require_pool(uow, pool_id)
+                client = require_client(uow, pool_id, client_id)
+            else:
+                client = require_client(uow, None, client_id)
+                found = uow.pools.get(client.user_pool_id)
+                if found is None:
+                    raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
+                pool = found
         return StepContext(
-            uow=uow,
+            store=self._with.store,
             pool=pool,
             client=client,
-            now=self._clock.now(),
+            now=self._with.clock.now(),
             admin=pool_id is not None,
+            responding=responding,
             metadata=metadata,
-            sessions=self._sessions,
-            simulator=self._simulator,
-            tokens=self._tokens,
+            caller=caller or Caller(client_id=client.client_id),
+            sessions=self._with.sessions,
+            simulator=self._with.simulator,
+            tokens=self._with.tokens,
+            trigger_points=self._with.triggers,
         )
 
     def _locate(
         self, ctx: StepContext, name: ChallengeName, responses: Mapping[str, str], handle: str | None
     ) -> LoadedSession:
         if handle:
-            return self._sessions.find(ctx.uow, handle)
+            return ctx.sessions.find(ctx.uow, handle)
         if name is ChallengeName.PASSWORD_VERIFIER:
             # pycognito answers PASSWORD_VERIFIER without Session; the SECRET_BLOCK names it.
             block = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
-            return self._sessions.find_by_secret_block(ctx.uow, block)
+            return ctx.sessions.find_by_secret_block(ctx.uow, block)
         raise InvalidParameterException(messages.missing_parameter("Session"))
 
-    def _settle(self, ctx: StepContext, outcome: Outcome) -> StepResult | Rejected:
-        if isinstance(outcome, Passed):
-            return self._advance(ctx, outcome)
-        return outcome
+    def _settle(self, ctx: StepContext, outcome: Outcome) -> StepResult:
+        while True:
+            if isinstance(outcome, (Challenge, Authenticated)):
+                return outcome
+            if isinstance(outcome, Complete):
+                return finish(ctx, outcome.session, outcome.user)
+            if isinstance(outcome, Failed):
+                if outcome.session.custom is None:
+                    raise outcome.error
+                outcome = custom.after_step(ctx, outcome.session, outcome.user, outcome.step, False)
+            elif isinstance(outcome, Passed):
+                if outcome.session.custom is not None:
+                    step = outcome.session.steps[-1]
+                    outcome = custom.after_step(ctx, outcome.session, outcome.user, step, True)
+                else:
+                    return self._advance(ctx, outcome)
+            else:
+                raise outcome.error
 
     def _advance(self, ctx: StepContext, passed: Passed) -> StepResult:
         step = next_challenge(passed.session, passed.user, ctx.pool, ctx.client)
         if step is NextStep.TOKENS:
-            session = passed.session
-            # Trigger points: PreTokenGeneration (inside the token service), PostAuthentication.
-            tokens = self._tokens.sign_in(
-                ctx.uow, ctx.pool, ctx.client, passed.user,
-                auth_time=session.auth_time if session.auth_time is not None else ctx.now,
-                device_key=session.device_key,
-            )
-            return Authenticated(tokens)
+            return finish(ctx, passed.session, passed.user)
         issuer = _ISSUERS.get(step)
         if issuer is None:
             raise AssertionError(f"next_challenge chose {step}, which has no issuer yet")
-        return issuer(ctx, passed.session, passed.user)
+        with ctx.writing() as phase:
+            return issuer(phase, passed.session, passed.user)

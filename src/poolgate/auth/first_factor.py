@@ -1,8 +1,11 @@
 """The password step shared by the password flows and PASSWORD_VERIFIER: lockout, account
 checks, the password check itself, and what each outcome writes.
 
-Every write here must survive the error that follows it (a counted failure, a refused attempt
-during a lock), so failures come back as ``Rejected`` and the engine raises them after commit.
+Both functions run in a write phase (``ctx`` bound to its unit of work) and take the user as
+that phase re-read it, so a change made since the read phase (a new password, a disabled
+account) is what gets checked. Every write here must survive the error that follows it (a
+counted failure, a refused attempt during a lock), so failures come back as ``Failed`` or
+``Rejected`` and the engine raises them once the phase has committed.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections.abc import Callable
 
 from poolgate.auth import account, lockout, messages
 from poolgate.auth.context import StepContext
-from poolgate.auth.state import AuthSession, ChallengeName, Passed, Rejected
+from poolgate.auth.state import AuthSession, ChallengeName, Failed, Passed, Rejected
 from poolgate.errors import NotAuthorizedException
 from poolgate.srp import ProofMismatch, SrpError
 from poolgate.users.model import User
@@ -38,13 +41,13 @@ def password_step(
     session: AuthSession,
     step: ChallengeName,
     verify: Callable[[], None],
-) -> Passed | Rejected:
+) -> Passed | Failed | Rejected:
     """Run ``verify`` (which raises an ``SrpError`` when the password or proof is wrong) under
     the lockout and account rules; on success return ``session`` with ``step`` passed.
 
-    ``ProofMismatch`` counts towards the lockout; other SRP errors (a stale TIMESTAMP, a bad
-    SRP_A) are refused with the same generic message but not counted, since they say nothing
-    about the password.
+    ``ProofMismatch`` counts towards the lockout and reports ``Failed``; other SRP errors (a
+    stale TIMESTAMP, a bad SRP_A) are refused with the same generic message but not counted,
+    since they say nothing about the password.
     """
     refused = checks_before_password(ctx, user)
     if refused is not None:
@@ -55,7 +58,7 @@ def password_step(
     except ProofMismatch:
         record = lockout.current(repo.get(ctx.pool.id, user.sub, for_update=True), ctx.now)
         repo.save(ctx.pool.id, user.sub, lockout.after_failure(record, ctx.now))
-        return Rejected(NotAuthorizedException(messages.INCORRECT_CREDENTIALS))
+        return Failed(session, user, step, NotAuthorizedException(messages.INCORRECT_CREDENTIALS))
     except SrpError:
         return Rejected(NotAuthorizedException(messages.INCORRECT_CREDENTIALS))
     repo.reset(ctx.pool.id, user.sub)

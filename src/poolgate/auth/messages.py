@@ -21,12 +21,9 @@ SESSION_EXPIRED: Final = "Invalid session for the user, session is expired."
 METHOD_NOT_SUPPORTED: Final = "Initiate Auth method not supported."
 
 CUSTOM_AUTH_NOT_CONFIGURED: Final = "Custom auth lambda trigger is not configured for the user pool."
-"""InvalidParameterException for CUSTOM_AUTH on a pool without DefineAuthChallenge (observed in
-public apps that match the text; the spec's InvalidUserPoolConfigurationException was an
-emulator's guess)."""
-
-CUSTOM_AUTH_TRIGGERS_PENDING: Final = "CUSTOM_AUTH with Lambda triggers is not supported by this server yet."
-"""[decision] until the triggers issue: a pool that has the triggers gets an honest refusal."""
+"""InvalidParameterException for CUSTOM_AUTH on a pool without the three challenge triggers
+(observed in public apps that match the text; the spec's InvalidUserPoolConfigurationException
+was an emulator's guess)."""
 
 USER_AUTH_UNSUPPORTED: Final = "USER_AUTH (choice-based sign-in) is not supported by this server yet."
 """[decision] USER_AUTH is out of scope for now (spec section 4.6)."""

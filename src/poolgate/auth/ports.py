@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from poolgate.pools.model import AppClient, UserPool
-from poolgate.store.base import UnitOfWork
+from poolgate.store.base import Store, UnitOfWork
 from poolgate.tokens.model import IssuedTokens
+from poolgate.triggers.api import Caller, TokenOverrides
 from poolgate.users.model import User
 
 
 class TokenIssuer(Protocol):
     """What the engine needs from the token service (``poolgate.tokens.service.TokenService``).
 
-    Both methods run inside the caller's unit of work and raise ``CognitoError`` subclasses.
+    All methods raise ``CognitoError`` subclasses. Those taking a ``Store`` open their own
+    transactions and may run the PreTokenGeneration trigger between them; ``sign_in`` runs
+    inside the caller's (write) unit of work and runs no trigger.
     """
+
+    def pre_token_generation(
+        self,
+        store: Store,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        *,
+        source: str,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
+    ) -> TokenOverrides | None:
+        """Run PreTokenGeneration (``TokenGeneration_<source>``) for tokens about to be issued to
+        ``user``; None when the pool has no such trigger. Must be called with no transaction
+        open."""
+        ...
 
     def sign_in(
         self,
@@ -25,21 +45,25 @@ class TokenIssuer(Protocol):
         *,
         auth_time: float,
         device_key: str | None = None,
+        overrides: TokenOverrides | None = None,
     ) -> IssuedTokens:
         """Issue ID, access and refresh tokens for a completed sign-in; ``auth_time`` is the time
-        the password step passed."""
+        the password step passed; ``overrides`` is what PreTokenGeneration returned."""
         ...
 
-    def refresh(
+    def refresh_tokens(
         self,
-        uow: UnitOfWork,
+        store: Store,
         pool: UserPool,
         client: AppClient,
         refresh_token: str,
         *,
         secret_hash: str | None,
         device_key: str | None,
+        caller: Caller,
     ) -> IssuedTokens:
         """REFRESH_TOKEN_AUTH: new ID and access tokens. Checks the refresh token, its client and
-        user, ``SECRET_HASH`` over the internal username and the device binding."""
+        user, ``SECRET_HASH`` over the internal username and the device binding, runs
+        PreTokenGeneration (``TokenGeneration_RefreshTokens``) between a read and a write
+        transaction, and checks again under lock before minting."""
         ...

@@ -1,45 +1,56 @@
-"""``AuthService``: the four sign-in operations, one transaction each.
+"""``AuthService``: the four sign-in operations.
 
-A step that fails after writing something that must stay (a counted failed password, a spent
-session) reports ``Rejected``; the service lets the transaction commit and raises the error
-afterwards. Any error raised inside the transaction rolls everything back.
+Each call runs in phases (``context``): read-only transactions for what the checks and the
+triggers need, the triggers with no transaction open, and short write transactions for the
+lockout record, the password check, sessions and tokens. A step that fails after writing
+something that must stay (a counted failed password, a spent session) commits its write phase
+before the error is raised; an error raised inside a write phase rolls that phase back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from poolgate.auth.engine import Engine
+from poolgate.auth.engine import Collaborators, Engine
 from poolgate.auth.existence import Simulator
 from poolgate.auth.ports import TokenIssuer
 from poolgate.auth.sessions import Sessions
-from poolgate.auth.state import Rejected, RequestMetadata, StepResult
+from poolgate.auth.state import RequestMetadata, StepResult
 from poolgate.clock import Clock
 from poolgate.security.crypto import MasterKey
-from poolgate.store.base import Store, UnitOfWork
-from poolgate.triggers.api import NoTriggers, Triggers
+from poolgate.store.base import Store
+from poolgate.triggers.api import Caller, NoTriggers, Triggers
 
 
 class AuthService:
     """InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge, AdminRespondToAuthChallenge.
 
     ``tokens`` issues and refreshes tokens (``poolgate.tokens.service.TokenService``);
-    ``master_key`` keys the SECRET_BLOCK and the stand-ins for unknown users. Every method
-    returns a ``Challenge`` or ``Authenticated`` and raises ``CognitoError`` subclasses:
-    ResourceNotFoundException (pool or client), InvalidParameterException (flow, parameters,
-    challenge name), NotAuthorizedException (credentials, SECRET_HASH, session, lockout,
-    disabled), UserNotFoundException, UserNotConfirmedException,
-    PasswordResetRequiredException, InvalidPasswordException,
-    PasswordHistoryPolicyViolationException, AliasExistsException.
+    ``master_key`` keys the SECRET_BLOCK and the stand-ins for unknown users; ``triggers`` runs
+    the pool's Lambda triggers. Every method takes the request's ``metadata`` (ClientMetadata,
+    AnalyticsMetadata, ContextData) and ``caller`` (the triggers' ``callerContext``; default:
+    the app client and an unknown SDK), returns a ``Challenge`` or ``Authenticated`` and raises
+    ``CognitoError`` subclasses: ResourceNotFoundException (pool or client),
+    InvalidParameterException (flow, parameters, challenge name), NotAuthorizedException
+    (credentials, SECRET_HASH, session, lockout, disabled), UserNotFoundException,
+    UserNotConfirmedException, PasswordResetRequiredException, InvalidPasswordException,
+    PasswordHistoryPolicyViolationException, AliasExistsException, and the trigger errors
+    UserLambdaValidationException, UnexpectedLambdaException and
+    InvalidLambdaResponseException.
     """
 
     def __init__(
         self, store: Store, clock: Clock, tokens: TokenIssuer, master_key: MasterKey, *, triggers: Triggers | None = None
     ) -> None:
-        self._store = store
-        self._triggers: Triggers = triggers or NoTriggers()
         self._engine = Engine(
-            clock, tokens, Sessions(master_key), Simulator(master_key.derive("auth: simulated users"))
+            Collaborators(
+                store=store,
+                clock=clock,
+                tokens=tokens,
+                sessions=Sessions(master_key),
+                simulator=Simulator(master_key.derive("auth: simulated users")),
+                triggers=triggers or NoTriggers(),
+            )
         )
 
     def initiate_auth(
@@ -49,13 +60,12 @@ class AuthService:
         parameters: Mapping[str, str],
         *,
         metadata: RequestMetadata | None = None,
+        caller: Caller | None = None,
     ) -> StepResult:
         """InitiateAuth: ``parameters`` is ``AuthParameters``; the pool comes from the client."""
-        return self._run(
-            lambda uow: self._engine.initiate(
-                uow, pool_id=None, client_id=client_id, auth_flow=auth_flow, parameters=parameters,
-                metadata=metadata or RequestMetadata(),
-            )
+        return self._engine.initiate(
+            pool_id=None, client_id=client_id, auth_flow=auth_flow, parameters=parameters,
+            metadata=metadata or RequestMetadata(), caller=caller,
         )
 
     def admin_initiate_auth(
@@ -66,13 +76,12 @@ class AuthService:
         parameters: Mapping[str, str],
         *,
         metadata: RequestMetadata | None = None,
+        caller: Caller | None = None,
     ) -> StepResult:
         """AdminInitiateAuth: the client must belong to ``pool_id``."""
-        return self._run(
-            lambda uow: self._engine.initiate(
-                uow, pool_id=pool_id, client_id=client_id, auth_flow=auth_flow, parameters=parameters,
-                metadata=metadata or RequestMetadata(),
-            )
+        return self._engine.initiate(
+            pool_id=pool_id, client_id=client_id, auth_flow=auth_flow, parameters=parameters,
+            metadata=metadata or RequestMetadata(), caller=caller,
         )
 
     def respond_to_auth_challenge(
@@ -83,14 +92,13 @@ class AuthService:
         *,
         session: str | None,
         metadata: RequestMetadata | None = None,
+        caller: Caller | None = None,
     ) -> StepResult:
         """RespondToAuthChallenge: ``responses`` is ``ChallengeResponses``; ``session`` may be
         None only for PASSWORD_VERIFIER."""
-        return self._run(
-            lambda uow: self._engine.respond(
-                uow, pool_id=None, client_id=client_id, challenge_name=challenge_name, responses=responses,
-                session=session, metadata=metadata or RequestMetadata(),
-            )
+        return self._engine.respond(
+            pool_id=None, client_id=client_id, challenge_name=challenge_name, responses=responses,
+            session=session, metadata=metadata or RequestMetadata(), caller=caller,
         )
 
     def admin_respond_to_auth_challenge(
@@ -102,19 +110,10 @@ class AuthService:
         *,
         session: str | None,
         metadata: RequestMetadata | None = None,
+        caller: Caller | None = None,
     ) -> StepResult:
         """AdminRespondToAuthChallenge: as :meth:`respond_to_auth_challenge`, for ``pool_id``."""
-        return self._run(
-            lambda uow: self._engine.respond(
-                uow, pool_id=pool_id, client_id=client_id, challenge_name=challenge_name, responses=responses,
-                session=session, metadata=metadata or RequestMetadata(),
-            )
+        return self._engine.respond(
+            pool_id=pool_id, client_id=client_id, challenge_name=challenge_name, responses=responses,
+            session=session, metadata=metadata or RequestMetadata(), caller=caller,
         )
-
-    def _run(self, step: Callable[[UnitOfWork], StepResult | Rejected]) -> StepResult:
-        with self._store.transaction() as uow:
-            outcome = step(uow)
-        # Outside the block: the transaction has committed what a rejected step wrote.
-        if isinstance(outcome, Rejected):
-            raise outcome.error
-        return outcome

@@ -9,7 +9,12 @@
   state (srp.md section 6.4); its random part makes the signed message fresh.
 
 Single use, expiry and binding to pool, client and challenge are checked here, against the
-stored row, so every process sharing the database enforces them alike.
+stored row, so every process sharing the database enforces them alike. A call finds its session
+in its read phase (no lock) and takes it again with :meth:`Sessions.lock` in its write phase:
+the session may have been spent by a concurrent answer in between.
+
+The stored state never holds ClientMetadata; for CUSTOM_AUTH it holds the ``session`` array
+and the private challenge parameters (encrypted at rest with the rest of the state).
 """
 
 from __future__ import annotations
@@ -28,12 +33,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from poolgate.auth import messages
-from poolgate.auth.state import AuthFlow, AuthSession, ChallengeName, RequestMetadata, SrpState
+from poolgate.auth.state import AuthFlow, AuthSession, ChallengeName, CustomState, RequestMetadata, SrpState
 from poolgate.errors import InvalidParameterException, NotAuthorizedException
 from poolgate.pools.clients import DEFAULT_AUTH_SESSION_VALIDITY
 from poolgate.pools.model import AppClient
 from poolgate.security.crypto import MasterKey
 from poolgate.store.base import StoredAuthSession, UnitOfWork
+from poolgate.triggers.api import ChallengeResult
 
 HANDLE_BYTES: Final = 48
 """Random bytes in a ``Session`` handle (64 characters once Base64url-encoded)."""
@@ -112,14 +118,24 @@ class Sessions:
     # -- finding -------------------------------------------------------------------------------
 
     def find(self, uow: UnitOfWork, handle: str) -> LoadedSession:
-        """The session behind a ``Session`` handle, locked for this transaction; raises
-        NotAuthorizedException ``Invalid session for the user.`` when there is none."""
-        return self._load(uow, stored_id(handle))
+        """The session behind a ``Session`` handle (not locked); raises NotAuthorizedException
+        ``Invalid session for the user.`` when there is none."""
+        return self._load(uow, stored_id(handle), lock=False)
 
     def find_by_secret_block(self, uow: UnitOfWork, block: str) -> LoadedSession:
-        """The session a ``PASSWORD_CLAIM_SECRET_BLOCK`` names; raises NotAuthorizedException
-        ``Invalid session for the user.`` when it is not ours or its session is gone."""
-        return self._load(uow, self.session_of_block(block))
+        """The session a ``PASSWORD_CLAIM_SECRET_BLOCK`` names (not locked); raises
+        NotAuthorizedException ``Invalid session for the user.`` when it is not ours or its
+        session is gone."""
+        return self._load(uow, self.session_of_block(block), lock=False)
+
+    def lock(self, uow: UnitOfWork, loaded: LoadedSession) -> LoadedSession:
+        """The session found earlier, read again and locked for this write transaction; raises
+        NotAuthorizedException ``Invalid session for the user.`` when it was spent (or replaced)
+        since."""
+        current = self._load(uow, loaded.id, lock=True)
+        if current.session.challenge is not loaded.session.challenge:
+            raise NotAuthorizedException(messages.INVALID_SESSION)
+        return current
 
     def session_of_block(self, block: str) -> str:
         """The stored id a SECRET_BLOCK names; NotAuthorizedException if it was not made here."""
@@ -134,8 +150,8 @@ class Sessions:
             raise NotAuthorizedException(messages.INVALID_SESSION)
         return bytes(sid).hex()
 
-    def _load(self, uow: UnitOfWork, sid: str) -> LoadedSession:
-        stored = uow.auth_sessions.get(sid, for_update=True)
+    def _load(self, uow: UnitOfWork, sid: str, *, lock: bool) -> LoadedSession:
+        stored = uow.auth_sessions.get(sid, for_update=lock)
         if stored is None:
             raise NotAuthorizedException(messages.INVALID_SESSION)
         return LoadedSession(sid, _from_stored(stored))
@@ -186,6 +202,7 @@ def _to_stored(sid: str, session: AuthSession) -> StoredAuthSession:
         "device_key": session.device_key,
         "metadata": session.metadata.to_state(),
         "srp": None if session.srp is None else _srp_to_state(session.srp),
+        "custom": None if session.custom is None else _custom_to_state(session.custom),
     }
     return StoredAuthSession(
         id=sid,
@@ -205,6 +222,7 @@ def _from_stored(stored: StoredAuthSession) -> AuthSession:
     if state.get("v") != _STATE_VERSION:
         raise NotAuthorizedException(messages.INVALID_SESSION)
     srp = state.get("srp")
+    custom = state.get("custom")
     return AuthSession(
         user_pool_id=stored.user_pool_id,
         client_id=stored.client_id,
@@ -221,6 +239,7 @@ def _from_stored(stored: StoredAuthSession) -> AuthSession:
         srp=None if srp is None else _srp_from_state(srp),
         device_key=state.get("device_key"),
         metadata=RequestMetadata.from_state(state.get("metadata") or {}),
+        custom=None if custom is None else _custom_from_state(custom),
     )
 
 
@@ -234,4 +253,27 @@ def _srp_from_state(state: Mapping[str, Any]) -> SrpState:
         B_hex=str(state["B"]),
         A_hex=str(state["A"]),
         simulated_verifier=state.get("simulated_v"),
+    )
+
+
+def _custom_to_state(custom: CustomState) -> dict[str, Any]:
+    return {
+        "typed": custom.typed_username,
+        "history": [
+            [entry.challenge_name, entry.challenge_result, entry.challenge_metadata] for entry in custom.history
+        ],
+        "private": dict(custom.private_parameters),
+        "metadata": custom.challenge_metadata,
+    }
+
+
+def _custom_from_state(state: Mapping[str, Any]) -> CustomState:
+    return CustomState(
+        typed_username=str(state["typed"]),
+        history=tuple(
+            ChallengeResult(challenge_name=str(name), challenge_result=bool(result), challenge_metadata=metadata)
+            for name, result, metadata in state.get("history") or ()
+        ),
+        private_parameters={str(k): str(v) for k, v in (state.get("private") or {}).items()},
+        challenge_metadata=state.get("metadata"),
     )

@@ -6,10 +6,17 @@ A step ends in exactly one outcome (STYLE.md section 3):
 - ``Challenge``: the caller must answer ``name`` with the ``Session`` handle ``session``;
 - ``Authenticated``: tokens were issued;
 - ``Passed``: a step succeeded and the engine decides what comes next
-  (``engine.next_challenge``);
-- ``Rejected``: the call fails with ``error`` *after* the transaction commits, so that what the
-  step wrote (a counted failed password, a spent session) survives. An error that must leave
-  nothing behind is raised instead, which rolls the transaction back.
+  (``engine.next_challenge``, or DefineAuthChallenge in a CUSTOM_AUTH sign-in);
+- ``Failed``: a password proof was wrong. The call fails with ``error``, except in CUSTOM_AUTH,
+  where the failure becomes a ``false`` entry of the session array and DefineAuthChallenge
+  decides;
+- ``Complete``: DefineAuthChallenge said ``issueTokens``: tokens follow, without the table;
+- ``Rejected``: the call fails with ``error``.
+
+Steps write in their own short write transactions (``context.StepContext.writing``), so what a
+failing step wrote (a counted failed password, a spent session) has committed by the time the
+engine raises a ``Failed`` or ``Rejected`` error. An error raised inside a write phase rolls
+that phase back.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any
 from poolgate.errors import CognitoError
 from poolgate.srp import ServerChallenge
 from poolgate.tokens.model import IssuedTokens
+from poolgate.triggers.api import ChallengeResult
 from poolgate.users.model import User
 
 
@@ -64,25 +72,28 @@ class ChallengeName(StrEnum):
 class RequestMetadata:
     """What a caller sent besides its parameters: ``ClientMetadata``, ``AnalyticsMetadata`` and
     ``ContextData`` (admin operations) or ``UserContextData`` (public ones). Shapes were checked
-    by the protocol layer; the engine keeps them on the session for triggers and risk checks."""
+    by the protocol layer.
+
+    ``ClientMetadata`` goes to the triggers of the call that carried it and is never stored
+    (the model doc of every ClientMetadata member): :meth:`to_state` leaves it out, so a
+    session keeps only the analytics and context data, for risk checks.
+    """
 
     client_metadata: Mapping[str, str] = field(default_factory=dict)
     analytics_metadata: Mapping[str, str] | None = None
     context_data: Mapping[str, Any] | None = None
 
     def to_state(self) -> dict[str, Any]:
-        """A JSON document of the metadata."""
+        """A JSON document of the metadata a session may keep (no ClientMetadata)."""
         return {
-            "client_metadata": dict(self.client_metadata),
             "analytics_metadata": None if self.analytics_metadata is None else dict(self.analytics_metadata),
             "context_data": None if self.context_data is None else dict(self.context_data),
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> RequestMetadata:
-        """The inverse of :meth:`to_state`."""
+        """The inverse of :meth:`to_state` (with an empty ClientMetadata)."""
         return cls(
-            client_metadata=dict(state.get("client_metadata") or {}),
             analytics_metadata=state.get("analytics_metadata"),
             context_data=state.get("context_data"),
         )
@@ -107,6 +118,28 @@ class SrpState:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomState:
+    """What a CUSTOM_AUTH sign-in carries between rounds (auth-flows.md section 4.5).
+
+    ``history`` is the ``session`` array the challenge triggers see; ``private_parameters``
+    and ``challenge_metadata`` come from the CreateAuthChallenge answer of the pending
+    CUSTOM_CHALLENGE and are kept server-side only (VerifyAuthChallengeResponse gets the
+    former, the next history entry the latter). ``typed_username`` is the name the caller
+    signed in with: the triggers' ``userName`` when no such user exists (``userNotFound``).
+    """
+
+    typed_username: str
+    history: tuple[ChallengeResult, ...] = ()
+    private_parameters: Mapping[str, str] = field(default_factory=dict, repr=False)
+    challenge_metadata: str | None = None
+
+    def appended(self, name: str, result: bool, metadata: str | None = None) -> CustomState:
+        """This state with one more history entry and no pending challenge."""
+        entry = ChallengeResult(challenge_name=name, challenge_result=result, challenge_metadata=metadata)
+        return replace(self, history=(*self.history, entry), private_parameters={}, challenge_metadata=None)
+
+
+@dataclass(frozen=True, slots=True)
 class AuthSession:
     """The state of one sign-in between two calls.
 
@@ -115,6 +148,7 @@ class AuthSession:
     session waits for, ``steps`` the steps passed so far (``PASSWORD``, ``PASSWORD_VERIFIER``,
     ``NEW_PASSWORD_REQUIRED``, ...), and ``auth_time`` the time the password step passed (the
     ``auth_time`` claim of the tokens). ``admin`` says an Admin* operation began the sign-in.
+    ``custom`` is set for CUSTOM_AUTH sign-ins.
     For a session not stored yet (a password flow that passed its first step in one call),
     ``issued_at`` and ``expires_at`` are the time of the step.
     """
@@ -134,6 +168,7 @@ class AuthSession:
     srp: SrpState | None = None
     device_key: str | None = None
     metadata: RequestMetadata = field(default_factory=RequestMetadata)
+    custom: CustomState | None = None
 
     @property
     def simulated(self) -> bool:
@@ -178,8 +213,28 @@ class Passed:
 
 
 @dataclass(frozen=True, slots=True)
+class Failed:
+    """The password proof of ``step`` was wrong (``user`` None for a simulated session). The
+    failure has been counted and committed; ``error`` is what the caller gets unless the
+    sign-in is CUSTOM_AUTH."""
+
+    session: AuthSession
+    user: User | None
+    step: ChallengeName
+    error: CognitoError
+
+
+@dataclass(frozen=True, slots=True)
+class Complete:
+    """DefineAuthChallenge said ``issueTokens`` for ``user``: tokens follow directly."""
+
+    session: AuthSession
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
-    """The call fails with ``error`` once the transaction has committed what the step wrote."""
+    """The call fails with ``error``; what the step wrote has committed."""
 
     error: CognitoError
 
@@ -187,5 +242,5 @@ class Rejected:
 StepResult = Challenge | Authenticated
 """What a successful call returns."""
 
-Outcome = Challenge | Authenticated | Passed | Rejected
+Outcome = Challenge | Authenticated | Passed | Failed | Complete | Rejected
 """What a flow or challenge responder reports to the engine."""

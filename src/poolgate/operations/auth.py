@@ -5,6 +5,10 @@ AdminRespondToAuthChallenge. Each maps its request to one ``AuthService`` call a
 A challenge answers ``ChallengeName``, ``Session`` and ``ChallengeParameters``; tokens answer
 ``AuthenticationResult`` with an empty ``ChallengeParameters`` beside it, as Cognito's own
 responses do (the familiar ``"ChallengeParameters": {}`` of a USER_PASSWORD_AUTH sign-in).
+
+ClientMetadata, AnalyticsMetadata and (User)ContextData go down as ``RequestMetadata``; the
+triggers' ``callerContext`` as a ``Caller`` naming the app client and the caller's SDK (from
+its User-Agent).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 from poolgate.auth.state import Authenticated, RequestMetadata, StepResult
 from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.triggers.api import Caller, sdk_from_user_agent
 
 
 @operation("InitiateAuth")
@@ -22,6 +27,7 @@ def initiate_auth(ctx: OperationContext, params: Params) -> Result:
         params["AuthFlow"],
         params.get("AuthParameters") or {},
         metadata=_metadata(params, "UserContextData"),
+        caller=_caller(ctx, params),
     )
     return _response(result)
 
@@ -34,6 +40,7 @@ def admin_initiate_auth(ctx: OperationContext, params: Params) -> Result:
         params["AuthFlow"],
         params.get("AuthParameters") or {},
         metadata=_metadata(params, "ContextData"),
+        caller=_caller(ctx, params),
     )
     return _response(result)
 
@@ -46,6 +53,7 @@ def respond_to_auth_challenge(ctx: OperationContext, params: Params) -> Result:
         params.get("ChallengeResponses") or {},
         session=params.get("Session"),
         metadata=_metadata(params, "UserContextData"),
+        caller=_caller(ctx, params),
     )
     return _response(result)
 
@@ -59,6 +67,7 @@ def admin_respond_to_auth_challenge(ctx: OperationContext, params: Params) -> Re
         params.get("ChallengeResponses") or {},
         session=params.get("Session"),
         metadata=_metadata(params, "ContextData"),
+        caller=_caller(ctx, params),
     )
     return _response(result)
 
@@ -69,6 +78,10 @@ def _metadata(params: Params, context_member: str) -> RequestMetadata:
         analytics_metadata=params.get("AnalyticsMetadata"),
         context_data=params.get(context_member),
     )
+
+
+def _caller(ctx: OperationContext, params: Params) -> Caller:
+    return Caller(params["ClientId"], sdk_from_user_agent(ctx.user_agent))
 
 
 def _response(result: StepResult) -> dict[str, Any]:

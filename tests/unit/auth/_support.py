@@ -18,9 +18,10 @@ from poolgate.pools.secret_hash import check_secret_hash, compute_secret_hash
 from poolgate.pools.service import PoolService
 from poolgate.security.crypto import MasterKey
 from poolgate.srp import make_verifier, pool_name_from_pool_id
-from poolgate.store.base import LoginAttempts, UnitOfWork
+from poolgate.store.base import LoginAttempts, Store, UnitOfWork
 from poolgate.store.sql import SqlStore, memory_store
 from poolgate.tokens.model import IssuedTokens
+from poolgate.triggers.api import Caller, TokenOverrides
 from poolgate.users.attributes import username_keys
 from poolgate.users.model import PasswordVerifier, User, UserStatus
 
@@ -49,8 +50,21 @@ class FakeTokens:
     """The ``TokenIssuer`` protocol with recognisable tokens; refresh tokens map to their user."""
 
     sign_ins: list[SignIn] = field(default_factory=list)
-    refresh_tokens: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    issued_refresh: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     refreshes: list[dict[str, Any]] = field(default_factory=list)
+
+    def pre_token_generation(
+        self,
+        store: Store,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        *,
+        source: str,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
+    ) -> TokenOverrides | None:
+        return None
 
     def sign_in(
         self,
@@ -61,24 +75,26 @@ class FakeTokens:
         *,
         auth_time: float,
         device_key: str | None = None,
+        overrides: TokenOverrides | None = None,
     ) -> IssuedTokens:
         self.sign_ins.append(SignIn(user.sub, client.client_id, auth_time, device_key))
         refresh = f"refresh-{uuid.uuid4()}"
-        self.refresh_tokens[refresh] = (client.client_id, user.sub, user.username)
+        self.issued_refresh[refresh] = (client.client_id, user.sub, user.username)
         return IssuedTokens(f"id:{user.sub}", f"access:{user.sub}", 3600, refresh)
 
-    def refresh(
+    def refresh_tokens(
         self,
-        uow: UnitOfWork,
+        store: Store,
         pool: UserPool,
         client: AppClient,
         refresh_token: str,
         *,
         secret_hash: str | None,
         device_key: str | None,
+        caller: Caller,
     ) -> IssuedTokens:
         self.refreshes.append({"token": refresh_token, "secret_hash": secret_hash, "device_key": device_key})
-        known = self.refresh_tokens.get(refresh_token)
+        known = self.issued_refresh.get(refresh_token)
         if known is None or known[0] != client.client_id:
             raise NotAuthorizedException("Invalid Refresh Token.")
         check_secret_hash(client, known[2], secret_hash, refresh=True)

@@ -1,5 +1,5 @@
 """Which flows an operation and an app client accept (auth-flows.md section 2), and the flows
-that are refused for now (CUSTOM_AUTH without triggers, USER_AUTH)."""
+that are refused (CUSTOM_AUTH without its triggers, USER_AUTH for now)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tests.unit.auth._support import PASSWORD, World
 
 from poolgate.auth.gating import enabled_flows
 from poolgate.auth.state import AuthFlow
-from poolgate.errors import InvalidParameterException, UnsupportedOperationException
+from poolgate.errors import InvalidParameterException
 
 F = AuthFlow
 REFRESH = {F.REFRESH_TOKEN_AUTH, F.REFRESH_TOKEN}
@@ -111,12 +111,15 @@ def test_custom_auth_without_define_auth_challenge(world: World) -> None:
         assert exc.value.message == "Custom auth lambda trigger is not configured for the user pool."
 
 
-def test_custom_auth_with_triggers_is_refused_until_they_are_supported(world: World) -> None:
+def test_custom_auth_needs_the_runner_to_know_the_three_triggers(world: World) -> None:
+    # LambdaConfig names a function, but this AuthService has no trigger runner (NoTriggers):
+    # the triggers are not configured as far as the engine can tell.
     arn = "arn:aws:lambda:us-east-1:123456789012:function:define"
     pool = world.pool(LambdaConfig={"DefineAuthChallenge": arn})
     client = world.client(pool, ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
-    with pytest.raises(UnsupportedOperationException):
+    with pytest.raises(InvalidParameterException) as exc:
         world.auth.initiate_auth(client.client_id, "CUSTOM_AUTH", {"USERNAME": "cid"})
+    assert exc.value.message == "Custom auth lambda trigger is not configured for the user pool."
 
 
 def test_user_auth_is_out_of_scope(world: World) -> None:

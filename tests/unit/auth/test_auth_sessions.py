@@ -4,6 +4,7 @@ challenge, valid for AuthSessionValidity, single use; and the SECRET_BLOCK that 
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from tests.unit.auth._support import World, challenge, tokens
@@ -115,7 +116,9 @@ def test_stored_hashed_with_metadata(world: World) -> None:
         stored = uow.auth_sessions.get(hashlib.sha256(result.session.encode()).hexdigest())
     assert stored is not None
     assert stored.challenge == "NEW_PASSWORD_REQUIRED" and stored.client_id == client.client_id
-    assert stored.state["metadata"]["client_metadata"] == {"app": "1"}
+    # ClientMetadata is never stored; the analytics and context data stay for risk checks.
+    assert "client_metadata" not in stored.state["metadata"]
+    assert '"app"' not in json.dumps(stored.state)
     assert stored.state["metadata"]["context_data"] == {"IpAddress": "192.0.2.7"}
     assert stored.state["steps"] == ["PASSWORD"] and stored.state["auth_time"] == world.clock.now()
 

@@ -18,11 +18,14 @@ from poolgate.users.model import User
 class Responder(Protocol):
     """Answers one ChallengeName.
 
-    The engine has already found the session (by ``Session``, or by SECRET_BLOCK for
-    PASSWORD_VERIFIER), checked it belongs to the pool and client, is unexpired and waits for
-    ``name``, and checked ``USERNAME`` and ``SECRET_HASH``. ``respond`` checks the rest of the
-    ``ChallengeResponses``, spends the session when the answer is final, and reports an
-    outcome. Raising leaves the session as it was (for example after a rejected new password).
+    The engine has already found the session in a read phase (by ``Session``, or by
+    SECRET_BLOCK for PASSWORD_VERIFIER), checked it belongs to the pool and client, is
+    unexpired and waits for ``name``, and checked ``USERNAME`` and ``SECRET_HASH``. ``ctx`` is
+    between phases: ``respond`` opens its own, takes the session again under lock in its write
+    phase (``Sessions.lock``: a concurrent answer may have spent it), checks the rest of the
+    ``ChallengeResponses``, spends the session when the answer is final, runs its triggers
+    outside any transaction, and reports an outcome. Raising inside a write phase leaves the
+    session as it was (for example after a rejected new password).
     """
 
     name: ClassVar[ChallengeName]
@@ -34,7 +37,7 @@ class Responder(Protocol):
 
 def session_user(ctx: StepContext, session: AuthSession, username: str) -> User:
     """The user a (non-simulated) session belongs to, provided ``USERNAME`` designates the same
-    user (internal username, alias or sign-in attribute).
+    user (internal username, alias or sign-in attribute); ``ctx`` is bound to a phase.
 
     Raises NotAuthorizedException ``Invalid session for the user.`` for a session of another
     user [decision], and the unknown-user error if the user was deleted meanwhile.

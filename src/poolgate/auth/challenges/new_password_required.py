@@ -32,7 +32,8 @@ ATTRIBUTE_PREFIX: Final = "userAttributes."
 
 
 def issue(ctx: StepContext, session: AuthSession, user: User) -> Challenge:
-    """Store the session as waiting for NEW_PASSWORD_REQUIRED and build the challenge."""
+    """Store the session as waiting for NEW_PASSWORD_REQUIRED (``ctx`` bound to a write phase)
+    and build the challenge."""
     issued = ctx.sessions.issue(
         ctx.uow, session, client=ctx.client, now=ctx.now, challenge=ChallengeName.NEW_PASSWORD_REQUIRED
     )
@@ -51,8 +52,14 @@ class NewPasswordRequired:
     name: ClassVar[ChallengeName] = ChallengeName.NEW_PASSWORD_REQUIRED
 
     def respond(self, ctx: StepContext, loaded: LoadedSession, responses: Mapping[str, str]) -> Outcome:
-        user = session_user(ctx, loaded.session, responses.get("USERNAME", ""))
         new_password = required(responses, "NEW_PASSWORD")
+        with ctx.writing() as phase:
+            return self._answer(phase, phase.sessions.lock(phase.uow, loaded), responses, new_password)
+
+    def _answer(
+        self, ctx: StepContext, loaded: LoadedSession, responses: Mapping[str, str], new_password: str
+    ) -> Outcome:
+        user = session_user(ctx, loaded.session, responses.get("USERNAME", ""))
         if not user.enabled:
             raise NotAuthorizedException(messages.USER_DISABLED)
         attributes = _answered_attributes(ctx, user, responses)

@@ -1,11 +1,13 @@
 """PASSWORD_VERIFIER: the client's SRP proof (auth-flows.md section 4.1, srp.md section 6.3).
 
 Checks, in order: the three claim values are present -> the SECRET_BLOCK is the one issued for
-this session -> TIMESTAMP parses (else InvalidParameterException, session kept) -> the session
-is spent (single use from here on) -> ``USERNAME`` equals ``USER_ID_FOR_SRP`` -> lockout and
-account checks -> TIMESTAMP within 5 minutes and the claim signature (``first_factor``).
-A simulated session (unknown user, existence hidden) does the same arithmetic against its
-stand-in verifier and fails with the generic error.
+this session -> TIMESTAMP parses (else InvalidParameterException, session kept) -> one write
+phase: the session taken under lock and spent (single use from here on) -> ``USERNAME`` equals
+``USER_ID_FOR_SRP`` -> the user read again -> lockout and account checks -> TIMESTAMP within 5
+minutes and the claim signature (``first_factor``). A simulated session (unknown user,
+existence hidden) does the same arithmetic against its stand-in verifier and fails with the
+generic error. A wrong proof reports ``Failed``: in a CUSTOM_AUTH sign-in it becomes a
+``false`` PASSWORD_VERIFIER entry for DefineAuthChallenge.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import unknown_user_error
 from poolgate.auth.first_factor import password_step
 from poolgate.auth.sessions import LoadedSession
-from poolgate.auth.state import AuthSession, ChallengeName, Outcome, Rejected, SrpState
+from poolgate.auth.state import AuthSession, ChallengeName, Failed, Outcome, Rejected, SrpState
 from poolgate.errors import InvalidParameterException, NotAuthorizedException
 from poolgate.srp import (
     InvalidTimestamp,
@@ -49,17 +51,31 @@ class PasswordVerifier:
             parse_timestamp(timestamp)
         except InvalidTimestamp:
             raise InvalidParameterException(messages.TIMESTAMP_INVALID) from None
+        with ctx.writing() as phase:
+            return self._check(phase, phase.sessions.lock(phase.uow, loaded), responses, block, timestamp, signature)
+
+    def _check(
+        self,
+        ctx: StepContext,
+        loaded: LoadedSession,
+        responses: Mapping[str, str],
+        block: str,
+        timestamp: str,
+        signature: str,
+    ) -> Outcome:
+        session = loaded.session
+        assert session.srp is not None  # the same row as in the read phase
         ctx.sessions.spend(ctx.uow, loaded)
-        generic = Rejected(NotAuthorizedException(messages.INCORRECT_CREDENTIALS))
+        generic = NotAuthorizedException(messages.INCORRECT_CREDENTIALS)
         if responses.get("USERNAME") != session.username:
-            return generic
+            return Rejected(generic)
         claim = _Claim(ctx, session, session.srp, block, timestamp, signature)
         if session.sub is None:
             try:
                 claim.verifier(session.srp.simulated_verifier)()
             except SrpError:
                 pass
-            return generic
+            return Failed(session, None, self.name, generic)
         user = ctx.uow.users.get(ctx.pool.id, session.sub)
         if user is None:
             return Rejected(unknown_user_error(ctx.client))

@@ -2,8 +2,9 @@
 
 No challenges, no PreAuthentication or PostAuthentication: the token service checks the
 refresh token (client, user, revocation, SECRET_HASH over the internal username, device
-binding) and mints new ID and access tokens; it runs PreTokenGeneration
-(TokenGeneration_RefreshTokens) itself.
+binding), runs PreTokenGeneration (``TokenGeneration_RefreshTokens``, without the call's
+ClientMetadata, which only Respond* calls pass on) between its read and write transactions,
+and mints new ID and access tokens.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ class RefreshTokenAuth:
 
     def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
         token = required(parameters, "REFRESH_TOKEN")
-        tokens = ctx.tokens.refresh(
-            ctx.uow,
+        tokens = ctx.tokens.refresh_tokens(
+            ctx.store,
             ctx.pool,
             ctx.client,
             token,
             secret_hash=parameters.get("SECRET_HASH"),
             device_key=parameters.get("DEVICE_KEY"),
+            caller=ctx.caller,
         )
         return Authenticated(tokens)

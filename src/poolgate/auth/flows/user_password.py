@@ -1,22 +1,32 @@
 """USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and its legacy name ADMIN_NO_SRP_AUTH
 (auth-flows.md section 4.2): the plain password is checked against the stored SRP verifier.
 
-Order: USERNAME, PASSWORD -> SECRET_HASH -> user lookup (alias, case folding) -> lockout and
-account checks -> password -> account checks that wait for the password -> pipeline.
+Order: USERNAME, PASSWORD -> SECRET_HASH -> user lookup (read phase) -> UserMigration for an
+unknown user (the only flows that can migrate: they see the password) -> PreAuthentication ->
+write phase: the user read again, lockout and account checks -> password -> account checks that
+wait for the password -> pipeline.
+
+An unknown user that UserMigration does not know either gets ``NotAuthorizedException``
+``Incorrect username or password.`` whatever the existence setting (triggers.md section 6.9,
+observed for an empty migration answer).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
+from poolgate.auth import messages
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import unknown_user_error
 from poolgate.auth.first_factor import password_step
+from poolgate.auth.hooks import migrate_user, pre_authentication
 from poolgate.auth.state import AuthFlow, ChallengeName, Outcome
+from poolgate.errors import NotAuthorizedException
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.srp import ProofMismatch, check_password, pool_name_from_pool_id
 from poolgate.users.lookup import find_user
+from poolgate.users.model import User
 
 
 class _PasswordFlow:
@@ -28,22 +38,37 @@ class _PasswordFlow:
         username = required(parameters, "USERNAME")
         password = required(parameters, "PASSWORD")
         check_secret_hash(ctx.client, username, parameters.get("SECRET_HASH"))
-        user = find_user(ctx.uow, ctx.pool, username)
+        with ctx.reading() as phase:
+            user = find_user(phase.uow, ctx.pool, username)
+        migrating = user is None and ctx.triggers.configured(ctx.pool, "UserMigration")
+        if user is None and migrating:
+            user = migrate_user(ctx, username, password)
+        pre_authentication(ctx, username, user)
         if user is None:
-            # Trigger point: UserMigration (UserMigration_Authentication, with the password).
             ctx.simulator.burn_password_check(ctx.pool, username, password)
+            if migrating:
+                raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS)
             raise unknown_user_error(ctx.client)
-        # Trigger point: PreAuthentication (validationData = ClientMetadata).
-        pool_name = pool_name_from_pool_id(ctx.pool.id)
-        verifier = user.password
+        with ctx.writing() as phase:
+            current = phase.uow.users.get(ctx.pool.id, user.sub)
+            if current is None:
+                # Deleted since the read phase.
+                raise unknown_user_error(ctx.client)
+            session = phase.session_for(flow, current, parameters.get("DEVICE_KEY"))
+            return password_step(phase, current, session, ChallengeName.PASSWORD, _verifier(ctx, current, password))
 
-        def verify() -> None:
-            if verifier is None:
-                raise ProofMismatch("the user has no password")
-            check_password(pool_name, user.username, password, verifier.salt, verifier.verifier)
 
-        session = ctx.session_for(flow, user, parameters.get("DEVICE_KEY"))
-        return password_step(ctx, user, session, ChallengeName.PASSWORD, verify)
+def _verifier(ctx: StepContext, user: User, password: str) -> Callable[[], None]:
+    """The check of ``password`` against ``user``'s stored verifier."""
+    pool_name = pool_name_from_pool_id(ctx.pool.id)
+    stored = user.password
+
+    def verify() -> None:
+        if stored is None:
+            raise ProofMismatch("the user has no password")
+        check_password(pool_name, user.username, password, stored.salt, stored.verifier)
+
+    return verify
 
 
 class UserPasswordAuth(_PasswordFlow):

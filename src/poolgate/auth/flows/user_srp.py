@@ -2,8 +2,10 @@
 PASSWORD_VERIFIER challenge. The password outcome is decided by the PASSWORD_VERIFIER
 responder (``challenges/password_verifier.py``).
 
-Order: USERNAME, SRP_A -> SECRET_HASH -> user lookup -> lockout and account checks -> B.
-An unknown user gets a simulated challenge when the client hides existence (``existence``).
+Order: USERNAME, SRP_A -> SECRET_HASH -> user lookup (read phase) -> PreAuthentication -> write
+phase: the user read again, lockout and account checks -> B. An unknown user gets a simulated
+challenge when the client hides existence (``existence``). CUSTOM_AUTH starting with SRP_A
+issues its PASSWORD_VERIFIER through :func:`srp_challenge` too.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from poolgate.auth import messages
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import hides_existence, unknown_user_error
 from poolgate.auth.first_factor import checks_before_password
+from poolgate.auth.hooks import pre_authentication
 from poolgate.auth.sessions import IssuedSession
 from poolgate.auth.state import AuthFlow, AuthSession, Challenge, ChallengeName, Outcome, SrpState
 from poolgate.errors import NotAuthorizedException
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.srp import InvalidSrpA, start
 from poolgate.users.lookup import find_user
+from poolgate.users.model import User
 
 
 class UserSrpAuth:
@@ -34,19 +38,43 @@ class UserSrpAuth:
         srp_a = required(parameters, "SRP_A")
         check_secret_hash(ctx.client, username, parameters.get("SECRET_HASH"))
         device_key = parameters.get("DEVICE_KEY")
-        user = find_user(ctx.uow, ctx.pool, username)
+        with ctx.reading() as phase:
+            user = find_user(phase.uow, ctx.pool, username)
+        if user is None and not hides_existence(ctx.client):
+            raise unknown_user_error(ctx.client)
+        pre_authentication(ctx, username, user)
         if user is None:
-            if not hides_existence(ctx.client):
-                raise unknown_user_error(ctx.client)
-            return _simulated_challenge(ctx, flow, username, srp_a, device_key)
-        # Trigger point: PreAuthentication (validationData = ClientMetadata).
-        refused = checks_before_password(ctx, user)
+            session = simulated_session(ctx, flow, username, device_key)
+        else:
+            session = ctx.session_for(flow, user, device_key)
+        return srp_challenge(ctx, session, srp_a, typed_username=username)
+
+
+def simulated_session(ctx: StepContext, flow: AuthFlow, typed_username: str, device_key: str | None) -> AuthSession:
+    """The session of an unknown user (existence hidden): no ``sub``, the stand-in's
+    ``USER_ID_FOR_SRP`` as username."""
+    stand_in = ctx.simulator.user(ctx.pool, typed_username)
+    return ctx.new_session(flow, sub=None, username=stand_in.user_id_for_srp, device_key=device_key)
+
+
+def srp_challenge(ctx: StepContext, session: AuthSession, srp_a: str, *, typed_username: str) -> Outcome:
+    """The write phase that answers SRP_A for ``session``'s user: read the user again, apply the
+    lockout and account checks, compute B and store the session waiting for PASSWORD_VERIFIER.
+    A simulated session (``sub`` None) gets the stand-in's salt and verifier instead."""
+    with ctx.writing() as phase:
+        if session.sub is None:
+            stand_in = ctx.simulator.user(ctx.pool, typed_username)
+            srp = _server_half(stand_in.verifier_hex, srp_a, simulated=True)
+            return password_verifier_challenge(phase, session, srp, salt_hex=stand_in.salt_hex)
+        user: User | None = phase.uow.users.get(ctx.pool.id, session.sub)
+        if user is None:
+            raise unknown_user_error(ctx.client)
+        refused = checks_before_password(phase, user)
         if refused is not None:
             return refused
         assert user.password is not None  # checks_before_password refuses users without one
         srp = _server_half(user.password.verifier, srp_a)
-        session = ctx.session_for(flow, user, device_key)
-        return password_verifier_challenge(ctx, session, srp, salt_hex=user.password.salt)
+        return password_verifier_challenge(phase, session, srp, salt_hex=user.password.salt)
 
 
 def _server_half(verifier_hex: str, srp_a: str, *, simulated: bool = False) -> SrpState:
@@ -60,21 +88,12 @@ def _server_half(verifier_hex: str, srp_a: str, *, simulated: bool = False) -> S
     )
 
 
-def _simulated_challenge(
-    ctx: StepContext, flow: AuthFlow, username: str, srp_a: str, device_key: str | None
-) -> Challenge:
-    stand_in = ctx.simulator.user(ctx.pool, username)
-    srp = _server_half(stand_in.verifier_hex, srp_a, simulated=True)
-    session = ctx.new_session(flow, sub=None, username=stand_in.user_id_for_srp, device_key=device_key)
-    return password_verifier_challenge(ctx, session, srp, salt_hex=stand_in.salt_hex)
-
-
 def password_verifier_challenge(
     ctx: StepContext, session: AuthSession, srp: SrpState, *, salt_hex: str
 ) -> Challenge:
-    """Store ``session`` with its SRP state and return the PASSWORD_VERIFIER challenge:
-    ``SALT``, ``SRP_B``, ``SECRET_BLOCK``, ``USERNAME`` and ``USER_ID_FOR_SRP`` (both the
-    internal username)."""
+    """Store ``session`` with its SRP state (``ctx`` bound to a write phase) and return the
+    PASSWORD_VERIFIER challenge: ``SALT``, ``SRP_B``, ``SECRET_BLOCK``, ``USERNAME`` and
+    ``USER_ID_FOR_SRP`` (both the internal username)."""
     issued: IssuedSession = ctx.sessions.issue(
         ctx.uow,
         replace(session, srp=srp),

@@ -1,0 +1,117 @@
+"""The sign-in trigger points outside CUSTOM_AUTH's rounds (``custom``): PreAuthentication and
+UserMigration before the password step, PostAuthentication and PreTokenGeneration at the end
+(triggers.md sections 6.3, 6.4, 6.8 and 6.9; auth-flows.md sections 4.2, 6 and 7).
+
+All run between phases, with no transaction open.
+
+- PreAuthentication and UserMigration get the InitiateAuth / AdminInitiateAuth ClientMetadata
+  as ``validationData`` and no ``clientMetadata``.
+- :func:`finish` runs PostAuthentication first (an error there fails the call before any token
+  session exists), then PreTokenGeneration, then one short write phase that reads the user
+  again (it may have been deleted, disabled or reset meanwhile) and issues the tokens with what
+  PreTokenGeneration asked to change. Both get the RespondToAuthChallenge call's ClientMetadata,
+  never the InitiateAuth call's (a sign-in that completes in InitiateAuth sends ``{}``).
+  ``newDeviceUsed`` is left out until device tracking exists.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from poolgate.auth import account
+from poolgate.auth.context import StepContext
+from poolgate.auth.existence import hides_existence, unknown_user_error
+from poolgate.auth.state import Authenticated, AuthSession, ChallengeName
+from poolgate.triggers.api import MigrationResult
+from poolgate.users.lookup import find_user
+from poolgate.users.migration import migrated_user, store_migrated_user
+from poolgate.users.model import User
+
+MIGRATION_SOURCE: Final = "Authentication"
+"""UserMigration_Authentication."""
+AUTHENTICATION: Final = "Authentication"
+NEW_PASSWORD_CHALLENGE: Final = "NewPasswordChallenge"
+
+
+def pre_authentication(ctx: StepContext, typed_username: str, user: User | None) -> None:
+    """Run PreAuthentication for ``user``, or for an unknown user (``userNotFound: true``) when
+    the client hides user existence; without existence hiding it does not run for unknown users
+    [triggers.md section 6.3]. Raises what the trigger raises (UserLambdaValidationException
+    ``PreAuthentication failed with error <message>.`` when it throws)."""
+    if user is None and not hides_existence(ctx.client):
+        return
+    ctx.triggers.pre_authentication(
+        ctx.pool,
+        username=typed_username if user is None else user.username,
+        user=user,
+        validation_data=ctx.validation_data,
+        user_not_found=user is None,
+        caller=ctx.caller,
+    )
+
+
+def migrate_user(ctx: StepContext, typed_username: str, password: str) -> User | None:
+    """Ask UserMigration about a user the pool does not know; when it answers with attributes,
+    create that user (with ``password``, which the pool's policy does not judge, and the status
+    the answer chose) and return it. None when no trigger is configured or the function knows
+    no such user.
+
+    The user is created in its own write phase, committed before the sign-in goes on: a user
+    migrated in RESET_REQUIRED stays, although this sign-in then fails. If a concurrent sign-in
+    created the user first, that user is returned instead.
+    """
+    if not ctx.triggers.configured(ctx.pool, "UserMigration"):
+        return None
+    result: MigrationResult | None = ctx.triggers.user_migration(
+        ctx.pool,
+        source=MIGRATION_SOURCE,
+        username=typed_username,
+        password=password,
+        validation_data=ctx.validation_data,
+        client_metadata=None,
+        caller=ctx.caller,
+    )
+    if result is None:
+        return None
+    migrated = migrated_user(ctx.pool, typed_username, result, now=ctx.now, password=password)
+    with ctx.writing() as phase:
+        existing = find_user(phase.uow, ctx.pool, typed_username)
+        if existing is not None:
+            return existing
+        store_migrated_user(phase.uow, ctx.pool, migrated)
+    return migrated.user
+
+
+def token_source(session: AuthSession) -> str:
+    """The PreTokenGeneration source suffix: ``NewPasswordChallenge`` for a sign-in that went
+    through NEW_PASSWORD_REQUIRED, ``Authentication`` otherwise (``AuthenticateDevice`` waits
+    for device SRP)."""
+    if ChallengeName.NEW_PASSWORD_REQUIRED in session.steps:
+        return NEW_PASSWORD_CHALLENGE
+    return AUTHENTICATION
+
+
+def finish(ctx: StepContext, session: AuthSession, user: User) -> Authenticated:
+    """Issue the tokens of a completed sign-in of ``user``; raises what the triggers raise, and
+    the account errors of ``account.check_at_issue`` (or the unknown-user error) when the user
+    changed since the step that authenticated it."""
+    metadata = ctx.respond_client_metadata
+    ctx.triggers.post_authentication(
+        ctx.pool, user=user, new_device_used=None, client_metadata=metadata, caller=ctx.caller
+    )
+    overrides = ctx.tokens.pre_token_generation(
+        ctx.store, ctx.pool, ctx.client, user,
+        source=token_source(session), client_metadata=metadata, caller=ctx.caller,
+    )
+    with ctx.writing() as phase:
+        current = phase.uow.users.get(ctx.pool.id, user.sub)
+        if current is None:
+            raise unknown_user_error(ctx.client)
+        account.check_at_issue(current)
+        tokens = ctx.tokens.sign_in(
+            phase.uow, ctx.pool, ctx.client, current,
+            auth_time=session.auth_time if session.auth_time is not None else ctx.now,
+            device_key=session.device_key,
+            overrides=overrides,
+        )
+    return Authenticated(tokens)
