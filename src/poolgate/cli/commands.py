@@ -178,9 +178,11 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
         config = uvicorn.Config(app, **common)
         uvicorn.Server(config).run(sockets=[sock])
         return 0
-    # Several processes: each worker builds its own services from POOLGATE_* variables.
+    # Several processes: each worker builds its own services from POOLGATE_* variables, and
+    # writes its metrics where /metrics (on any worker) aggregates them.
     services.close()
     _export_settings(settings)
+    _prepare_metrics_dir(settings)
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config(
@@ -224,6 +226,17 @@ def _export_settings(settings: Settings) -> None:
     if settings.access_keys:
         env["POOLGATE_ACCESS_KEYS"] = ",".join(f"{k.access_key_id}:{k.secret_access_key}" for k in settings.access_keys)
     os.environ.update(env)
+
+
+def _prepare_metrics_dir(settings: Settings) -> None:
+    import shutil
+
+    from poolgate.metrics import MULTIPROCESS_VARIABLE
+
+    folder = (settings.data_dir / "metrics").resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ[MULTIPROCESS_VARIABLE] = str(folder)
 
 
 def migrate(settings: Settings) -> int:

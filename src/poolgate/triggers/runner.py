@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from poolgate import metrics
 from poolgate.errors import (
+    CognitoError,
     InvalidLambdaResponseException,
     UnexpectedLambdaException,
     UserLambdaValidationException,
@@ -115,6 +118,16 @@ class TriggerRunner:
     def run(self, pool: UserPool, trigger: str, arn: str, event: Mapping[str, Any]) -> Any:
         """Invoke ``arn`` with ``event`` and return the function's parsed output (any JSON
         value); raises the trigger errors described in the module docstring."""
+        started = time.perf_counter()
+        try:
+            return self._run(pool, trigger, arn, event)
+        except CognitoError as exc:
+            metrics.TRIGGER_FAILURES.labels(trigger, exc.code).inc()
+            raise
+        finally:
+            metrics.TRIGGER_SECONDS.labels(trigger).observe(time.perf_counter() - started)
+
+    def _run(self, pool: UserPool, trigger: str, arn: str, event: Mapping[str, Any]) -> Any:
         function = function_name(arn)
         payload = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
         failure: TransientError | None = None

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from poolgate import errors
+from poolgate import errors, metrics
 from poolgate.protocol import sigv4
 from poolgate.protocol.dispatch import OperationContext, handler_for
 from poolgate.protocol.model import TARGET_PREFIX, is_public, operation_model
@@ -44,19 +44,27 @@ class ApiEndpoint:
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         origin = request.headers.get("origin")
+        started = time.perf_counter()
+        op_name = "unknown"
+        result: Any = None
+        # The AuthFlow or ChallengeName of a sign-in request, for the sign-in metric.
+        flow: list[str] = []
         try:
             op_name, body = await self._read(request)
-            result, op = await run_in_threadpool(self._run, request, op_name, body, request_id)
+            result, op = await run_in_threadpool(self._run, request, op_name, body, request_id, flow)
             payload = serialize_result(op, result)
             headers = success_headers(request_id)
-            status = 200
+            status, outcome = 200, "ok"
         except errors.CognitoError as err:
             status, headers, payload = error_response(err, request_id)
+            outcome = err.code
         except Exception:
             log.exception("unexpected error handling request %s", request_id)
             status, headers, payload = error_response(
                 errors.InternalErrorException("An internal error occurred."), request_id
             )
+            outcome = "InternalErrorException"
+        _record(op_name, outcome, result, flow[0] if flow else "unknown", time.perf_counter() - started)
         headers.update(cors_headers(origin))
         return Response(payload, status_code=status, headers=headers)
 
@@ -83,11 +91,14 @@ class ApiEndpoint:
             chunks.append(chunk)
         return op_name, b"".join(chunks)
 
-    def _run(self, request: Request, op_name: str, body: bytes, request_id: str) -> tuple[Any, OperationModel]:
+    def _run(
+        self, request: Request, op_name: str, body: bytes, request_id: str, flow: list[str]
+    ) -> tuple[Any, OperationModel]:
         op = operation_model(op_name)
         assert op is not None
         access_key_id = None if is_public(op) else self._authorise(request, body)
         params = parse_body(op, body)
+        flow.append(str(params.get("AuthFlow") or params.get("ChallengeName") or "unknown"))
         validate(op, params)
         handler = handler_for(op_name)
         if handler is None:
@@ -117,3 +128,23 @@ class ApiEndpoint:
         if settings.dev:
             return sigv4.check_well_formed(signed, region=settings.region, now=now)
         return sigv4.verify(signed, region=settings.region, now=now, lookup_secret=self.services.lookup_secret)
+
+
+SIGN_IN_OPERATIONS = frozenset(
+    {"InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge"}
+)
+
+
+def _record(operation: str, outcome: str, result: Any, flow: str, seconds: float) -> None:
+    """Request metrics, and for the sign-in operations the sign-in step's outcome."""
+    metrics.REQUESTS.labels(operation, outcome).inc()
+    metrics.REQUEST_SECONDS.labels(operation).observe(seconds)
+    if operation not in SIGN_IN_OPERATIONS:
+        return
+    if outcome != "ok":
+        step = outcome
+    elif isinstance(result, dict) and "AuthenticationResult" in result:
+        step = "tokens"
+    else:
+        step = "challenge"
+    metrics.SIGN_INS.labels(flow, step).inc()

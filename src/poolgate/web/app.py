@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from poolgate import metrics
 from poolgate.config import Settings, settings_from_env
 from poolgate.services import Services, build_services
 from poolgate.web.api import ApiEndpoint
@@ -37,6 +38,10 @@ def create_app(settings: Settings, services: Services | None = None, *, on_ready
             request.headers.get("origin"), request.headers.get("access-control-request-headers")
         )
         return Response(status_code=200, headers=headers)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -61,6 +66,7 @@ def create_app(settings: Settings, services: Services | None = None, *, on_ready
         Route("/{pool_id}/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
         Route("/", preflight, methods=["OPTIONS"]),
         Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/ready", ready, methods=["GET"]),
     ]
     if settings.testing:

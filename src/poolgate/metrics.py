@@ -1,0 +1,68 @@
+"""Prometheus metrics, defined in one place.
+
+With ``serve --workers N`` every worker writes its samples to ``PROMETHEUS_MULTIPROC_DIR`` (set
+by ``serve`` before the workers start) and ``/metrics`` aggregates them, so the counters are
+correct whichever worker answers the scrape. Only counters and histograms are used, which
+aggregate exactly in that mode.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+REQUESTS = Counter(
+    "poolgate_requests_total", "API requests by operation and outcome (ok or the error code).",
+    ["operation", "outcome"],
+)
+REQUEST_SECONDS = Histogram(
+    "poolgate_request_seconds", "API request latency by operation.", ["operation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15),
+)
+SIGN_INS = Counter(
+    "poolgate_sign_ins_total",
+    "Sign-in steps by flow (AuthFlow or answered ChallengeName) and outcome (tokens, challenge, or the error code).",
+    ["flow", "outcome"],
+)
+TRIGGER_SECONDS = Histogram(
+    "poolgate_trigger_seconds", "Lambda trigger invocation latency (all attempts) by trigger.", ["trigger"],
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15),
+)
+TRIGGER_FAILURES = Counter(
+    "poolgate_trigger_failures_total", "Failed trigger invocations by trigger and error code.", ["trigger", "error"],
+)
+RISK_DECISIONS = Counter(
+    "poolgate_risk_decisions_total", "Threat-protection decisions by level and decision.", ["level", "decision"],
+)
+
+
+@contextmanager
+def timed(histogram: Histogram, *labels: str) -> Iterator[None]:
+    """Observe how long the block took."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        histogram.labels(*labels).observe(time.perf_counter() - started)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text exposition of every metric (aggregated over worker processes when several)."""
+    if os.environ.get(MULTIPROCESS_VARIABLE):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST

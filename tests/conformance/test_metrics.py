@@ -1,0 +1,66 @@
+"""/metrics: Prometheus text format that prometheus_client parses, with counters that move —
+also when several worker processes serve the requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conformance.auth_support import make_pool
+from tests.server import start_server
+
+
+def samples(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    text = httpx.get(url + "/metrics", timeout=10).text
+    result: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            result[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return result
+
+
+def value(data: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
+    return data.get((name, frozenset(labels.items())), 0.0)
+
+
+def _exercise(url_server: object) -> None:
+    from botocore.exceptions import ClientError
+
+    ap = make_pool(url_server)  # type: ignore[arg-type]
+    ap.user("m1")
+    ap.password_auth("m1")
+    try:
+        ap.password_auth("m1", "Wr0ng!Password")
+    except ClientError:
+        pass
+
+
+def test_metrics_counters_move(data_dir: Path) -> None:
+    server = start_server(data_dir)
+    try:
+        before = samples(server.url)
+        _exercise(server)
+        after = samples(server.url)
+        assert value(after, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH", outcome="tokens") == (
+            value(before, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH", outcome="tokens") + 1
+        )
+        assert value(after, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH",
+                     outcome="NotAuthorizedException") >= 1
+        assert value(after, "poolgate_requests_total", operation="CreateUserPool", outcome="ok") >= 1
+        assert value(after, "poolgate_request_seconds_count", operation="InitiateAuth") >= 2
+    finally:
+        server.stop()
+
+
+def test_metrics_with_several_workers(data_dir: Path) -> None:
+    server = start_server(data_dir, extra_args=("--workers", "2"))
+    try:
+        _exercise(server)
+        for _ in range(6):  # whichever worker answers, the totals are the same
+            data = samples(server.url)
+            assert value(data, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH", outcome="tokens") == 1
+    finally:
+        server.stop()
+
