@@ -1,0 +1,1 @@
+"""Side-by-side load benchmark of Poolgate against moto and ministack; see README.md here."""

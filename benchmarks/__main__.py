@@ -1,0 +1,321 @@
+"""Side-by-side benchmark of Poolgate, moto and ministack (see benchmarks/README.md).
+
+    .venv/bin/python -m benchmarks              # full run, writes benchmarks/results/latest.{md,json}
+    .venv/bin/python -m benchmarks --smoke      # ~1 s per scenario, Poolgate only; exit 1 on any error
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import importlib.metadata
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import ceiling, profiling, servers
+from benchmarks.load import CellResult, run_cell
+from benchmarks.report import render_markdown
+from benchmarks.scenarios import SCENARIOS, PoolEnv, prepare
+from benchmarks.wire import Api
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ALL_PEERS = ("moto", "ministack")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true",
+                        help="every scenario ~1 s at concurrency 1 against Poolgate only; exit 1 on any error")
+    parser.add_argument("--duration", type=float, help="measured seconds per cell [5; smoke 1]")
+    parser.add_argument("--warmup", type=float, help="unmeasured seconds before each cell [1; smoke 0.3]")
+    parser.add_argument("--scenarios", help=f"comma-separated subset of {','.join(SCENARIOS)}")
+    parser.add_argument("--concurrency", help="comma-separated worker counts [1,8,32; smoke 1]")
+    parser.add_argument("--peers", help="comma-separated peers to compare with, or 'none' [moto,ministack; smoke none]")
+    parser.add_argument("--users", type=int, help="users per pool [200; smoke 16]")
+    parser.add_argument("--no-generator-check", action="store_true", help="skip the do-nothing-server run")
+    parser.add_argument("--profile", action="store_true",
+                        help="also sample Poolgate with py-spy under --profile-scenarios (results/profiles/)")
+    parser.add_argument("--profile-scenarios", default="user_password_auth,refresh")
+    parser.add_argument("--profile-concurrency", default="1,32", help="worker counts for the profiled runs [1,32]")
+    parser.add_argument("--poolgate-src", type=Path,
+                        help="run the Poolgate server from this src folder (e.g. a `git archive` export) "
+                        "instead of the installed package")
+    parser.add_argument("--server-core", type=int, default=0)
+    parser.add_argument("--generator-core", type=int, default=1)
+    parser.add_argument("--output", type=Path, help="file stem for the .md and .json [results/latest; smoke results/smoke]")
+    args = parser.parse_args(argv)
+    smoke = args.smoke
+    args.duration = args.duration or (1.0 if smoke else 5.0)
+    args.warmup = args.warmup if args.warmup is not None else (0.3 if smoke else 1.0)
+    args.scenarios = [s for s in (args.scenarios or ",".join(SCENARIOS)).split(",") if s]
+    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)}")
+    args.concurrency = [int(c) for c in (args.concurrency or ("1" if smoke else "1,8,32")).split(",")]
+    peers_text = args.peers or ("none" if smoke else ",".join(ALL_PEERS))
+    args.peers = [] if peers_text == "none" else [p for p in peers_text.split(",") if p]
+    if bad := [p for p in args.peers if p not in ALL_PEERS]:
+        parser.error(f"unknown peer(s): {', '.join(bad)}")
+    args.users = args.users or (16 if smoke else 200)
+    if max(args.concurrency) > args.users:
+        parser.error("--users must be at least the highest concurrency, so workers sign in distinct users")
+    args.profile_scenarios = [s for s in args.profile_scenarios.split(",") if s]
+    args.profile_concurrency = [int(c) for c in args.profile_concurrency.split(",") if c]
+    args.output = args.output or RESULTS / ("smoke" if smoke else "latest")
+    return args
+
+
+def _pin(core: int | None) -> int | None:
+    """Move this process to ``core`` if the machine has it; return the core used, or None."""
+    if core is None or not hasattr(os, "sched_setaffinity") or core >= (os.cpu_count() or 1):
+        return None
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError:
+        return None
+    return core
+
+
+def _versions(poolgate_src: Path | None) -> dict[str, str]:
+    out: dict[str, str] = {"python": sys.version.split()[0]}
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             cwd=servers.REPO, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], capture_output=True, text=True,
+                               cwd=servers.REPO, check=True).stdout.strip()
+        if poolgate_src is not None:
+            out["poolgate"] = f"{sha} (server run from {poolgate_src})"
+        else:
+            out["poolgate"] = sha + (" + uncommitted changes in src/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        out["poolgate"] = importlib.metadata.version("poolgate")
+    for name in ("moto", "botocore", "gmpy2", "cryptography"):
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    command = servers.ministack_command()
+    if command:
+        python = Path(command[0]).parent / "python"
+        try:
+            out["ministack"] = subprocess.run(
+                [str(python), "-c", "import importlib.metadata as m; print(m.version('ministack'))"],
+                capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return out
+
+
+async def generator_check(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Drive the do-nothing server with an unsigned and a signed request at each concurrency."""
+    server = servers.start_null(args.server_core)
+    try:
+        api = Api(server.endpoint)
+        params = {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "c" * 26,
+                  "AuthParameters": {"USERNAME": "user0000", "PASSWORD": "Bench-Passw0rd!42"}}
+        rows = []
+        for label, signed in (("unsigned InitiateAuth", False), ("SigV4-signed AdminInitiateAuth", True)):
+            async def op(conn: Any, user: int, worker: int, signed: bool = signed) -> Any:
+                return await api.call(conn, "AdminInitiateAuth" if signed else "InitiateAuth", params, signed=signed)
+
+            for conc in args.concurrency:
+                cell = await run_cell(
+                    server="null", scenario=label, host=server.endpoint.host, port=server.endpoint.port,
+                    pid=server.pid, op=op, check=None, n_users=args.users, concurrency=conc,
+                    duration=min(args.duration, 3.0), warmup=min(args.warmup, 0.5),
+                )
+                rows.append(cell.summary())
+                _progress(cell)
+        return rows
+    finally:
+        server.stop()
+
+
+def _progress(cell: CellResult) -> None:
+    s = cell.summary()
+    print(f"  {s['server']:<9} {s['scenario']:<30} c={s['concurrency']:<3} {s['ops_per_s']:>9.1f} ops/s  "
+          f"p50 {s['p50_ms'] or 0:7.2f} ms  p99 {s['p99_ms'] or 0:7.2f} ms  err {s['errors_total']:<4} "
+          f"server {s['server_cpu_percent'] or 0:5.0f}%  gen {s['generator_cpu_percent'] or 0:4.0f}%", flush=True)
+
+
+async def _probe(env: PoolEnv, name: str) -> str | None:
+    """Try one operation before measuring; return why the server cannot do it, or None."""
+    scenario = SCENARIOS[name]
+    conn = env.connection()
+    try:
+        result = await scenario.op(env, conn, 0, 0)
+        scenario.check(env, result, 0)
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means the server cannot do this scenario
+        return f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        conn.close()
+
+
+async def bench_server(name: str, args: argparse.Namespace, data: dict[str, Any]) -> bool:
+    """Measure every scenario on one server; return False if Poolgate had any error."""
+    ok = True
+    print(f"{name}: starting (pinned to core {args.server_core})", flush=True)
+    try:
+        server = servers.STARTERS[name](args.server_core)
+    except servers.ServerFailed as exc:
+        data["server_notes"].append(f"{name} could not be started: {exc}".splitlines()[0])
+        print(f"  {name} could not be started: {exc}", flush=True)
+        return name != "poolgate"
+    data["server_notes"].extend(f"{name}: {n}" for n in server.notes)
+    try:
+        t0 = time.perf_counter()
+        try:
+            env = await prepare(server, args.users)
+        except Exception as exc:  # noqa: BLE001 - reported, and the next server still runs
+            data["server_notes"].append(f"{name}: setup failed, so every scenario was skipped: {exc}")
+            print(f"  setup failed: {exc}\n{server.log_tail()}", flush=True)
+            return name != "poolgate"
+        print(f"  setup of {args.users} users took {time.perf_counter() - t0:.1f} s", flush=True)
+        for scenario_name in args.scenarios:
+            entry = data["scenarios"][scenario_name]
+            reason = await _probe(env, scenario_name)
+            if reason is not None:
+                entry["skipped"][name] = reason
+                print(f"  {scenario_name}: skipped ({reason})", flush=True)
+                ok = ok and name != "poolgate"
+                continue
+            for conc in args.concurrency:
+                cell = await _measure(env, scenario_name, conc, args.duration, args.warmup)
+                entry["rows"].append(cell.summary())
+                _progress(cell)
+                if name == "poolgate" and (cell.errors_total or not cell.checked):
+                    ok = False
+            if args.profile and name == "poolgate" and scenario_name in args.profile_scenarios:
+                for conc in args.profile_concurrency:
+                    data["profiles"].append(await _profile(env, scenario_name, conc, args))
+        if not server.alive():
+            data["server_notes"].append(f"{name} died during the run")
+            ok = ok and name != "poolgate"
+        failed = any(r["errors_total"] for s in data["scenarios"].values() for r in s["rows"] if r["server"] == name)
+        if failed or not server.alive():
+            # The server's own log says why it answered with errors; keep its end beside the results.
+            data["server_logs"][name] = server.log_tail(80)
+    finally:
+        server.stop()
+    return ok
+
+
+async def _profile(env: PoolEnv, scenario_name: str, conc: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Measure once more with py-spy attached; the numbers go to the JSON only, not the tables."""
+    folder = RESULTS / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"{scenario_name}-c{conc}"
+    collapsed = stem.with_suffix(".collapsed")
+    duration = max(args.duration, 5.0)
+    sampler = profiling.start(env.server.pid, args.warmup + duration, collapsed)
+    cell = await _measure(env, scenario_name, conc, duration, args.warmup)
+    _, err = await asyncio.to_thread(sampler.communicate)
+    if collapsed.exists():
+        summary = profiling.summarise(collapsed)
+    else:
+        summary = f"py-spy failed: {err.decode(errors='replace')[-500:]}\n"
+    s = cell.summary()
+    header = (f"{scenario_name} at concurrency {conc} under py-spy: {s['ops_per_s']} ops/s, p50 {s['p50_ms']} ms, "
+              f"p99 {s['p99_ms']} ms, server CPU {s['server_cpu_percent']}% ({s['server_user_percent']}% user, "
+              f"{s['server_system_percent']}% system)\n\n")
+    stem.with_suffix(".txt").write_text(header + summary)
+    _progress(cell)
+    print(f"  profile written to {stem.with_suffix('.txt')}", flush=True)
+    return {"scenario": scenario_name, "concurrency": conc, "run_under_profiler": s,
+            "summary_file": str(stem.with_suffix(".txt"))}
+
+
+async def _measure(env: PoolEnv, scenario_name: str, conc: int, duration: float, warmup: float) -> CellResult:
+    scenario = SCENARIOS[scenario_name]
+    return await run_cell(
+        server=env.server.name, scenario=scenario_name, host=env.server.endpoint.host,
+        port=env.server.endpoint.port, pid=env.server.pid,
+        op=lambda conn, user, worker: scenario.op(env, conn, user, worker),
+        check=lambda result, user: scenario.check(env, result, user), n_users=len(env.users),
+        concurrency=conc, duration=duration, warmup=warmup, http_calls_per_op=scenario.http_calls,
+    )
+
+
+async def run(args: argparse.Namespace, argv: list[str]) -> int:
+    servers.POOLGATE_SRC = args.poolgate_src.resolve() if args.poolgate_src else None
+    generator_core = _pin(args.generator_core)
+    server_core = args.server_core if (os.cpu_count() or 1) > args.server_core else None
+    args.server_core = server_core
+    started = datetime.datetime.now(datetime.UTC)
+    data: dict[str, Any] = {
+        "meta": {
+            "started": started.strftime("%Y-%m-%d %H:%M UTC"),
+            "command": shlex.join(["python", "-m", "benchmarks", *argv]),
+            "cpus": os.cpu_count(),
+            "loadavg_start": list(os.getloadavg()),
+            "server_core": server_core,
+            "generator_core": generator_core,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "users": args.users,
+            "concurrency": args.concurrency,
+            "servers": ["poolgate", *args.peers],
+            "versions": _versions(args.poolgate_src),
+        },
+        "crypto": {},
+        "generator_check": [],
+        "scenarios": {
+            name: {"description": SCENARIOS[name].description, "http_calls_per_op": SCENARIOS[name].http_calls,
+                   "check": SCENARIOS[name].check_description, "rows": [], "skipped": {}, "notes": {}}
+            for name in args.scenarios
+        },
+        "server_notes": [],
+        "server_logs": {},
+        "profiles": [],
+    }
+
+    print("crypto micro-benchmarks (on the server core)", flush=True)
+    if server_core is not None:
+        _pin(server_core)
+    costs = ceiling.measure(budget=0.15 if args.smoke else 0.8)
+    if generator_core is not None:
+        _pin(generator_core)
+    data["crypto"] = {"costs": costs, "ceilings": ceiling.ceilings(costs)}
+    for key, value in costs.items():
+        print(f"  {key:<20} {value * 1e6:10.1f} µs", flush=True)
+
+    if not args.no_generator_check:
+        print("generator check against the do-nothing server", flush=True)
+        data["generator_check"] = await generator_check(args)
+
+    ok = True
+    for name in ["poolgate", *args.peers]:
+        ok = await bench_server(name, args, data) and ok
+
+    data["meta"]["loadavg_end"] = list(os.getloadavg())
+    data["meta"]["finished"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n")
+    args.output.with_suffix(".md").write_text(render_markdown(data))
+    print(f"wrote {args.output.with_suffix('.md')} and .json", flush=True)
+    if not ok:
+        print("Poolgate answered with errors or could not run a scenario; see the report.", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(run(args, argv))
+    return uvloop.run(run(args, argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
