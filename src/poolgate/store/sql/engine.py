@@ -32,7 +32,7 @@ from sqlalchemy.pool import StaticPool
 
 BEGIN_OPTION = "poolgate_sqlite_begin"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
-DEFAULT_BUSY_TIMEOUT = 5.0
+DEFAULT_BUSY_TIMEOUT = 30.0
 
 
 def is_sqlite_url(url: str | URL) -> bool:

@@ -37,7 +37,7 @@ from poolgate.store.base import (
 )
 from poolgate.store.sql.auth_repos import SqlAuthSessionRepo, SqlLoginAttemptRepo
 from poolgate.store.sql.codes_counters import SqlCodeRepo, SqlCounterRepo
-from poolgate.store.sql.engine import BEGIN_OPTION, create_store_engine, is_memory_sqlite
+from poolgate.store.sql.engine import BEGIN_OPTION, create_store_engine, is_memory_sqlite, is_sqlite_url
 from poolgate.store.sql.group_repo import SqlGroupRepo
 from poolgate.store.sql.repos import (
     SqlAccessKeyRepo,
@@ -165,6 +165,13 @@ class SqlStore:
         self.master_key = master_key
         self.engine = create_store_engine(url, pool_size=pool_size)
         self._memory_lock = threading.RLock() if is_memory_sqlite(url) else None
+        # SQLite has one writer at a time. Writers of this process queue on a lock instead of
+        # holding a pooled connection while SQLite retries BEGIN IMMEDIATE with sleeps (which
+        # made p99 latency explode and, past the busy timeout, failed requests under load).
+        # Other processes sharing the file still meet SQLite's own busy timeout.
+        self._write_lock = (
+            threading.RLock() if is_sqlite_url(url) and self._memory_lock is None else None
+        )
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -194,7 +201,8 @@ class SqlStore:
         queue (up to the busy timeout) instead of failing; pass ``readonly=True``
         for a transaction that only reads, to run alongside a writer.
         """
-        with self._serialised(), self.engine.connect() as conn:
+        writer = self._write_lock if (self._write_lock is not None and not readonly) else nullcontext()
+        with self._serialised(), writer, self.engine.connect() as conn:
             if readonly:
                 conn.execution_options(**{BEGIN_OPTION: "DEFERRED"})
             with conn.begin():
