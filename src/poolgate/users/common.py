@@ -12,6 +12,7 @@ from poolgate.clock import Clock
 from poolgate.delivery import Message, TransactionalSender
 from poolgate.errors import (
     AliasExistsException,
+    LimitExceededException,
     PasswordHistoryPolicyViolationException,
     UsernameExistsException,
     UserNotFoundException,
@@ -226,3 +227,18 @@ def release_aliases(
         else:
             attrs.pop(kind, None)
         save_user(uow, pool, replace(holder, attributes=attrs))
+
+
+def limit_code_requests(deps: UserDeps, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> None:
+    """LimitExceededException once the user asked for too many codes in the window.
+
+    A read phase passes ``counting=False`` and only looks at the counter; the write phase
+    counts the request."""
+    key = f"{pool.id}/{user.sub}"
+    now = deps.clock.now()
+    if counting:
+        count = uow.counters.increment("code-requests", key, now=now, window=rules.RESEND_WINDOW)
+    else:
+        count = uow.counters.get("code-requests", key, now=now) + 1
+    if count > rules.RESEND_LIMIT:
+        raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)

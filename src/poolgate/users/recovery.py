@@ -13,7 +13,6 @@ from typing import Any
 from poolgate.errors import (
     CodeMismatchException,
     InvalidParameterException,
-    LimitExceededException,
     NotAuthorizedException,
     UserNotFoundException,
 )
@@ -28,6 +27,7 @@ from poolgate.users.common import (
     Outgoing,
     TriggerContext,
     UserDeps,
+    limit_code_requests,
     reload_user,
     send_code,
     verified_contact,
@@ -126,14 +126,7 @@ class RecoveryService:
         return attribute
 
     def _limit(self, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> None:
-        key = f"{pool.id}/{user.sub}"
-        now = self.deps.clock.now()
-        if counting:
-            count = uow.counters.increment("code-requests", key, now=now, window=rules.RESEND_WINDOW)
-        else:
-            count = uow.counters.get("code-requests", key, now=now) + 1
-        if count > rules.RESEND_LIMIT:
-            raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
+        limit_code_requests(self.deps, uow, pool, user, counting=counting)
 
     def _draft(
         self, pool: UserPool, user: User, attribute: str, context: TriggerContext, caller: Caller

@@ -18,7 +18,6 @@ from typing import Any
 from poolgate.errors import (
     CodeMismatchException,
     InvalidParameterException,
-    LimitExceededException,
     NotAuthorizedException,
     ResourceNotFoundException,
 )
@@ -33,6 +32,7 @@ from poolgate.users.common import (
     TriggerContext,
     UserDeps,
     check_free,
+    limit_code_requests,
     make_password,
     new_sub,
     release_aliases,
@@ -261,13 +261,6 @@ class SignUpService:
         only looks at the counter; the write phase counts this request."""
         if user.status is UserStatus.CONFIRMED:
             raise InvalidParameterException("User is already confirmed.")
-        key = f"{pool.id}/{user.sub}"
-        now = self.deps.clock.now()
-        if counting:
-            count = uow.counters.increment("code-requests", key, now=now, window=rules.RESEND_WINDOW)
-        else:
-            count = uow.counters.get("code-requests", key, now=now) + 1
-        if count > rules.RESEND_LIMIT:
-            raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
+        limit_code_requests(self.deps, uow, pool, user, counting=counting)
         if confirmation_attribute(pool, user) is None:
             raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
