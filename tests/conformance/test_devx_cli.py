@@ -81,3 +81,40 @@ def test_import_pool_and_export_round_trip(tmp_path: Path) -> None:
     again = poolgate("apply", str(tmp_path / "out.yaml"), "--data", str(data))
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == "= nothing to change"
+
+
+def test_encrypted_export_round_trip(tmp_path: Path) -> None:
+    data, path = tmp_path / "d", tmp_path / "pools.yaml"
+    path.write_text(FILE)
+    assert poolgate("apply", str(path), "--data", str(data)).returncode == 0
+    env_pass = {"POOLGATE_EXPORT_PASSPHRASE": "correct horse battery staple"}
+    sealed = tmp_path / "secret.export"
+    no_pass = poolgate("export", "us-east-1_CliDemo1", "--include-secrets", "--encrypt", "--data", str(data))
+    assert no_pass.returncode == 1 and "POOLGATE_EXPORT_PASSPHRASE" in no_pass.stderr
+    done = _poolgate_env(env_pass, "export", "us-east-1_CliDemo1", "--include-secrets", "--encrypt",
+                         "--data", str(data), "-o", str(sealed))
+    assert done.returncode == 0, done.stderr
+    text = sealed.read_text()
+    assert text.startswith("poolgate-sealed-export v1") and "alice" not in text
+    assert oct(sealed.stat().st_mode & 0o777) == "0o600"
+    fresh = tmp_path / "fresh"
+    wrong = _poolgate_env({"POOLGATE_EXPORT_PASSPHRASE": "a wrong passphrase!"}, "apply", str(sealed),
+                          "--data", str(fresh))
+    assert wrong.returncode == 1 and "wrong POOLGATE_EXPORT_PASSPHRASE" in wrong.stderr
+    applied = _poolgate_env(env_pass, "apply", str(sealed), "--data", str(fresh))
+    assert applied.returncode == 0, applied.stderr
+    server = start_server(fresh)
+    try:
+        result = server.client().initiate_auth(
+            ClientId="clidemoclient0000000000001", AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "alice", "PASSWORD": "Passw0rd!Alice"})
+        assert "AuthenticationResult" in result  # the verifier travelled inside the sealed file
+    finally:
+        server.stop()
+
+
+def _poolgate_env(extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
+    env.update(extra)
+    return subprocess.run([sys.executable, "-m", "poolgate", *args], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)

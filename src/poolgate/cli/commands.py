@@ -22,7 +22,7 @@ def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
         return import_pool(settings, args.pool_json, args.client_json, new_ids=args.new_ids)
     if command == "export":
         return export(settings, args.pool_id, include_secrets=args.include_secrets, users=not args.no_users,
-                      output=args.output)
+                      output=args.output, encrypt=args.encrypt)
     if command == "migrate":
         return migrate(settings)
     if command == "credentials":
@@ -104,11 +104,21 @@ def import_pool(settings: Settings, pool_json: Path, client_jsons: list[Path], *
     return 0
 
 
-def export(settings: Settings, pool_id: str, *, include_secrets: bool, users: bool, output: Path | None) -> int:
+def export(
+    settings: Settings, pool_id: str, *, include_secrets: bool, users: bool, output: Path | None, encrypt: bool
+) -> int:
     import yaml
 
-    from poolgate.devx import export_pool
+    from poolgate.devx import ApplyError, export_pool
+    from poolgate.devx.sealed import passphrase_from_env, seal
     from poolgate.errors import CognitoError
+
+    passphrase = None
+    if encrypt:
+        try:
+            passphrase = passphrase_from_env()
+        except ApplyError as exc:
+            return _fail(exc.problems[0])
 
     services = _open(settings)
     try:
@@ -118,6 +128,8 @@ def export(settings: Settings, pool_id: str, *, include_secrets: bool, users: bo
     finally:
         services.close()
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    if passphrase is not None:
+        text = seal(text, passphrase)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--include-secrets", action="store_true",
                      help="also client secrets and password verifiers (the file is then a secret)")
     exp.add_argument("--no-users", action="store_true", help="leave the users out")
+    exp.add_argument("--encrypt", action="store_true",
+                     help="seal the file with a key from POOLGATE_EXPORT_PASSPHRASE (apply opens it)")
     exp.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
 
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")

@@ -21,6 +21,7 @@ from typing import Any
 
 from poolgate.devx import users as user_plans
 from poolgate.devx.reader import PLACEHOLDER_POOL_ID
+from poolgate.devx.sealed import is_sealed, open_sealed, passphrase_from_env
 from poolgate.devx.spec import ApplyError, ClientSpec, Document, GroupSpec, PoolSpec, parse_data, parse_text
 from poolgate.devx.steps import NOTHING_TO_CHANGE, Plan, PoolRef, diff
 from poolgate.errors import CognitoError
@@ -50,6 +51,8 @@ def apply_file(services: Services, path: str | Path, *, dry_run: bool = False) -
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ApplyError([f"{file}: cannot read the file: {exc.strerror}"]) from None
+    if is_sealed(text):
+        text = open_sealed(text, passphrase_from_env(), str(path))
     return apply_text(services, text, str(path), dry_run=dry_run)
 
 
