@@ -34,6 +34,7 @@ TABLES = {
     "login_attempts",
     "signing_keys",
     "token_sessions",
+    "devices",
     "alembic_version",
 }
 
@@ -52,7 +53,7 @@ def table_names(url: str) -> set[str]:
 def test_upgrade_creates_schema_and_is_idempotent(db_url: str) -> None:
     assert current_revision(db_url) is None
     upgrade(db_url)
-    assert current_revision(db_url) == head_revision() == "0003_auth_tokens"
+    assert current_revision(db_url) == head_revision() == "0004_devices"
     assert table_names(db_url) == TABLES
     upgrade(db_url)
     assert current_revision(db_url) == head_revision()
@@ -209,7 +210,7 @@ def test_upgrade_from_0002_keeps_users_and_adds_the_auth_tables(db_url: str) -> 
     finally:
         engine.dispose()
     upgrade(db_url)
-    assert current_revision(db_url) == "0003_auth_tokens"
+    assert current_revision(db_url) == head_revision()
     assert table_names(db_url) == TABLES
     from poolgate.store.base import LoginAttempts
     from poolgate.store.sql import SqlStore
@@ -257,4 +258,64 @@ def test_auth_and_token_tables_cascade_and_are_indexed(migrated_url: str) -> Non
         "ix_token_sessions_expires_at": ["expires_at"],
         "ix_token_sessions_pool_origin": ["pool_id", "origin_jti"],
         "ix_token_sessions_pool_sub": ["pool_id", "sub"],
+    }
+
+
+def test_upgrade_from_0003_keeps_users_and_adds_devices(db_url: str) -> None:
+    upgrade(db_url, "0003_auth_tokens")
+    assert "devices" not in table_names(db_url)
+    engine = create_store_engine(db_url, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_pools (id, name, config, created_at, updated_at) "
+                    "VALUES ('us-east-1_old', 'old', '{}', 1.0, 1.0)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (pool_id, sub, username, status, enabled, attributes, "
+                    "created_at, updated_at, settings) VALUES ('us-east-1_old', 'sub-1', 'olduser', "
+                    "'CONFIRMED', :yes, '{\"sub\":\"sub-1\"}', 1.0, 1.0, '{}')"
+                ),
+                {"yes": True},
+            )
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    assert current_revision(db_url) == "0004_devices" == head_revision()
+    assert table_names(db_url) == TABLES
+    from poolgate.devices.model import Device
+    from poolgate.store.sql import SqlStore
+
+    device = Device("us-east-1_old", "sub-1", "us-east-1_0f1e2d3c-0000-0000-0000-000000000001", "-grp", 1.0, 1.0)
+    with SqlStore(db_url, MasterKey.generate()) as store:
+        with store.transaction() as uow:
+            assert uow.users.get("us-east-1_old", "sub-1") is not None
+            uow.devices.add(device)
+        with store.transaction() as uow:
+            assert uow.devices.get("us-east-1_old", device.device_key) == device
+
+
+def test_devices_cascade_and_are_indexed(migrated_url: str) -> None:
+    engine = create_store_engine(migrated_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            found = {
+                (tuple(fk["constrained_columns"]), fk["referred_table"], fk["options"].get("ondelete"))
+                for fk in inspector.get_foreign_keys("devices")
+            }
+            indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("devices")}
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert found == {
+        (("pool_id",), "user_pools", "CASCADE"),
+        (("pool_id", "sub"), "users", "CASCADE"),
+    }
+    assert indexes == {
+        "ix_devices_expires_at": ["expires_at"],
+        "ix_devices_pool_sub": ["pool_id", "sub", "device_key"],
     }

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from poolgate.devices.model import Device
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.tokens.model import SigningKey, TokenSession
 from poolgate.users.model import Group, StoredCode, User, UserFilter
@@ -308,6 +309,29 @@ class TokenSessionRepo(Protocol):
         """Revoke every unrevoked session of the user; return how many."""
 
 
+class DeviceRepo(Protocol):
+    """Devices of users (``poolgate.devices.model``); the verifier is encrypted at rest."""
+
+    def add(self, device: Device) -> None:
+        """Store a new device; DuplicateError if the pool already has its key."""
+
+    def get(self, pool_id: str, device_key: str, *, for_update: bool = False) -> Device | None:
+        """The device (pending or confirmed, expired ones included), locking its row for this
+        transaction if asked."""
+
+    def update(self, device: Device) -> None:
+        """Replace a stored device (matched by pool and key); does nothing if it is gone."""
+
+    def delete(self, pool_id: str, device_key: str) -> None:
+        """Forget the device (no-op if there is none)."""
+
+    def list(self, pool_id: str, sub: str, *, limit: int, after: str | None) -> Sequence[Device]:
+        """The user's confirmed devices ordered by key, starting after the key ``after``."""
+
+    def group_key(self, pool_id: str, sub: str) -> str | None:
+        """The ``DeviceGroupKey`` of any device of the user, or None if it has none."""
+
+
 class UnitOfWork(Protocol):
     pools: PoolRepo
     clients: ClientRepo
@@ -322,6 +346,7 @@ class UnitOfWork(Protocol):
     login_attempts: LoginAttemptRepo
     signing_keys: SigningKeyRepo
     token_sessions: TokenSessionRepo
+    devices: DeviceRepo
 
 
 class Store(Protocol):
@@ -334,7 +359,8 @@ class Store(Protocol):
         """Raise if the database cannot be reached."""
 
     def purge_expired(self, now: float) -> int:
-        """Delete expired rows (sessions, codes, tokens, outbox); return how many."""
+        """Delete expired rows (sessions, codes, tokens, pending devices, outbox); return how
+        many."""
 
     def reset(self) -> None:
         """Delete all pools, clients and their data (testing API only)."""

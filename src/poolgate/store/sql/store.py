@@ -25,6 +25,7 @@ from poolgate.store.base import (
     ClientRepo,
     CodeRepo,
     CounterRepo,
+    DeviceRepo,
     DuplicateError,
     GroupRepo,
     LoginAttemptRepo,
@@ -37,6 +38,7 @@ from poolgate.store.base import (
 )
 from poolgate.store.sql.auth_repos import SqlAuthSessionRepo, SqlLoginAttemptRepo
 from poolgate.store.sql.codes_counters import SqlCodeRepo, SqlCounterRepo
+from poolgate.store.sql.device_repo import SqlDeviceRepo
 from poolgate.store.sql.engine import BEGIN_OPTION, create_store_engine, is_memory_sqlite, is_sqlite_url
 from poolgate.store.sql.group_repo import SqlGroupRepo
 from poolgate.store.sql.repos import (
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         "codes",
         "connection",
         "counters",
+        "devices",
         "groups",
         "login_attempts",
         "meta",
@@ -95,6 +98,7 @@ class SqlUnitOfWork:
     login_attempts: LoginAttemptRepo
     signing_keys: SigningKeyRepo
     token_sessions: TokenSessionRepo
+    devices: DeviceRepo
 
     def __init__(self, connection: sa.Connection, master_key: MasterKey) -> None:
         self.connection = connection
@@ -111,6 +115,7 @@ class SqlUnitOfWork:
         self.login_attempts = SqlLoginAttemptRepo(connection)
         self.signing_keys = SqlSigningKeyRepo(connection, master_key)
         self.token_sessions = SqlTokenSessionRepo(connection)
+        self.devices = SqlDeviceRepo(connection, master_key)
 
 
 def _mismatch(current: str, expected: str) -> WrongMasterKeyError:
@@ -215,7 +220,7 @@ class SqlStore:
 
     def purge_expired(self, now: float) -> int:
         """Delete the rows of every expiring table (outbox, codes, counters, auth and
-        token sessions, stale login attempts) whose expiry time is before ``now``;
+        token sessions, stale login attempts, pending devices) whose expiry time is before ``now``;
         return how many."""
         deleted = 0
         with self.transaction() as uow:
@@ -226,7 +231,7 @@ class SqlStore:
 
     def reset(self) -> None:
         """Delete all pools and everything in them (clients, users, groups, codes,
-        sessions, login attempts, signing keys), counters, the outbox and the clock
+        sessions, login attempts, signing keys, devices), counters, the outbox and the clock
         offset.
 
         Access keys and the other meta settings (the master-key check) are kept.

@@ -305,6 +305,32 @@ token_sessions = sa.Table(
     sa.Index("ix_token_sessions_pool_sub", "pool_id", "sub"),
 )
 
+# Devices of users (device tracking). A pending device (NewDeviceMetadata handed out, no
+# ConfirmDevice yet) has ``expires_at``; a confirmed one has the SRP salt and the encrypted
+# verifier and no expiry. ``pending_session`` is the id of the DEVICE_SRP_AUTH auth session
+# last issued for it (no foreign key: sessions are spent and purged on their own).
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("pool_id", ident(55), sa.ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("device_key", ident(64), primary_key=True),
+    sa.Column("sub", ident(64), nullable=False),
+    sa.Column("group_key", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(1024), nullable=True),
+    sa.Column("salt", sa.String(128), nullable=True),
+    sa.Column("verifier_enc", sa.LargeBinary(), nullable=True),
+    sa.Column("created_at", epoch(), nullable=False),
+    sa.Column("updated_at", epoch(), nullable=False),
+    sa.Column("confirmed_at", epoch(), nullable=True),
+    sa.Column("last_authenticated_at", epoch(), nullable=True),
+    sa.Column("last_ip", sa.String(64), nullable=True),
+    sa.Column("expires_at", epoch(), nullable=True, index=True),
+    sa.Column("pending_session", ident(128), nullable=True),
+    sa.ForeignKeyConstraint(["pool_id", "sub"], ["users.pool_id", "users.sub"], ondelete="CASCADE"),
+    sa.Index("ix_devices_pool_sub", "pool_id", "sub", "device_key"),
+)
+
 
 # (table, column) pairs: rows whose time in that column is before "now" are expired and
 # deleted by ``SqlStore.purge_expired``. A token session's ``expires_at`` is its refresh
@@ -316,11 +342,13 @@ EXPIRING_TABLES: tuple[tuple[sa.Table, str], ...] = (
     (auth_sessions, "expires_at"),
     (login_attempts, "expires_at"),
     (token_sessions, "expires_at"),
+    (devices, "expires_at"),
 )
 
 # Tables emptied by ``SqlStore.reset``, children before parents. Tables that
 # belong to a pool (users, groups, ...) go before ``user_pools``.
 RESET_TABLES: tuple[sa.Table, ...] = (
+    devices,
     token_sessions,
     login_attempts,
     auth_sessions,
@@ -367,6 +395,8 @@ USER_PASSWORD_HISTORY = EncryptedColumn(
 )
 AUTH_SESSION_STATE = EncryptedColumn(auth_sessions, "state_enc", "auth_session_state", ("id",))
 SIGNING_KEY_PRIVATE = EncryptedColumn(signing_keys, "private_enc", "signing_key", ("pool_id", "kid"))
+# A device verifier stands in for the device's password.
+DEVICE_VERIFIER = EncryptedColumn(devices, "verifier_enc", "device_verifier", ("pool_id", "device_key"))
 
 # Every encrypted column; ``rotate_master_key`` re-encrypts all of them.
 ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
@@ -376,6 +406,7 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     USER_PASSWORD_HISTORY,
     AUTH_SESSION_STATE,
     SIGNING_KEY_PRIVATE,
+    DEVICE_VERIFIER,
 )
 
 # Meta keys with a fixed meaning.
