@@ -14,6 +14,8 @@ from pathlib import Path
 
 # The accepted values of ``issuer_style``.
 ISSUER_STYLES = ("poolgate", "aws")
+# The accepted values of ``sqlite_synchronous`` (SQLite's PRAGMA synchronous in WAL mode).
+SQLITE_SYNCHRONOUS_MODES = ("FULL", "NORMAL")
 
 SECRET_SETTINGS = ("master_key", "access_keys", "database_url", "smtp_url", "sms_webhook_url")
 
@@ -65,6 +67,16 @@ class Settings:
     lambda_timeout_seconds: float = 5.0
     lambda_attempts: int = 3
     lambda_threads: int = 8
+    # SQLite durability: FULL syncs the WAL at every commit, so an acknowledged write survives
+    # power loss; NORMAL syncs only at checkpoints (faster; survives a process crash, not power loss).
+    sqlite_synchronous: str = "FULL"
+    # Per-process request budgets (per second, token buckets; 0 turns one off) for the public
+    # sign-in operations, per client IP and per user pool; past them TooManyRequestsException.
+    rate_limit_per_ip: float = 1000.0
+    rate_limit_per_pool: float = 5000.0
+    # How long a connection may take to send a request's headers, and then its body.
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -193,7 +205,42 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     for name in ("lambda_attempts", "lambda_threads"):
         if (v := _read(env, name, False)) is not None:
             values[name] = _positive(v, f"POOLGATE_{name.upper()}", int)
+    if (v := _read(env, "sqlite_synchronous", False)) is not None:
+        values["sqlite_synchronous"] = parse_sqlite_synchronous(v)
+    for name in ("rate_limit_per_ip", "rate_limit_per_pool"):
+        if (v := _read(env, name, False)) is not None:
+            values[name] = _not_negative(v, f"POOLGATE_{name.upper()}")
+    for name in ("header_timeout_seconds", "body_timeout_seconds"):
+        if (v := _read(env, name, False)) is not None:
+            values[name] = _positive(v, f"POOLGATE_{name.upper()}", float)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def parse_sqlite_synchronous(text: str) -> str:
+    """``FULL`` or ``NORMAL`` (any case); raises ConfigError otherwise."""
+    mode = text.strip().upper()
+    if mode not in SQLITE_SYNCHRONOUS_MODES:
+        raise ConfigError(
+            f"POOLGATE_SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_MODES)}, not {text!r}"
+        )
+    return mode
+
+
+def sqlite_synchronous_from_env(env: Mapping[str, str] | None = None) -> str:
+    """The SQLite synchronous mode from ``POOLGATE_SQLITE_SYNCHRONOUS`` (default FULL)."""
+    env = os.environ if env is None else env
+    value = _read(env, "sqlite_synchronous", False)
+    return "FULL" if value is None else parse_sqlite_synchronous(value)
+
+
+def _not_negative(text: str, variable: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise ConfigError(f"{variable} must be a number of requests per second (0 turns it off), not {text!r}")
+    return value
 
 
 def _positive(text: str, variable: str, kind: type[int | float]) -> float:

@@ -184,8 +184,13 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
         "timeout_graceful_shutdown": 30,
         "server_header": False,
         "lifespan": "on",
+        # h11 with a deadline for request headers; see poolgate.web.http for why.
+        "http": "poolgate.web.http:GuardedH11Protocol",
     }
     if settings.workers <= 1:
+        from poolgate.web.http import GuardedH11Protocol
+
+        GuardedH11Protocol.header_timeout = settings.header_timeout_seconds
         app = create_app(settings, services, on_ready=ready_line)
         config = uvicorn.Config(app, **common)
         uvicorn.Server(config).run(sockets=[sock])
@@ -232,6 +237,11 @@ def _export_settings(settings: Settings) -> None:
         "POOLGATE_LAMBDA_TIMEOUT_SECONDS": str(settings.lambda_timeout_seconds),
         "POOLGATE_LAMBDA_ATTEMPTS": str(settings.lambda_attempts),
         "POOLGATE_LAMBDA_THREADS": str(settings.lambda_threads),
+        "POOLGATE_SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
+        "POOLGATE_RATE_LIMIT_PER_IP": str(settings.rate_limit_per_ip),
+        "POOLGATE_RATE_LIMIT_PER_POOL": str(settings.rate_limit_per_pool),
+        "POOLGATE_HEADER_TIMEOUT_SECONDS": str(settings.header_timeout_seconds),
+        "POOLGATE_BODY_TIMEOUT_SECONDS": str(settings.body_timeout_seconds),
     }
     if settings.master_key:
         env["POOLGATE_MASTER_KEY"] = settings.master_key

@@ -296,6 +296,9 @@ class TokenService:
 
         Raises ResourceNotFoundException (unknown client), NotAuthorizedException (client
         secret, unusable token or user) or RefreshTokenReuseException (rotated-out token)."""
+        # Lock the token's row before reading the clock: a parallel use that waited for the lock
+        # must judge the grace period at a time after the winner's rotation, not before it.
+        uow.token_sessions.get(refresh_token_hash(refresh_token), for_update=True)
         now = self._clock.now()
         client, _, session, user = sessions.check_rotation_request(
             uow, client_id, refresh_token, client_secret=client_secret, device_key=device_key, now=now
@@ -313,8 +316,11 @@ class TokenService:
         uow.token_sessions.add(successor)
         if session.replaced_by is None:
             # A retry inside the grace period gets another token but does not extend the grace.
+            # With no grace period the old token is rotated out at once: no grace_until at all,
+            # so no clock (of this process or another host's) can find it still inside one.
+            grace_until = now + policy.grace_seconds if policy.grace_seconds > 0 else None
             uow.token_sessions.update(
-                replace(session, replaced_by=successor.refresh_hash, grace_until=now + policy.grace_seconds)
+                replace(session, replaced_by=successor.refresh_hash, grace_until=grace_until)
             )
         return replace(self._mint(uow, client, user, successor, now, overrides), refresh_token=new_token)
 

@@ -8,6 +8,7 @@ unexpected is logged with the request id and answered InternalErrorException.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -27,6 +28,7 @@ from poolgate.protocol.serializer import error_response, serialize_result, succe
 from poolgate.protocol.validate import validate
 from poolgate.services import Services
 from poolgate.web.cors import cors_headers
+from poolgate.web.ratelimit import RATE_LIMITED_OPERATIONS, ClientPools, RateLimiter
 
 log = logging.getLogger("poolgate.api")
 
@@ -35,11 +37,28 @@ JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 ACCEPTED_CONTENT_TYPES = ("application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json")
 
 
+class RequestTimeoutException(errors.CognitoError):
+    """The request body did not arrive within ``body_timeout_seconds`` (a front-door error, as
+    the ones in ``poolgate.errors``; kept here because only this endpoint raises it)."""
+
+    code = "RequestTimeoutException"
+    status = 408
+
+
 class ApiEndpoint:
     """The ASGI-facing handler of ``POST /``."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        settings = services.settings
+        self.per_ip = RateLimiter(settings.rate_limit_per_ip)
+        self.per_pool = RateLimiter(settings.rate_limit_per_pool)
+        self.client_pools = ClientPools(self._pool_of_client)
+
+    def _pool_of_client(self, client_id: str) -> str | None:
+        with self.services.store.transaction(readonly=True) as uow:
+            client = uow.clients.get(client_id)
+        return client.user_pool_id if client is not None else None
 
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
@@ -51,6 +70,8 @@ class ApiEndpoint:
         flow: list[str] = []
         try:
             op_name, body = await self._read(request)
+            if op_name in RATE_LIMITED_OPERATIONS:
+                self.per_ip.check(request.client.host if request.client else "unknown")
             result, op = await run_in_threadpool(self._run, request, op_name, body, request_id, flow)
             payload = serialize_result(op, result)
             headers = success_headers(request_id)
@@ -84,11 +105,17 @@ class ApiEndpoint:
             raise errors.UnknownOperationException(f"Unknown operation {target or '(no X-Amz-Target)'}.")
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise errors.RequestEntityTooLargeException(f"Request body is larger than {limit} bytes.")
-            chunks.append(chunk)
+        # A body trickled in byte by byte would hold this request (and its connection) open
+        # forever; the whole body must arrive within body_timeout_seconds.
+        try:
+            async with asyncio.timeout(self.services.settings.body_timeout_seconds):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise errors.RequestEntityTooLargeException(f"Request body is larger than {limit} bytes.")
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise RequestTimeoutException("The request body did not arrive in time.") from None
         return op_name, b"".join(chunks)
 
     def _run(
@@ -98,6 +125,11 @@ class ApiEndpoint:
         assert op is not None
         access_key_id = None if is_public(op) else self._authorise(request, body)
         params = parse_body(op, body)
+        if op_name in RATE_LIMITED_OPERATIONS and self.per_pool.rate > 0:
+            client_id = params.get("ClientId")
+            pool_id = self.client_pools.pool_of(client_id) if isinstance(client_id, str) else None
+            if pool_id is not None:
+                self.per_pool.check(pool_id)
         flow.append(str(params.get("AuthFlow") or params.get("ChallengeName") or "unknown"))
         validate(op, params)
         handler = handler_for(op_name)

@@ -5,6 +5,10 @@ SQLite needs care to behave well with several threads and processes:
 * WAL journal, so readers never block the writer;
 * ``busy_timeout``, so a connection waiting for the write lock retries instead
   of failing at once with "database is locked";
+* ``synchronous=FULL`` (from ``POOLGATE_SQLITE_SYNCHRONOUS``, default FULL): in WAL mode
+  SQLite then syncs the log at every commit, so an acknowledged write survives power loss
+  as well as a crash; ``NORMAL`` syncs only at checkpoints, and the last commits before
+  a power cut may be lost (never the database's integrity);
 * ``foreign_keys=ON`` (off by default in SQLite), for ``ON DELETE CASCADE``;
 * write transactions that start with ``BEGIN IMMEDIATE``. A deferred
   transaction that first reads and then writes cannot wait for the lock (SQLite
@@ -29,6 +33,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
+
+from poolgate.config import parse_sqlite_synchronous, sqlite_synchronous_from_env
 
 BEGIN_OPTION = "poolgate_sqlite_begin"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
@@ -64,11 +70,13 @@ def create_store_engine(
     pool_size: int = 5,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     default_begin: str = "IMMEDIATE",
+    synchronous: str | None = None,
 ) -> Engine:
     """Return an engine configured as described in the module docstring.
 
     On SQLite, ``default_begin`` says how transactions begin unless a connection
-    overrides it. An in-memory SQLite database lives in one shared connection
+    overrides it; ``synchronous`` (``"FULL"`` or ``"NORMAL"``) defaults to
+    ``POOLGATE_SQLITE_SYNCHRONOUS``, else FULL. An in-memory SQLite database lives in one shared connection
     (``StaticPool``), so callers must not use it from two threads at once.
     """
     if default_begin not in _BEGIN_MODES:
@@ -83,7 +91,8 @@ def create_store_engine(
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = max(pool_size, 10)
     engine = sa.create_engine(url, **kwargs)
-    _install_sqlite_hooks(engine, busy_timeout, default_begin)
+    mode = sqlite_synchronous_from_env() if synchronous is None else parse_sqlite_synchronous(synchronous)
+    _install_sqlite_hooks(engine, busy_timeout, default_begin, mode)
     return engine
 
 
@@ -108,7 +117,7 @@ def _enable_wal(cursor: Any, busy_timeout: float) -> None:
         delay = min(delay * 2, 0.1)
 
 
-def _install_sqlite_hooks(engine: Engine, busy_timeout: float, default_begin: str) -> None:
+def _install_sqlite_hooks(engine: Engine, busy_timeout: float, default_begin: str, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Turn off the sqlite3 module's own BEGIN; the "begin" hook below emits it.
@@ -118,7 +127,7 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: float, default_begin: st
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             _enable_wal(cursor, busy_timeout)
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
         finally:
             cursor.close()
 
