@@ -1,7 +1,8 @@
 """Checking an access token sent to a public operation (tokens.md §7).
 
 Order of the checks: form and signature (against the keys of the pool its ``iss`` names),
-``token_use``, expiry, revocation, scope, then the user. Each failure raises the exception
+``token_use``, expiry, ``iat``/``nbf`` not in the future, revocation, scope, the user, then
+the app client (it must still exist in the token's pool). Each failure raises the exception
 and message real Cognito uses.
 """
 
@@ -24,6 +25,11 @@ INVALID = "Invalid Access Token"
 EXPIRED = "Access Token has expired"
 REVOKED = "Access Token has been revoked"
 MISSING_SCOPE = "Access Token does not have required scopes"
+
+# Poolgate never issues a token dated in the future; a little leeway covers clocks of several
+# processes that differ slightly. A token whose ``iat`` or ``nbf`` lies further ahead was not
+# issued by this server's clock, so it is refused.
+FUTURE_LEEWAY_SECONDS = 60
 
 # The User.settings key global sign-out writes: access tokens issued before it are refused.
 REVOKED_BEFORE_SETTING = "tokens_revoked_before"
@@ -115,6 +121,10 @@ def verify_access_token(
     issued_at = _time_claim(claims, "iat")
     if now >= _time_claim(claims, "exp"):
         raise NotAuthorizedException(EXPIRED)
+    if issued_at > now + FUTURE_LEEWAY_SECONDS:
+        raise _invalid()
+    if "nbf" in claims and _time_claim(claims, "nbf") > now + FUTURE_LEEWAY_SECONDS:
+        raise _invalid()
     origin_jti = claims.get("origin_jti")
     jti = claims.get("jti")
     if origin_jti is not None and not isinstance(origin_jti, str):
@@ -133,6 +143,11 @@ def verify_access_token(
         raise UserNotFoundException("User does not exist.")
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
+    # The app client the token was issued to must still exist in the token's pool: deleting
+    # a client ends the tokens issued to it.
+    client = uow.clients.get(client_id)
+    if client is None or client.user_pool_id != pool_id:
+        raise _invalid()
     return AccessContext(
         user_pool_id=pool_id,
         client_id=client_id,
