@@ -7,6 +7,7 @@ secrets. A flag beats the environment; the environment beats the default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,9 @@ ISSUER_STYLES = ("poolgate", "aws")
 # The accepted values of ``sqlite_synchronous`` (SQLite's PRAGMA synchronous in WAL mode).
 SQLITE_SYNCHRONOUS_MODES = ("FULL", "NORMAL")
 
-SECRET_SETTINGS = ("master_key", "access_keys", "database_url", "smtp_url", "sms_webhook_url")
+SECRET_SETTINGS = (
+    "master_key", "access_keys", "database_url", "smtp_url", "sms_webhook_url", "analytics_webhook_url"
+)
 
 
 class ConfigError(ValueError):
@@ -77,6 +80,11 @@ class Settings:
     # How long a connection may take to send a request's headers, and then its body.
     header_timeout_seconds: float = 10.0
     body_timeout_seconds: float = 30.0
+    # Threat protection: CIDRs of reverse proxies whose X-Forwarded-For is believed (none by
+    # default: the TCP peer is the client), and where analytics events go (a webhook URL;
+    # default: analytics-events.jsonl in the data folder).
+    trusted_proxies: tuple[str, ...] = ()
+    analytics_webhook_url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -213,6 +221,10 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     for name in ("header_timeout_seconds", "body_timeout_seconds"):
         if (v := _read(env, name, False)) is not None:
             values[name] = _positive(v, f"POOLGATE_{name.upper()}", float)
+    if (v := _read(env, "trusted_proxies", False)) is not None:
+        values["trusted_proxies"] = parse_cidrs(v, "POOLGATE_TRUSTED_PROXIES")
+    if (v := _read(env, "analytics_webhook_url", True)) is not None:
+        values["analytics_webhook_url"] = v
     return Settings(**values)  # type: ignore[arg-type]
 
 
@@ -231,6 +243,19 @@ def sqlite_synchronous_from_env(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     value = _read(env, "sqlite_synchronous", False)
     return "FULL" if value is None else parse_sqlite_synchronous(value)
+
+
+def parse_cidrs(text: str, variable: str) -> tuple[str, ...]:
+    """Comma-separated CIDRs (a bare address is its own /32 or /128); raises ConfigError."""
+    networks: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ConfigError(f"{variable}: {item!r} is not an IP address or CIDR range") from exc
+    return tuple(networks)
 
 
 def _not_negative(text: str, variable: str) -> float:

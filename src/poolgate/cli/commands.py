@@ -242,7 +242,10 @@ def _export_settings(settings: Settings) -> None:
         "POOLGATE_RATE_LIMIT_PER_POOL": str(settings.rate_limit_per_pool),
         "POOLGATE_HEADER_TIMEOUT_SECONDS": str(settings.header_timeout_seconds),
         "POOLGATE_BODY_TIMEOUT_SECONDS": str(settings.body_timeout_seconds),
+        "POOLGATE_TRUSTED_PROXIES": ",".join(settings.trusted_proxies),
     }
+    if settings.analytics_webhook_url:
+        env["POOLGATE_ANALYTICS_WEBHOOK_URL"] = settings.analytics_webhook_url
     if settings.master_key:
         env["POOLGATE_MASTER_KEY"] = settings.master_key
     if settings.access_keys:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from poolgate import __version__
-from poolgate.config import ConfigError, Settings, parse_function_map, settings_from_env
+from poolgate.config import ConfigError, Settings, parse_cidrs, parse_function_map, settings_from_env
 
 DESCRIPTION = """\
 Poolgate: a self-hosted server for the Amazon Cognito user-pool API (cognito-idp).
@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
         "POOLGATE_LAMBDA_HANDLERS",
     )
 
+    serve.add_argument(
+        "--trusted-proxies",
+        help="comma-separated CIDRs of proxies whose X-Forwarded-For names the client [POOLGATE_TRUSTED_PROXIES]",
+    )
     serve.add_argument("--config", type=Path, help="a pools-as-code YAML file applied at start (see `apply`)")
 
     apply = sub.add_parser("apply", help="create or update pools, clients, groups and users from a YAML file")
@@ -131,6 +135,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
         dev=getattr(args, "dev", None),
         testing=getattr(args, "testing", None),
         log_level=getattr(args, "log_level", None),
+        trusted_proxies=(
+            parse_cidrs(args.trusted_proxies, "--trusted-proxies")
+            if getattr(args, "trusted_proxies", None) is not None else None
+        ),
     )
 
 

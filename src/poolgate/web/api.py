@@ -27,6 +27,7 @@ from poolgate.protocol.parser import parse_body
 from poolgate.protocol.serializer import error_response, serialize_result, success_headers
 from poolgate.protocol.validate import validate
 from poolgate.services import Services
+from poolgate.web.client_ip import ClientAddress
 from poolgate.web.cors import cors_headers
 from poolgate.web.ratelimit import RATE_LIMITED_OPERATIONS, ClientPools, RateLimiter
 
@@ -54,6 +55,7 @@ class ApiEndpoint:
         self.per_ip = RateLimiter(settings.rate_limit_per_ip)
         self.per_pool = RateLimiter(settings.rate_limit_per_pool)
         self.client_pools = ClientPools(self._pool_of_client)
+        self.client_address = ClientAddress(settings.trusted_proxies)
 
     def _pool_of_client(self, client_id: str) -> str | None:
         with self.services.store.transaction(readonly=True) as uow:
@@ -140,7 +142,9 @@ class ApiEndpoint:
             request_id=request_id,
             services=self.services,
             access_key_id=access_key_id,
-            source_ip=request.client.host if request.client else None,
+            source_ip=self.client_address.resolve(
+                request.client.host if request.client else None, request.headers.get("x-forwarded-for")
+            ),
             user_agent=request.headers.get("user-agent"),
         )
         return handler(ctx, params), op
