@@ -16,7 +16,10 @@ from poolgate.clock import Clock, OffsetClock, SystemClock
 from poolgate.config import AccessKey, Settings
 from poolgate.delivery.routing import RoutingSender, build_sender
 from poolgate.pools.service import PoolService
+from poolgate.security.analytics import build_sink
 from poolgate.security.crypto import MasterKey, load_or_create_master_key
+from poolgate.security.events import MemoryAuthEventLog
+from poolgate.security.service import ThreatProtection
 from poolgate.store.base import StoredAccessKey
 from poolgate.store.sql import SqlStore
 from poolgate.store.sql.migrate import upgrade
@@ -51,6 +54,7 @@ class Services:
     sign_up: SignUpService
     recovery: RecoveryService
     self_service: SelfService
+    threat: ThreatProtection
 
     def lookup_secret(self, access_key_id: str) -> str | None:
         """The secret of an active access key: configured keys first, then the database."""
@@ -66,6 +70,7 @@ class Services:
         if callable(close_triggers):
             close_triggers()
         self.sender.close()
+        self.threat.sink.close()
         self.store.close()
 
 
@@ -86,7 +91,15 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     clock: Clock = OffsetClock(store) if settings.testing else SystemClock()
     sender = build_sender(settings, store, clock=clock)
     triggers: Triggers = build_triggers(settings)
-    deps = UserDeps(store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender, triggers)
+    # Auth events live in memory until the auth_events table lands (per process).
+    threat = ThreatProtection(
+        store, clock, MemoryAuthEventLog(), build_sink(settings.data_dir, settings.analytics_webhook_url),
+        master_key.derive("auth event feedback tokens"),
+    )
+    deps = UserDeps(
+        store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender, triggers,
+        screen=threat.screen_password,
+    )
     tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings), triggers=triggers)
     return Services(
         settings=settings,
@@ -105,6 +118,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         sign_up=SignUpService(deps),
         recovery=RecoveryService(deps),
         self_service=SelfService(deps, tokens),
+        threat=threat,
     )
 
 

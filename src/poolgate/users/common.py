@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from poolgate.clock import Clock
 from poolgate.delivery import Message, TransactionalSender
@@ -33,6 +33,19 @@ from poolgate.users.views import code_delivery
 VERIFIABLE = ("email", "phone_number")
 
 
+class PasswordScreen(Protocol):
+    """Compromised-credential screening (``poolgate.security``): raises
+    InvalidPasswordException when ``password`` must be refused for ``event`` (SIGN_UP or
+    PASSWORD_CHANGE) in this pool and client; returns whether it was found breached."""
+
+    def __call__(self, uow: UnitOfWork, pool: UserPool, client_id: str | None, password: str, event: str) -> bool: ...
+
+
+def no_screen(uow: UnitOfWork, pool: UserPool, client_id: str | None, password: str, event: str) -> bool:
+    """The screen of a server without threat protection: nothing is refused."""
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class UserDeps:
     """The collaborators of the user services."""
@@ -42,6 +55,7 @@ class UserDeps:
     hasher: codes.CodeHasher
     sender: TransactionalSender
     triggers: Triggers = field(default_factory=NoTriggers)
+    screen: PasswordScreen = no_screen
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,8 @@ class SelfService:
                 )
             except ProofMismatch:
                 raise NotAuthorizedException(WRONG_PASSWORD_MESSAGE) from None
+            client_id = holder.client.client_id if holder.client else None
+            self.deps.screen(uow, holder.pool, client_id, proposed, "PASSWORD_CHANGE")
             updated = with_new_password(
                 holder.pool, user, proposed, operation="ChangePassword", now=self.deps.clock.now(),
                 status=UserStatus.CONFIRMED if user.status is UserStatus.FORCE_CHANGE_PASSWORD else user.status,

@@ -120,6 +120,7 @@ class SignUpService:
             )
             internal, attrs = attributes.resolve_sign_up_username(pool, username, given, sub=sub)
             verifier = make_password(pool, internal, password, operation="SignUp")
+            self.deps.screen(uow, pool, client_id, password, "SIGN_UP")
             check_free(uow, pool, internal, attrs, admin=False)
         verdict = self.deps.triggers.pre_sign_up(
             pool, source="SignUp", username=internal, attributes=attrs,

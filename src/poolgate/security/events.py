@@ -1,0 +1,155 @@
+"""The auth event history: one record per sign-in attempt (and sign-up), with its risk.
+
+An ``AuthEvent`` is written when an attempt starts (``InProgress`` while a challenge is
+pending) and updated when it passes or fails. Its ``event_id`` is the ``event_id`` claim of
+the tokens the attempt issues. AdminListUserAuthEvents reads them newest first; feedback
+(AdminUpdateAuthEventFeedback, UpdateAuthEventFeedback) is stored on the event and read back
+by the risk engine through ``as_attempt``.
+
+``AuthEventLog`` is the storage seam; each method is its own short transaction, so callers
+never hold one open around a trigger. ``MemoryAuthEventLog`` serves unit tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from poolgate.errors import NotAuthorizedException
+from poolgate.security.risk import Attempt
+
+
+@dataclass(frozen=True, slots=True)
+class AuthEvent:
+    """One recorded attempt. ``response`` is Pass, Fail or InProgress; ``challenges`` lists
+    (ChallengeName Password|Mfa, Success|Failure); ``risk`` holds RiskDecision, RiskLevel,
+    CompromisedCredentialsDetected and Poolgate's ``signals``; ``context`` the IP, device,
+    user agent and the untouched EncodedData; ``analytics`` the AnalyticsEndpointId."""
+
+    event_id: str
+    pool_id: str
+    sub: str
+    username: str
+    event_type: str
+    created_at: float
+    response: str = "InProgress"
+    risk: Mapping[str, Any] = field(default_factory=dict)
+    challenges: tuple[tuple[str, str], ...] = ()
+    ip: str | None = None
+    device: str | None = None
+    user_agent: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    analytics_endpoint_id: str | None = None
+    feedback: str | None = None
+    feedback_provider: str | None = None
+    feedback_at: float | None = None
+
+    def as_attempt(self) -> Attempt:
+        """The risk engine's view of this event."""
+        return Attempt(
+            at=self.created_at,
+            username=self.username,
+            ip=self.ip,
+            user_agent=self.user_agent,
+            device=self.device,
+            success=self.response == "Pass",
+            feedback=self.feedback,
+        )
+
+    def with_challenge(self, name: str, outcome: str) -> AuthEvent:
+        return replace(self, challenges=(*self.challenges, (name, outcome)))
+
+    def to_wire(self) -> dict[str, Any]:
+        """The ``AuthEventType`` of AdminListUserAuthEvents."""
+        item: dict[str, Any] = {
+            "EventId": self.event_id,
+            "EventType": self.event_type,
+            "CreationDate": self.created_at,
+            "EventResponse": self.response,
+            "EventRisk": {k: v for k, v in self.risk.items() if k in _RISK_MEMBERS},
+            "ChallengeResponses": [{"ChallengeName": n, "ChallengeResponse": r} for n, r in self.challenges],
+            "EventContextData": {
+                k: v for k, v in (
+                    ("IpAddress", self.ip), ("DeviceName", self.user_agent), ("Timezone", None),
+                    ("City", None), ("Country", None),
+                ) if v
+            },
+        }
+        if self.feedback:
+            item["EventFeedback"] = {
+                "FeedbackValue": self.feedback,
+                "Provider": self.feedback_provider or "Admin",
+                "FeedbackDate": self.feedback_at,
+            }
+        return item
+
+
+_RISK_MEMBERS = ("RiskDecision", "RiskLevel", "CompromisedCredentialsDetected")
+
+
+class AuthEventLog(Protocol):
+    """Where auth events are kept."""
+
+    def add(self, event: AuthEvent) -> None:
+        """Store a new event."""
+
+    def update(self, event: AuthEvent) -> None:
+        """Replace the stored event with the same ``event_id``."""
+
+    def get(self, pool_id: str, event_id: str) -> AuthEvent | None:
+        """The event, or None."""
+
+    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+        """The user's events, newest first, after the cursor ``before`` (an event id)."""
+
+    def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
+        """Events of any user of the pool from ``ip`` created at or after ``since``."""
+
+
+class MemoryAuthEventLog:
+    """An ``AuthEventLog`` in a dict, for tests."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, AuthEvent] = {}
+        self._lock = threading.Lock()
+
+    def add(self, event: AuthEvent) -> None:
+        with self._lock:
+            self._events[event.event_id] = event
+
+    def update(self, event: AuthEvent) -> None:
+        self.add(event)
+
+    def get(self, pool_id: str, event_id: str) -> AuthEvent | None:
+        event = self._events.get(event_id)
+        return event if event is not None and event.pool_id == pool_id else None
+
+    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+        with self._lock:
+            mine = [e for e in self._events.values() if e.pool_id == pool_id and e.sub == sub]
+        mine.sort(key=lambda e: (e.created_at, e.event_id), reverse=True)
+        if before is not None:
+            keys = [e.event_id for e in mine]
+            mine = mine[keys.index(before) + 1:] if before in keys else []
+        return mine[:limit]
+
+    def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
+        with self._lock:
+            return [e for e in self._events.values() if e.pool_id == pool_id and e.ip == ip and e.created_at >= since]
+
+
+def feedback_token(key: bytes, pool_id: str, sub: str, event_id: str) -> str:
+    """The ``FeedbackToken`` of UpdateAuthEventFeedback: an HMAC binding the event to its pool
+    and user (by ``sub``, which survives renames), put into the notification e-mails."""
+    message = f"{pool_id}\x00{sub}\x00{event_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def verify_feedback_token(key: bytes, pool_id: str, sub: str, event_id: str, token: str) -> None:
+    """Constant-time check of a FeedbackToken; NotAuthorizedException when it does not match."""
+    if not hmac.compare_digest(feedback_token(key, pool_id, sub, event_id), token):
+        raise NotAuthorizedException("The feedback token is not valid for this event.")
