@@ -114,11 +114,14 @@ class MemoryAuthEventLog:
     """An ``AuthEventLog`` in a dict, for tests."""
 
     def __init__(self) -> None:
+        # Insertion order breaks ties between events created at the same instant.
         self._events: dict[str, AuthEvent] = {}
+        self._order: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def add(self, event: AuthEvent) -> None:
         with self._lock:
+            self._order.setdefault(event.event_id, len(self._order))
             self._events[event.event_id] = event
 
     def update(self, event: AuthEvent) -> None:
@@ -131,7 +134,7 @@ class MemoryAuthEventLog:
     def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
         with self._lock:
             mine = [e for e in self._events.values() if e.pool_id == pool_id and e.sub == sub]
-        mine.sort(key=lambda e: (e.created_at, e.event_id), reverse=True)
+        mine.sort(key=lambda e: (e.created_at, self._order[e.event_id]), reverse=True)
         if before is not None:
             keys = [e.event_id for e in mine]
             mine = mine[keys.index(before) + 1:] if before in keys else []
