@@ -3,7 +3,6 @@ the auth event history and its feedback, and analytics events."""
 
 from __future__ import annotations
 
-
 import pytest
 from botocore.exceptions import ClientError
 from tests.conformance.auth_support import PASSWORD, AuthPool, make_pool

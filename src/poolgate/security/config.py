@@ -21,7 +21,14 @@ from typing import Any
 
 from poolgate.errors import InvalidParameterException
 from poolgate.pools.model import UserPool
-from poolgate.security.risk import DEFAULT_ACTIONS, EventAction, LevelAction, RiskLevel, RiskPolicy, SecurityMode
+from poolgate.security.risk import (
+    DEFAULT_ACTIONS,
+    EventAction,
+    LevelAction,
+    RiskLevel,
+    RiskPolicy,
+    SecurityMode,
+)
 
 DOCUMENTS = (
     "CompromisedCredentialsRiskConfiguration",

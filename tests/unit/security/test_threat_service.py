@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.unit.auth._support import World, make_world
 
 from poolgate.errors import NotAuthorizedException, UserPoolAddOnNotEnabledException
 from poolgate.security.analytics import AnalyticsEvent
 from poolgate.security.events import MemoryAuthEventLog
 from poolgate.security.service import SignInContext, ThreatProtection, context_from_request
-from tests.unit.auth._support import World, make_world
 
 HOME = SignInContext(ip="203.0.113.10", user_agent="Firefox/128", endpoint_id="ep-1")
 AWAY = SignInContext(ip="198.51.100.7", user_agent="curl/8.5")
