@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import pytest
@@ -56,7 +56,7 @@ class Unrelated:
             self.latencies.append(time.perf_counter() - started)
             self.results[got] += 1
 
-    def __enter__(self) -> Unrelated:
+    def __enter__(self) -> Self:
         for t in self._threads:
             t.start()
         return self

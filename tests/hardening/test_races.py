@@ -20,7 +20,17 @@ import pytest
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 from tests.conformance.auth_support import FLOWS, PASSWORD, AuthPool
-from tests.hardening.load_support import Pair, error_of, figure, ms, outcome, parallel, percentile, scale, two_processes
+from tests.hardening.load_support import (
+    Pair,
+    error_of,
+    figure,
+    ms,
+    outcome,
+    parallel,
+    percentile,
+    scale,
+    two_processes,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -61,8 +71,9 @@ def test_parallel_sign_up_of_one_username(pair: Pair) -> None:
 
 
 def test_parallel_wrong_passwords_respect_the_lockout(pair: Pair) -> None:
-    """Item 10: N parallel wrong-password attempts across both processes; at most 5 are
-    answered 'Incorrect username or password.', the rest 'Password attempts exceeded'."""
+    """Item 10: N parallel wrong-password attempts across both processes; at most 5 (plus one
+    per lock that runs out during the flood) are answered 'Incorrect username or password.',
+    the rest 'Password attempts exceeded'."""
     pool = _pool(pair)
     pool.user("victim")
     clients = [pair.a.client(), pair.b.client()]
@@ -77,11 +88,21 @@ def test_parallel_wrong_passwords_respect_the_lockout(pair: Pair) -> None:
             return f"{code}: {message}"
         return "ok"
 
+    started = time.monotonic()
     results = Counter(parallel(attempt, range(n), threads=32))
-    figure(f"item 10: {n} parallel wrong passwords on 2 processes", results)
+    elapsed = time.monotonic() - started
+    # The lock after the 5th failure lasts 1 s, then 2 s, 4 s, ... (poolgate.auth.lockout, as
+    # Cognito); each lock that runs out inside the flood lets exactly one more attempt through.
+    expired, spent = 0, 0.0
+    while spent + 2.0**expired <= elapsed:
+        spent += 2.0**expired
+        expired += 1
+    allowed = 5 + expired
+    figure(f"item 10: {n} parallel wrong passwords on 2 processes ({elapsed:.1f} s; "
+           f"the lockout allows {allowed} 'Incorrect' answers in that time)", results)
     incorrect = results["NotAuthorizedException: Incorrect username or password."]
     exceeded = results["NotAuthorizedException: Password attempts exceeded"]
-    assert incorrect <= 5
+    assert incorrect <= allowed
     assert incorrect + exceeded == n
 
 
@@ -230,7 +251,7 @@ def test_key_rotation_under_load_refuses_no_unexpired_token(pair: Pair) -> None:
                     results["sign-in " + "/".join(error_of(exc))] += 1
                 continue
             for _ in range(3):
-                got = outcome(lambda: checker.get_user(AccessToken=token))
+                got = outcome(lambda c=checker, t=token: c.get_user(AccessToken=t))
                 with lock:
                     results[f"GetUser {got}"] += 1
 
@@ -244,7 +265,7 @@ def test_key_rotation_under_load_refuses_no_unexpired_token(pair: Pair) -> None:
             done = subprocess.run(
                 [sys.executable, "-m", "poolgate", "keys", "rotate", "--pool", pool.pool_id,
                  "--database-url", pair.database_url],
-                capture_output=True, text=True, timeout=60,
+                check=False, capture_output=True, text=True, timeout=60,
                 env={**_clean_env(), **pair.env},
             )
             rotations.append(done.returncode)
