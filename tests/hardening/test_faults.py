@@ -160,10 +160,6 @@ def test_trigger_fault_matrix(tmp_path: Path) -> None:
             dropping.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Lambda refuses responses over 6 MB (the function fails with 'Response payload size exceeded') and "
-    "Cognito then answers UnexpectedLambdaException; Poolgate's invokers read any size and accept a 10 MB "
-    "PreSignUp response. The fix belongs in poolgate/triggers (a cap on the bytes read), outside this change."))
 def test_trigger_response_over_lambda_limit(tmp_path: Path) -> None:
     """Item 15: a 10 MB function response is an UnexpectedLambdaException, as on AWS."""
     with LambdaEndpoint() as fake:

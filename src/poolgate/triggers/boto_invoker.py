@@ -20,7 +20,14 @@ import os
 import threading
 from typing import Any
 
-from poolgate.triggers.invokers import SOCKET_TIMEOUT, FunctionError, TransientError, UnavailableError
+from poolgate.triggers.invokers import (
+    MAX_RESPONSE_BYTES,
+    RESPONSE_TOO_LARGE,
+    SOCKET_TIMEOUT,
+    FunctionError,
+    TransientError,
+    UnavailableError,
+)
 
 # Lambda error codes worth another attempt besides any 5xx [Lambda Invoke API errors].
 RETRYABLE_CODES = frozenset(
@@ -106,7 +113,8 @@ class BotoLambdaInvoker:
             result = client.invoke(FunctionName=function, InvocationType="RequestResponse", Payload=payload)
             stream = result["Payload"]
             try:
-                body: bytes = stream.read()
+                # Read one byte past Lambda's limit, never the whole of an oversized answer.
+                body: bytes = stream.read(MAX_RESPONSE_BYTES + 1)
             finally:
                 stream.close()
         except (ReadTimeoutError, ConnectTimeoutError):
@@ -120,6 +128,8 @@ class BotoLambdaInvoker:
             if status >= 500 or status == 429 or code in RETRYABLE_CODES:
                 raise TransientError(code) from None
             raise UnavailableError(code) from None
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise UnavailableError(RESPONSE_TOO_LARGE)
         if result.get("FunctionError"):
             raise FunctionError(error_message(body))
         return body

@@ -29,6 +29,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from poolgate.triggers.invokers import (
+    MAX_RESPONSE_BYTES,
+    RESPONSE_TOO_LARGE,
     SOCKET_TIMEOUT,
     FunctionError,
     ResponseError,
@@ -173,6 +175,9 @@ def _call(handler: Handler, event: Any, context: LambdaContext) -> bytes:
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of the handler is a function error
         raise FunctionError(str(exc)) from None
     try:
-        return json.dumps(result, ensure_ascii=False).encode()
+        encoded = json.dumps(result, ensure_ascii=False).encode()
+        if len(encoded) > MAX_RESPONSE_BYTES:
+            raise UnavailableError(RESPONSE_TOO_LARGE)
+        return encoded
     except (TypeError, ValueError) as exc:
         raise ResponseError(f"the handler's result is not JSON-serialisable: {exc}") from None

@@ -39,6 +39,11 @@ class TransientError(InvokeError):
     """The attempt failed in a way another attempt may not (timeout, throttling, 5xx, network)."""
 
 
+# AWS Lambda's limit on a synchronous response; a bigger one fails the invocation.
+MAX_RESPONSE_BYTES = 6_291_556
+RESPONSE_TOO_LARGE = f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)"
+
+
 class UnavailableError(InvokeError):
     """The Lambda service refused the call for good; ``detail`` is its error code
     (``ResourceNotFoundException``, ``AccessDeniedException``, ...)."""
