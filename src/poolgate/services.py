@@ -12,9 +12,12 @@ import string
 from dataclasses import dataclass
 
 from poolgate.auth.service import AuthService
+from poolgate.auth.sessions import Sessions
 from poolgate.clock import Clock, OffsetClock, SystemClock
 from poolgate.config import AccessKey, Settings
 from poolgate.delivery.routing import RoutingSender, build_sender
+from poolgate.mfa.deps import mfa_deps
+from poolgate.mfa.service import MfaService
 from poolgate.pools.service import PoolService
 from poolgate.security.analytics import build_sink
 from poolgate.security.crypto import MasterKey, load_or_create_master_key
@@ -54,6 +57,7 @@ class Services:
     sign_up: SignUpService
     recovery: RecoveryService
     self_service: SelfService
+    mfa: MfaService
     threat: ThreatProtection
 
     def lookup_secret(self, access_key_id: str) -> str | None:
@@ -101,6 +105,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         screen=threat.screen_password,
     )
     tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings), triggers=triggers)
+    mfa = mfa_deps(master_key, sender)
     return Services(
         settings=settings,
         store=store,
@@ -109,7 +114,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         sender=sender,
         tokens=tokens,
         triggers=triggers,
-        auth=AuthService(store, clock, tokens, master_key, triggers=triggers),
+        auth=AuthService(store, clock, tokens, master_key, triggers=triggers, mfa=mfa),
         pools=PoolService(
             store, clock, region=settings.region, account_id=settings.account_id, on_create=tokens.ensure_keys
         ),
@@ -118,6 +123,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         sign_up=SignUpService(deps),
         recovery=RecoveryService(deps),
         self_service=SelfService(deps, tokens),
+        mfa=MfaService(store, clock, mfa, tokens, Sessions(master_key)),
         threat=threat,
     )
 

@@ -21,6 +21,7 @@ from poolgate.auth.ports import TokenIssuer
 from poolgate.auth.sessions import Sessions
 from poolgate.auth.state import AuthFlow, AuthSession, RequestMetadata
 from poolgate.errors import InvalidParameterException
+from poolgate.mfa.deps import MfaDeps
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.store.base import Store, UnitOfWork
 from poolgate.triggers.api import Caller, Triggers
@@ -32,7 +33,8 @@ class StepContext:
     """One call's view of the world. ``now`` is read once per call from the injected clock;
     ``admin`` is True for AdminInitiateAuth / AdminRespondToAuthChallenge, ``responding`` for
     the two RespondToAuthChallenge operations. ``bound`` is the unit of work of the phase this
-    context belongs to (None between phases)."""
+    context belongs to (None between phases). ``mfa`` seals TOTP secrets and sends MFA codes
+    (None only in contexts built by hand for tests)."""
 
     store: Store
     pool: UserPool
@@ -47,6 +49,7 @@ class StepContext:
     tokens: TokenIssuer
     trigger_points: Triggers
     bound: UnitOfWork | None = None
+    mfa: MfaDeps | None = None
 
     # -- phases --------------------------------------------------------------------------------
 

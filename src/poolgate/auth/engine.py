@@ -1,8 +1,8 @@
 """The sign-in state machine (diagram: ``engine.md``).
 
 ``next_challenge`` is a pure table: after a passed step it decides between a forced password
-change, the device and MFA steps (later issues: their rows are in place and never match yet)
-and tokens. ``Engine`` runs one call in phases (``context``): read-only transactions, trigger
+change, the MFA steps (``mfa.selection``), the device step (devices issue: its row never
+matches yet) and tokens. ``Engine`` runs one call in phases (``context``): read-only transactions, trigger
 calls with no transaction open, and short write transactions that re-read what they check.
 
 - ``initiate``: pool and client (read) -> the operation and the client allow the AuthFlow ->
@@ -24,7 +24,15 @@ from enum import StrEnum
 from typing import Final
 
 from poolgate.auth import custom, messages
-from poolgate.auth.challenges import RESPONDERS, new_password_required
+from poolgate.auth.challenges import (
+    RESPONDERS,
+    email_otp,
+    mfa_setup,
+    new_password_required,
+    select_mfa_type,
+    sms_mfa,
+    software_token_mfa,
+)
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import Simulator
 from poolgate.auth.flows import FLOWS
@@ -47,6 +55,9 @@ from poolgate.auth.state import (
 )
 from poolgate.clock import Clock
 from poolgate.errors import InvalidParameterException, ResourceNotFoundException
+from poolgate.mfa.deps import MfaDeps
+from poolgate.mfa.selection import mfa_required as mfa_owed
+from poolgate.mfa.selection import mfa_step
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.pools.service import require_client, require_pool
@@ -98,16 +109,37 @@ def _always(session: AuthSession, user: User, pool: UserPool, client: AppClient)
     return True
 
 
+def mfa_required(session: AuthSession, user: User, pool: UserPool) -> bool:
+    """True while the sign-in owes an MFA step (``mfa.selection.mfa_required``): the pool is ON,
+    or OPTIONAL and the user has a usable factor, and no MFA step has passed yet. Every MFA row
+    asks it first, so a condition that waives MFA (a remembered device) belongs here."""
+    return mfa_owed(session.steps, user, pool)
+
+
+def _mfa_row(step: NextStep) -> Condition:
+    """The condition of the MFA row for ``step``: MFA is owed and ``mfa.selection.mfa_step``
+    (mfa-devices-security.md section 2's table) picks ``step``."""
+
+    def applies(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> bool:
+        return mfa_required(session, user, pool) and mfa_step(user, pool) == step.value
+
+    return applies
+
+
 RULES: Final[tuple[Rule, ...]] = (
     # auth-flows.md section 6, in order. Threat protection (step 2) blocks or forces MFA; it
     # adds no challenge of its own and arrives with the risk issue.
     Rule("temporary password must be replaced", _must_change_password, NextStep.NEW_PASSWORD_REQUIRED),
     Rule("DEVICE_KEY of a confirmed device: device SRP (devices issue)", _not_yet, NextStep.DEVICE_SRP_AUTH),
-    Rule("pool MFA ON, user has no factor: set one up (MFA issue)", _not_yet, NextStep.MFA_SETUP),
-    Rule("several factors, none preferred: choose (MFA issue)", _not_yet, NextStep.SELECT_MFA_TYPE),
-    Rule("SMS is the user's factor (MFA issue)", _not_yet, NextStep.SMS_MFA),
-    Rule("e-mail is the user's factor (MFA issue)", _not_yet, NextStep.EMAIL_OTP),
-    Rule("TOTP is the user's factor (MFA issue)", _not_yet, NextStep.SOFTWARE_TOKEN_MFA),
+    Rule("MFA owed, pool ON, no usable factor: set one up", _mfa_row(NextStep.MFA_SETUP), NextStep.MFA_SETUP),
+    Rule(
+        "MFA owed, several usable factors, none preferred: choose",
+        _mfa_row(NextStep.SELECT_MFA_TYPE),
+        NextStep.SELECT_MFA_TYPE,
+    ),
+    Rule("MFA owed, SMS is the user's factor", _mfa_row(NextStep.SMS_MFA), NextStep.SMS_MFA),
+    Rule("MFA owed, e-mail is the user's factor", _mfa_row(NextStep.EMAIL_OTP), NextStep.EMAIL_OTP),
+    Rule("MFA owed, TOTP is the user's factor", _mfa_row(NextStep.SOFTWARE_TOKEN_MFA), NextStep.SOFTWARE_TOKEN_MFA),
     Rule("nothing left: issue tokens", _always, NextStep.TOKENS),
 )
 
@@ -124,8 +156,18 @@ def next_challenge(session: AuthSession, user: User, pool: UserPool, client: App
 # runs in a write phase.
 _ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, User], Challenge]]] = {
     NextStep.NEW_PASSWORD_REQUIRED: new_password_required.issue,
+    NextStep.MFA_SETUP: mfa_setup.issue,
+    NextStep.SELECT_MFA_TYPE: select_mfa_type.issue,
+    NextStep.SOFTWARE_TOKEN_MFA: software_token_mfa.issue,
 }
 
+
+# Builders that open their own phases: a delivered code runs CustomMessage before its write
+# phase and is delivered after the commit (``sms_mfa.CodeChallenge.issue``).
+_PHASED_ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, User], Challenge]]] = {
+    NextStep.SMS_MFA: sms_mfa.issue,
+    NextStep.EMAIL_OTP: email_otp.issue,
+}
 
 # -- the engine --------------------------------------------------------------------------------
 
@@ -140,6 +182,7 @@ class Collaborators:
     sessions: Sessions
     simulator: Simulator
     triggers: Triggers
+    mfa: MfaDeps | None = None
 
 
 class Engine:
@@ -226,6 +269,7 @@ class Engine:
             simulator=self._with.simulator,
             tokens=self._with.tokens,
             trigger_points=self._with.triggers,
+            mfa=self._with.mfa,
         )
 
     def _locate(
@@ -262,6 +306,9 @@ class Engine:
         step = next_challenge(passed.session, passed.user, ctx.pool, ctx.client)
         if step is NextStep.TOKENS:
             return finish(ctx, passed.session, passed.user)
+        phased = _PHASED_ISSUERS.get(step)
+        if phased is not None:
+            return phased(ctx, passed.session, passed.user)
         issuer = _ISSUERS.get(step)
         if issuer is None:
             raise AssertionError(f"next_challenge chose {step}, which has no issuer yet")

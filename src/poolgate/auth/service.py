@@ -17,6 +17,8 @@ from poolgate.auth.ports import TokenIssuer
 from poolgate.auth.sessions import Sessions
 from poolgate.auth.state import RequestMetadata, StepResult
 from poolgate.clock import Clock
+from poolgate.delivery.outbox import OutboxSender
+from poolgate.mfa.deps import MfaDeps, mfa_deps
 from poolgate.security.crypto import MasterKey
 from poolgate.store.base import Store
 from poolgate.triggers.api import Caller, NoTriggers, Triggers
@@ -36,11 +38,22 @@ class AuthService:
     UserNotConfirmedException, PasswordResetRequiredException, InvalidPasswordException,
     PasswordHistoryPolicyViolationException, AliasExistsException, and the trigger errors
     UserLambdaValidationException, UnexpectedLambdaException and
-    InvalidLambdaResponseException.
+    InvalidLambdaResponseException. ``mfa`` seals TOTP secrets and delivers MFA codes (default:
+    keys derived from ``master_key``, codes recorded in the outbox only); MFA answers add
+    CodeMismatchException, ExpiredCodeException, MFAMethodNotFoundException and
+    SoftwareTokenMFANotFoundException, and issuing an SMS or e-mail code
+    CodeDeliveryFailureException.
     """
 
     def __init__(
-        self, store: Store, clock: Clock, tokens: TokenIssuer, master_key: MasterKey, *, triggers: Triggers | None = None
+        self,
+        store: Store,
+        clock: Clock,
+        tokens: TokenIssuer,
+        master_key: MasterKey,
+        *,
+        triggers: Triggers | None = None,
+        mfa: MfaDeps | None = None,
     ) -> None:
         self._engine = Engine(
             Collaborators(
@@ -50,6 +63,7 @@ class AuthService:
                 sessions=Sessions(master_key),
                 simulator=Simulator(master_key.derive("auth: simulated users")),
                 triggers=triggers or NoTriggers(),
+                mfa=mfa or mfa_deps(master_key, OutboxSender(store, clock)),
             )
         )
 

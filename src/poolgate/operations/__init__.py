@@ -6,4 +6,14 @@ No business rules live here.
 
 from __future__ import annotations
 
-from poolgate.operations import auth, clients, groups, pools, security, self_service, tokens, users  # noqa: F401
+from poolgate.operations import (  # noqa: F401
+    auth,
+    clients,
+    groups,
+    mfa,
+    pools,
+    security,
+    self_service,
+    tokens,
+    users,
+)

@@ -32,6 +32,7 @@ __all__ = [
     "build_pool_config",
     "describe_client",
     "describe_pool",
+    "mfa_factors",
     "new_client_id",
     "new_client_secret",
     "new_pool_id",
@@ -107,6 +108,22 @@ _MFA_WITHOUT_FACTOR = (
     "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration."
 )
 
+# SetUserPoolMfaConfig's settings that are not UserPoolType members: kept in the pool config
+# (DescribeUserPool never shows them, the serializer drops unmodelled members) and carried over
+# by UpdateUserPool, which cannot change them. ``SmsMfaEnabled`` False records that
+# SetUserPoolMfaConfig switched SMS MFA off while the pool keeps its SmsConfiguration for
+# other messages.
+MFA_FACTOR_MEMBERS: tuple[str, ...] = (
+    "SoftwareTokenMfaConfiguration",
+    "EmailMfaConfiguration",
+    "SmsMfaEnabled",
+    "WebAuthnConfiguration",
+)
+_CUSTOM_SENDERS_UNSUPPORTED = (
+    "{trigger} is not supported by Poolgate: codes and messages are delivered by its own senders "
+    "(SMTP, SMS webhook, SNS, outbox) and can be reworded with the CustomMessage trigger."
+)
+
 _POOL_ID_ALPHABET = string.ascii_letters + string.digits
 _CLIENT_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -132,9 +149,9 @@ def update_pool_config(
 
     Members UpdateUserPool cannot change (schema, username attributes, aliases, username
     configuration, domains) and those in ``KEPT_WHEN_OMITTED`` are kept from ``existing``.
-    ``enabled_mfa_factors`` names factors switched on through SetUserPoolMfaConfig
-    (``SOFTWARE_TOKEN_MFA``, ``EMAIL_OTP``); MFA ON/OPTIONAL needs one of them or an
-    SMS configuration, else InvalidParameterException.
+    SetUserPoolMfaConfig's own settings (``MFA_FACTOR_MEMBERS``) are carried over.
+    MFA ON/OPTIONAL needs a factor (``mfa_factors`` of the result, or one named in
+    ``enabled_mfa_factors``), else InvalidParameterException.
     """
     kept = {m: existing[m] for m in IMMUTABLE_MEMBERS if m in existing}
     kept.update({m: existing[m] for m in KEPT_WHEN_OMITTED if m in existing and m not in request})
@@ -143,12 +160,26 @@ def update_pool_config(
     config = _assemble(
         merged, copy.deepcopy(list(existing.get("SchemaAttributes") or schema.default_schema()))
     )
-    for member in ("Domain", "CustomDomain"):
-        if member in kept:
-            config[member] = kept[member]
-    if config["MfaConfiguration"] != "OFF" and "SmsConfiguration" not in config and not enabled_mfa_factors:
+    for member in ("Domain", "CustomDomain", *MFA_FACTOR_MEMBERS):
+        if member in existing:
+            config[member] = copy.deepcopy(existing[member])
+    if config["MfaConfiguration"] != "OFF" and not (mfa_factors(config) or enabled_mfa_factors):
         raise InvalidParameterException(_MFA_WITHOUT_FACTOR)
     return config
+
+
+def mfa_factors(config: Mapping[str, Any]) -> list[str]:
+    """The MFA factors a pool config enables, in Cognito's order: ``SMS_MFA`` (an
+    SmsConfiguration that SetUserPoolMfaConfig did not switch off), ``SOFTWARE_TOKEN_MFA``
+    and ``EMAIL_OTP`` (switched on by SetUserPoolMfaConfig)."""
+    factors: list[str] = []
+    if "SmsConfiguration" in config and config.get("SmsMfaEnabled", True):
+        factors.append("SMS_MFA")
+    if (config.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled"):
+        factors.append("SOFTWARE_TOKEN_MFA")
+    if config.get("EmailMfaConfiguration") is not None:
+        factors.append("EMAIL_OTP")
+    return factors
 
 
 def describe_pool(pool: UserPool, *, arn: str, estimated_users: int) -> dict[str, Any]:
@@ -268,6 +299,9 @@ def _policies(policies: Mapping[str, Any] | None, admin_create: Mapping[str, Any
 
 def _lambda_config(given: Mapping[str, Any] | None) -> dict[str, Any]:
     config = copy.deepcopy(dict(given or {}))
+    for trigger in ("CustomSMSSender", "CustomEmailSender"):
+        if trigger in config:
+            raise InvalidParameterException(_CUSTOM_SENDERS_UNSUPPORTED.format(trigger=trigger))
     legacy = config.get("PreTokenGeneration")
     versioned = config.get("PreTokenGenerationConfig")
     if legacy and versioned and versioned.get("LambdaArn") != legacy:

@@ -87,15 +87,15 @@ CASES = [
         NextStep.TOKENS,
     ),
     (
-        "pool MFA ON (MFA issue: tokens for now)",
+        "pool MFA ON, user without a factor: set one up (more in tests/unit/mfa)",
         (C.PASSWORD_VERIFIER,),
         UserStatus.CONFIRMED,
         {"MfaConfiguration": "ON"},
         None,
-        NextStep.TOKENS,
+        NextStep.MFA_SETUP,
     ),
     (
-        "pool MFA OPTIONAL (MFA issue: tokens for now)",
+        "pool MFA OPTIONAL, user without a factor: tokens",
         (C.PASSWORD,),
         UserStatus.CONFIRMED,
         {"MfaConfiguration": "OPTIONAL"},
