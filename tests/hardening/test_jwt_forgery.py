@@ -77,7 +77,7 @@ def _attacker_jwk() -> dict[str, str]:
 
 def _attacker_cert() -> str:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "attacker")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(ATTACKER.public_key())
             .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
             .sign(ATTACKER, hashes.SHA256()))
@@ -87,7 +87,6 @@ def _attacker_cert() -> str:
 def structural_forgeries(token: str, public_pem: bytes, public_jwk: dict[str, Any]) -> dict[str, str]:
     """Forgeries that need no private key of the pool: the attacker signs with their own."""
     header, payload, signature = parts(token)
-    kid = header["kid"]
     forged: dict[str, str] = {
         "alg_none_empty_sig": encode({**header, "alg": "none"}, payload) + ".",
         "alg_none_kept_sig": encode({**header, "alg": "none"}, payload) + "." + signature,
