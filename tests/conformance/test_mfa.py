@@ -6,8 +6,12 @@ message. Time moves with the testing API, never with sleep."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -23,7 +27,9 @@ SMS_CONFIGURATION = {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "Exte
 INVALID_CODE = ("CodeMismatchException", "Invalid code or auth state for the user.")
 REUSED = ("CodeMismatchException", "Your software token has already been used once.")
 INVALID_SESSION = ("NotAuthorizedException", "Invalid session for the user.")
-NO_FACTOR = "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration."
+NO_FACTOR = (
+    "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration."
+)
 ENABLE_MISMATCH = ("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
 
 
@@ -443,3 +449,44 @@ def test_preference_errors(ap: AuthPool) -> None:
     with pytest.raises(ClientError) as exc:
         ap.cognito.set_user_mfa_preference(AccessToken="not-a-token", SMSMfaSettings={"Enabled": False})
     assert error(exc)[0] == "NotAuthorizedException"
+
+
+def test_master_key_rotation_keeps_totp(tmp_path: Path) -> None:
+    """TOTP secrets are sealed under a subkey of the master key: `master-key rotate` re-seals them."""
+    data = tmp_path / "rotating"
+    own = start_server(data)
+    try:
+        ap = mfa_pool(own)
+        ap.user("hope")
+        totp = enrol(ap, "hope")
+        pending_user = "ida"
+        ap.user(pending_user)
+        access = ap.password_auth(pending_user)["AuthenticationResult"]["AccessToken"]
+        pending = pyotp.TOTP(ap.cognito.associate_software_token(AccessToken=access)["SecretCode"])
+    finally:
+        own.stop()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
+    rotated = subprocess.run(
+        [sys.executable, "-m", "poolgate", "master-key", "rotate", "--data", str(data)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    own = start_server(data)
+    try:
+        ap.server, ap.cognito = own, own.client()
+        challenge = ap.password_auth("hope")
+        assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+        done = respond(ap, challenge, "hope", SOFTWARE_TOKEN_MFA_CODE=code_now(own, totp, 30))
+        assert done["AuthenticationResult"]["AccessToken"]
+        # The pending secret of the other user survived too (a new token: the issuer has a new port).
+        access = ap.password_auth(pending_user)["AuthenticationResult"]["AccessToken"]
+        assert (
+            ap.cognito.verify_software_token(AccessToken=access, UserCode=code_now(own, pending))["Status"]
+            == "SUCCESS"
+        )
+    finally:
+        own.stop()

@@ -315,6 +315,7 @@ def credentials(settings: Settings, action: str, access_key_id: str | None, desc
 
 
 def master_key(settings: Settings, action: str) -> int:
+    from poolgate.mfa.rotation import reseal_totp_secrets
     from poolgate.security.crypto import MasterKey, load_or_create_master_key
     from poolgate.store.sql import rotate_master_key
 
@@ -330,7 +331,7 @@ def master_key(settings: Settings, action: str) -> int:
     new = MasterKey.generate()
     url = settings.effective_database_url
     if settings.master_key:
-        count = rotate_master_key(url, old, new)
+        count = rotate_master_key(url, old, new, also=reseal_totp_secrets)
         print(f"re-encrypted {count} secrets. The database now needs this key; set it everywhere:")
         print(f"POOLGATE_MASTER_KEY={new.to_text()}")
         return 0
@@ -338,7 +339,7 @@ def master_key(settings: Settings, action: str) -> int:
     pending = key_file.with_suffix(".key.new")
     _write_secret(pending, new.to_text())
     try:
-        count = rotate_master_key(url, old, new)
+        count = rotate_master_key(url, old, new, also=reseal_totp_secrets)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise

@@ -14,6 +14,7 @@ What lives where:
   of MFA answers; ``messages``: the error texts; ``deps``: ``MfaDeps``, wired by the
   composition root.
 - ``service``: ``MfaService``, the MFA operations outside the sign-in engine.
+- ``rotation``: re-sealing TOTP secrets during ``poolgate master-key rotate``.
 
 The challenge responders (SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, MFA_SETUP, SELECT_MFA_TYPE)
 live in ``poolgate.auth.challenges`` and use this package.

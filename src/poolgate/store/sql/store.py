@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Self
 
@@ -284,12 +284,20 @@ class SqlStore:
                     raise _mismatch(exc.current, exc.expected) from None
 
 
-def rotate_master_key(store_url: str, old: MasterKey, new: MasterKey) -> int:
+def rotate_master_key(
+    store_url: str,
+    old: MasterKey,
+    new: MasterKey,
+    *,
+    also: Callable[[SqlUnitOfWork, MasterKey, MasterKey], int] | None = None,
+) -> int:
     """Re-encrypt every stored secret and the check value from ``old`` to ``new``.
 
     Everything happens in one transaction (on PostgreSQL the tables involved are
     locked against writers), so a failure leaves the database under ``old``.
     Stop the servers first: a process still using ``old`` cannot read the result.
+    ``also`` re-encrypts secrets kept outside the encrypted columns (TOTP secrets in
+    user settings: ``poolgate.mfa.rotation``); it runs first, in the same transaction.
     Returns how many secrets were re-encrypted (the check value not counted).
     Raises ``WrongMasterKeyError`` if ``old`` is not the database's key.
     """
@@ -305,6 +313,8 @@ def rotate_master_key(store_url: str, old: MasterKey, new: MasterKey) -> int:
             stored = uow.meta.get(META_MASTER_KEY_CHECK)
             if stored is not None:
                 _open_check_value(old, stored)
+            if also is not None:
+                count += also(uow, old, new)
             for column in ENCRYPTED_COLUMNS:
                 count += _reencrypt_column(conn, column, old, new)
             uow.meta.set(META_MASTER_KEY_CHECK, _new_check_value(new))
