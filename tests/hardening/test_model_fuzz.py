@@ -39,16 +39,8 @@ def _public(operation: str) -> bool:
 
 def _known_issue(operation: str, status: int, code: str, data: bytes) -> bool:
     """Failures already reported and pinned by the strict xfail tests below: undeclared codes
-    from the MFA and device operations (being written elsewhere right now), and SignUp without a
-    Password (optional in the model, a KeyError in ``operations/users.py``)."""
-    if status < 500 and any(part in operation for part in ("Device", "SoftwareToken", "MFA")):
-        return True
-    if operation == "SignUp" and status == 500:
-        try:
-            return "Password" not in json.loads(data)
-        except ValueError:
-            return False
-    return False
+    from the MFA and device operations."""
+    return status < 500 and any(part in operation for part in ("Device", "SoftwareToken", "MFA"))
 
 
 def _allowed(operation: str) -> frozenset[str]:
@@ -171,8 +163,6 @@ def _post(live: ServerProcess, operation: str, body: dict[str, Any]) -> httpx.Re
         return http.post("/", content=data, headers=headers)
 
 
-@pytest.mark.xfail(strict=True, reason="SignUp without Password (optional in the model) is a KeyError "
-                   "in operations/users.py -> 500 InternalErrorException")
 def test_sign_up_without_password_is_not_a_500(live: ServerProcess) -> None:
     ap = make_pool(live)
     resp = _post(live, "SignUp", {"ClientId": ap.client_id, "Username": "nopass"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from poolgate.errors import InvalidParameterException
 from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
 from poolgate.triggers.api import NO_CLIENT, Caller, sdk_from_user_agent
 from poolgate.users import views
@@ -94,8 +95,13 @@ def list_users(ctx: OperationContext, params: Params) -> Result:
 
 @operation("SignUp")
 def sign_up(ctx: OperationContext, params: Params) -> Result:
+    password = params.get("Password")
+    if password is None:
+        # The model leaves Password optional for passwordless (choice-based) pools, which
+        # Poolgate does not offer yet [decision].
+        raise InvalidParameterException("Password is required: passwordless sign-up is not supported.")
     result = ctx.services.sign_up.sign_up(
-        params["ClientId"], params["Username"], params["Password"], params, trigger_context(ctx, params)
+        params["ClientId"], params["Username"], password, params, trigger_context(ctx, params)
     )
     return views.sign_up_result(
         result.user.sub,
