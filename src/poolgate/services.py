@@ -16,6 +16,7 @@ from poolgate.auth.sessions import Sessions
 from poolgate.clock import Clock, OffsetClock, SystemClock
 from poolgate.config import AccessKey, Settings
 from poolgate.delivery.routing import RoutingSender, build_sender
+from poolgate.devices.service import DeviceService
 from poolgate.mfa.deps import mfa_deps
 from poolgate.mfa.service import MfaService
 from poolgate.pools.service import PoolService
@@ -57,8 +58,9 @@ class Services:
     sign_up: SignUpService
     recovery: RecoveryService
     self_service: SelfService
-    mfa: MfaService
     threat: ThreatProtection
+    devices: DeviceService
+    mfa: MfaService
 
     def lookup_secret(self, access_key_id: str) -> str | None:
         """The secret of an active access key: configured keys first, then the database."""
@@ -123,8 +125,9 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         sign_up=SignUpService(deps),
         recovery=RecoveryService(deps),
         self_service=SelfService(deps, tokens),
-        mfa=MfaService(store, clock, mfa, tokens, Sessions(master_key)),
         threat=threat,
+        devices=DeviceService(store, clock, tokens),
+        mfa=MfaService(store, clock, mfa, tokens, Sessions(master_key)),
     )
 
 

@@ -256,3 +256,103 @@ def test_amplify_wrong_password(js_pool: JsPool) -> None:
     node = require_node()
     js_pool.user("amp-wrong")
     refused_sign_in(*run_script(node, "amplify-signin.mjs", js_pool.config("amp-wrong", WRONG)))
+
+
+def _device_pool(js_pool: JsPool, **pool_args: Any) -> JsPool:
+    """Another pool on the same server, tracking devices ("always", remembered devices skip MFA)."""
+    cognito = js_pool.cognito
+    pool_args.setdefault(
+        "DeviceConfiguration", {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}
+    )
+    pool_id = cognito.create_user_pool(PoolName="js-devices", **pool_args)["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="js", ExplicitAuthFlows=[*SIGN_IN_FLOWS, "ALLOW_REFRESH_TOKEN_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    return JsPool(js_pool.server, cognito, pool_id, client_id)
+
+
+def _requests(step: dict[str, Any]) -> list[tuple[str, str | None, bool, bool]]:
+    """(operation, ChallengeName, Session sent, DEVICE_KEY sent) of each request of a step."""
+    return [
+        (r["operation"], r["challengeName"], r["session"], r["deviceKey"] is not None) for r in step["requests"]
+    ]
+
+
+SMS_CONFIGURATION = {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"}
+
+
+@pytest.mark.parametrize("mfa", [False, True], ids=["no-mfa", "sms-mfa-on"])
+def test_identity_js_remembered_device(js_pool: JsPool, mfa: bool) -> None:
+    node = require_node()
+    username = f"ijs-device-{'mfa' if mfa else 'plain'}"
+    pool = _device_pool(js_pool, **({"SmsConfiguration": SMS_CONFIGURATION} if mfa else {}))
+    sub = pool.user(username)
+    config = pool.config(username)
+    mfa_step: list[tuple[str, str | None, bool, bool]] = []
+    if mfa:
+        # MFA ON by SMS: the first sign-in asks for a code (read from the testing API), the sign-in
+        # on the remembered device asks for none.
+        pool.cognito.set_user_pool_mfa_config(
+            UserPoolId=pool.pool_id,
+            SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}"},
+            MfaConfiguration="ON",
+        )
+        pool.cognito.admin_update_user_attributes(
+            UserPoolId=pool.pool_id, Username=username,
+            UserAttributes=[{"Name": "phone_number", "Value": "+15555550199"}],
+        )
+        pool.cognito.admin_set_user_mfa_preference(
+            UserPoolId=pool.pool_id, Username=username, SMSMfaSettings={"Enabled": True, "PreferredMfa": True}
+        )
+        config["mfaCodes"] = f"{pool.server.url}/_testing/messages"
+        mfa_step = [("RespondToAuthChallenge", "SMS_MFA", True, False)]
+    steps = succeeded(*run_script(node, "identity-js-device.mjs", config))
+
+    # The library confirms the device the sign-in handed out, on its own.
+    first = steps["firstSignIn"]
+    device_key = first["deviceKey"]
+    assert device_key and first["deviceKeyClaim"] == device_key
+    assert first["userConfirmationNecessary"] is None  # "always": no confirmation needed
+    assert first["mfaPrompts"] == (["SMS_MFA"] if mfa else [])
+    assert _requests(first) == [
+        ("InitiateAuth", None, False, False),
+        ("RespondToAuthChallenge", "PASSWORD_VERIFIER", True, False),
+        *mfa_step,
+        ("ConfirmDevice", None, False, True),
+    ]
+    device = steps["getDevice"]["device"]
+    attributes = {a["Name"]: a["Value"] for a in device["DeviceAttributes"]}
+    assert device["DeviceKey"] == device_key
+    assert attributes["dev:device_remembered_status"] == "remembered"
+    assert attributes["device_name"]  # the library sends its user agent
+
+    # The next sign-in proves the device with device SRP, Session on every step, and no new device.
+    again = steps["deviceSignIn"]
+    assert _requests(again) == [
+        ("InitiateAuth", None, False, False),
+        ("RespondToAuthChallenge", "PASSWORD_VERIFIER", True, True),
+        ("RespondToAuthChallenge", "DEVICE_SRP_AUTH", True, True),
+        ("RespondToAuthChallenge", "DEVICE_PASSWORD_VERIFIER", True, True),
+    ]
+    assert again["mfaPrompts"] == []
+    access = pool.verify(again["accessToken"])
+    assert access["sub"] == sub and access["device_key"] == device_key
+
+    refreshed = steps["refreshSession"]
+    assert refreshed["deviceKeyClaim"] == device_key
+    assert _requests(refreshed) == [("InitiateAuth", None, False, True)]
+    assert _requests(steps["forgetDevice"]) == [("ForgetDevice", None, False, True)]
+    with pytest.raises(ClientError) as exc:
+        pool.cognito.admin_get_device(UserPoolId=pool.pool_id, Username=username, DeviceKey=device_key)
+    assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+    # After forgetDevice the next sign-in is an ordinary one, which hands out a new device.
+    last = steps["signInAfterForget"]
+    assert [r[:2] for r in _requests(last)] == [
+        ("InitiateAuth", None),
+        ("RespondToAuthChallenge", "PASSWORD_VERIFIER"),
+        *[r[:2] for r in mfa_step],
+        ("ConfirmDevice", None),
+    ]
+    assert last["deviceKey"] and last["deviceKey"] != device_key
+    pool.cognito.delete_user_pool(UserPoolId=pool.pool_id)

@@ -7,7 +7,16 @@ from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
-from tests.store._support import OTHER_POOL, POOL, add_pools, add_user, make_user, second_locker_result
+from tests.store._support import (
+    OTHER_POOL,
+    POOL,
+    add_client,
+    add_pools,
+    add_user,
+    make_user,
+    second_locker_result,
+)
+from tests.store.test_token_sessions import make_session
 
 from poolgate.devices.model import Device, RememberedStatus
 from poolgate.security.crypto import MasterKey, WrongMasterKeyError
@@ -176,6 +185,26 @@ def test_devices_go_with_their_user_and_pool(store: SqlStore, sub: str) -> None:
     assert count_rows(store) == 0
 
 
+def test_forgetting_a_device_ends_its_token_sessions(store: SqlStore, sub: str) -> None:
+    add_client(store)
+    with store.transaction() as uow:
+        uow.devices.add(confirmed(sub, 1))
+        uow.token_sessions.add(make_session("live", sub, device_key=key(1), expires_at=NOW + 100.0))
+        uow.token_sessions.add(make_session("revoked", sub, origin="o2", device_key=key(1), revoked_at=NOW - 1.0))
+        uow.token_sessions.add(make_session("done", sub, origin="o3", device_key=key(1), expires_at=NOW - 5.0))
+        uow.token_sessions.add(make_session("other", sub, origin="o4", device_key=key(2)))
+        uow.token_sessions.add(make_session("plain", sub, origin="o5"))
+    with store.transaction() as uow:
+        assert uow.token_sessions.end_device(POOL, key(1), NOW) == 1
+        assert uow.token_sessions.end_device(OTHER_POOL, key(2), NOW) == 0
+    with store.transaction() as uow:
+        expiry = {h: uow.token_sessions.get(h).expires_at for h in ("live", "revoked", "done", "other", "plain")}  # type: ignore[union-attr]
+    assert expiry["live"] == NOW and expiry["done"] == NOW - 5.0
+    # A revoked record keeps refusing its sign-in's access tokens for as long as it did.
+    assert expiry["revoked"] == NOW + 30 * 86400.0
+    assert expiry["other"] == expiry["plain"] == NOW + 30 * 86400.0
+
+
 def test_reset_clears_devices(store: SqlStore, sub: str) -> None:
     with store.transaction() as uow:
         uow.devices.add(confirmed(sub, 1))
@@ -190,9 +219,12 @@ def test_master_key_rotation_covers_device_verifiers(store: SqlStore, sub: str, 
     store.check_master_key()
     new = MasterKey.generate()
     assert rotate_master_key(store.url, master_key, new) == 1
-    with SqlStore(store.url, master_key) as old_store:
+    old_store = SqlStore(store.url, master_key)
+    try:
         with pytest.raises(WrongMasterKeyError), old_store.transaction() as uow:
             uow.devices.get(POOL, key(1))
+    finally:
+        old_store.close()
     with SqlStore(store.url, new) as new_store, new_store.transaction() as uow:
         assert uow.devices.get(POOL, key(1)) == confirmed(sub, 1)
         assert uow.devices.get(POOL, key(2)) == pending(sub, 2)

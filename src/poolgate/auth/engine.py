@@ -1,9 +1,9 @@
 """The sign-in state machine (diagram: ``engine.md``).
 
 ``next_challenge`` is a pure table: after a passed step it decides between a forced password
-change, the MFA steps (``mfa.selection``), the device step (devices issue: its row never
-matches yet) and tokens. ``Engine`` runs one call in phases (``context``): read-only transactions, trigger
-calls with no transaction open, and short write transactions that re-read what they check.
+change, the MFA steps (``mfa.selection``), device SRP (``devices``) and tokens. ``Engine`` runs
+one call in phases (``context``): read-only transactions, trigger calls with no transaction
+open, and short write transactions that re-read what they check.
 
 - ``initiate``: pool and client (read) -> the operation and the client allow the AuthFlow ->
   the flow class's ``start``;
@@ -26,6 +26,7 @@ from typing import Final
 from poolgate.auth import custom, messages
 from poolgate.auth.challenges import (
     RESPONDERS,
+    device_srp_auth,
     email_otp,
     mfa_setup,
     new_password_required,
@@ -34,6 +35,7 @@ from poolgate.auth.challenges import (
     software_token_mfa,
 )
 from poolgate.auth.context import StepContext, required
+from poolgate.auth.devices import device_skips_mfa, find_pending_step, needs_device_srp
 from poolgate.auth.existence import Simulator
 from poolgate.auth.flows import FLOWS
 from poolgate.auth.gating import check_flow
@@ -100,11 +102,6 @@ def _must_change_password(session: AuthSession, user: User, pool: UserPool, clie
     )
 
 
-def _not_yet(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> bool:
-    """The condition of a row whose step a later issue implements: it never matches yet."""
-    return False
-
-
 def _always(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> bool:
     return True
 
@@ -112,8 +109,9 @@ def _always(session: AuthSession, user: User, pool: UserPool, client: AppClient)
 def mfa_required(session: AuthSession, user: User, pool: UserPool) -> bool:
     """True while the sign-in owes an MFA step (``mfa.selection.mfa_required``): the pool is ON,
     or OPTIONAL and the user has a usable factor, and no MFA step has passed yet. Every MFA row
-    asks it first, so a condition that waives MFA (a remembered device) belongs here."""
-    return mfa_owed(session.steps, user, pool)
+    asks it first, so a condition that waives MFA belongs here: a remembered device does
+    (``devices.device_skips_mfa``; device SRP, the row after the MFA rows, then proves it)."""
+    return mfa_owed(session.steps, user, pool) and not device_skips_mfa(session, user, pool)
 
 
 def _mfa_row(step: NextStep) -> Condition:
@@ -130,7 +128,6 @@ RULES: Final[tuple[Rule, ...]] = (
     # auth-flows.md section 6, in order. Threat protection (step 2) blocks or forces MFA; it
     # adds no challenge of its own and arrives with the risk issue.
     Rule("temporary password must be replaced", _must_change_password, NextStep.NEW_PASSWORD_REQUIRED),
-    Rule("DEVICE_KEY of a confirmed device: device SRP (devices issue)", _not_yet, NextStep.DEVICE_SRP_AUTH),
     Rule("MFA owed, pool ON, no usable factor: set one up", _mfa_row(NextStep.MFA_SETUP), NextStep.MFA_SETUP),
     Rule(
         "MFA owed, several usable factors, none preferred: choose",
@@ -140,6 +137,9 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("MFA owed, SMS is the user's factor", _mfa_row(NextStep.SMS_MFA), NextStep.SMS_MFA),
     Rule("MFA owed, e-mail is the user's factor", _mfa_row(NextStep.EMAIL_OTP), NextStep.EMAIL_OTP),
     Rule("MFA owed, TOTP is the user's factor", _mfa_row(NextStep.SOFTWARE_TOKEN_MFA), NextStep.SOFTWARE_TOKEN_MFA),
+    # The DEVICE row follows the MFA rows (auth.devices explains why); a remembered device that
+    # replaces MFA is decided by auth.devices.device_skips_mfa, which mfa_required consults.
+    Rule("DEVICE_KEY of a confirmed device, not yet proven", needs_device_srp, NextStep.DEVICE_SRP_AUTH),
     Rule("nothing left: issue tokens", _always, NextStep.TOKENS),
 )
 
@@ -159,6 +159,7 @@ _ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, User], Cha
     NextStep.MFA_SETUP: mfa_setup.issue,
     NextStep.SELECT_MFA_TYPE: select_mfa_type.issue,
     NextStep.SOFTWARE_TOKEN_MFA: software_token_mfa.issue,
+    NextStep.DEVICE_SRP_AUTH: device_srp_auth.issue,
 }
 
 
@@ -277,10 +278,13 @@ class Engine:
     ) -> LoadedSession:
         if handle:
             return ctx.sessions.find(ctx.uow, handle)
-        if name is ChallengeName.PASSWORD_VERIFIER:
+        if name in (ChallengeName.PASSWORD_VERIFIER, ChallengeName.DEVICE_PASSWORD_VERIFIER):
             # pycognito answers PASSWORD_VERIFIER without Session; the SECRET_BLOCK names it.
             block = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
             return ctx.sessions.find_by_secret_block(ctx.uow, block)
+        if name is ChallengeName.DEVICE_SRP_AUTH:
+            # ... and DEVICE_SRP_AUTH too: the device row names the pending step.
+            return find_pending_step(ctx, responses)
         raise InvalidParameterException(messages.missing_parameter("Session"))
 
     def _settle(self, ctx: StepContext, outcome: Outcome) -> StepResult:

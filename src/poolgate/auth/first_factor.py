@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from poolgate.auth import account, lockout, messages
 from poolgate.auth.context import StepContext
+from poolgate.auth.devices import recognise_device
 from poolgate.auth.state import AuthSession, ChallengeName, Failed, Passed, Rejected
 from poolgate.errors import NotAuthorizedException
 from poolgate.srp import ProofMismatch, SrpError
@@ -47,7 +48,8 @@ def password_step(
 
     ``ProofMismatch`` counts towards the lockout and reports ``Failed``; other SRP errors (a
     stale TIMESTAMP, a bad SRP_A) are refused with the same generic message but not counted,
-    since they say nothing about the password.
+    since they say nothing about the password. On success the caller's ``DEVICE_KEY`` is
+    settled (``devices.recognise_device``): ResourceNotFoundException for an unknown device.
     """
     refused = checks_before_password(ctx, user)
     if refused is not None:
@@ -65,4 +67,6 @@ def password_step(
     error = account.error_after_password(user, ctx.pool, ctx.client, ctx.now)
     if error is not None:
         return Rejected(error)
-    return Passed(session.passed(step, now=ctx.now, password=True), user)
+    # Raises (rolling the phase back) for a DEVICE_KEY that is not a device of this user.
+    passed = recognise_device(ctx, user, session.passed(step, now=ctx.now, password=True))
+    return Passed(passed, user)

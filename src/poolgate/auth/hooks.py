@@ -11,7 +11,9 @@ All run between phases, with no transaction open.
   again (it may have been deleted, disabled or reset meanwhile) and issues the tokens with what
   PreTokenGeneration asked to change. Both get the RespondToAuthChallenge call's ClientMetadata,
   never the InitiateAuth call's (a sign-in that completes in InitiateAuth sends ``{}``).
-  ``newDeviceUsed`` is left out until device tracking exists.
+  On a pool that tracks devices (``devices.plan_for_tokens``) the same write phase hands out a
+  new device (``NewDeviceMetadata``, and the tokens are bound to it) when the sign-in named
+  none, or binds the tokens to the device that device SRP proved; ``newDeviceUsed`` says which.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Final
 
 from poolgate.auth import account
 from poolgate.auth.context import StepContext
+from poolgate.auth.devices import hand_out_device, new_device_metadata, plan_for_tokens
 from poolgate.auth.existence import hides_existence, unknown_user_error
 from poolgate.auth.state import Authenticated, AuthSession, ChallengeName
 from poolgate.triggers.api import MigrationResult
@@ -31,6 +34,7 @@ MIGRATION_SOURCE: Final = "Authentication"
 """UserMigration_Authentication."""
 AUTHENTICATION: Final = "Authentication"
 NEW_PASSWORD_CHALLENGE: Final = "NewPasswordChallenge"
+AUTHENTICATE_DEVICE: Final = "AuthenticateDevice"
 
 
 def pre_authentication(ctx: StepContext, typed_username: str, user: User | None) -> None:
@@ -83,9 +87,11 @@ def migrate_user(ctx: StepContext, typed_username: str, password: str) -> User |
 
 
 def token_source(session: AuthSession) -> str:
-    """The PreTokenGeneration source suffix: ``NewPasswordChallenge`` for a sign-in that went
-    through NEW_PASSWORD_REQUIRED, ``Authentication`` otherwise (``AuthenticateDevice`` waits
-    for device SRP)."""
+    """The PreTokenGeneration source suffix: ``AuthenticateDevice`` for a sign-in that ended with
+    device SRP, ``NewPasswordChallenge`` for one that went through NEW_PASSWORD_REQUIRED,
+    ``Authentication`` otherwise."""
+    if ChallengeName.DEVICE_PASSWORD_VERIFIER in session.steps:
+        return AUTHENTICATE_DEVICE
     if ChallengeName.NEW_PASSWORD_REQUIRED in session.steps:
         return NEW_PASSWORD_CHALLENGE
     return AUTHENTICATION
@@ -96,8 +102,9 @@ def finish(ctx: StepContext, session: AuthSession, user: User) -> Authenticated:
     the account errors of ``account.check_at_issue`` (or the unknown-user error) when the user
     changed since the step that authenticated it."""
     metadata = ctx.respond_client_metadata
+    devices = plan_for_tokens(ctx.pool, session)
     ctx.triggers.post_authentication(
-        ctx.pool, user=user, new_device_used=None, client_metadata=metadata, caller=ctx.caller
+        ctx.pool, user=user, new_device_used=devices.new_device_used, client_metadata=metadata, caller=ctx.caller
     )
     overrides = ctx.tokens.pre_token_generation(
         ctx.store, ctx.pool, ctx.client, user,
@@ -108,10 +115,11 @@ def finish(ctx: StepContext, session: AuthSession, user: User) -> Authenticated:
         if current is None:
             raise unknown_user_error(ctx.client)
         account.check_at_issue(current)
+        device = hand_out_device(phase, current) if devices.hand_out else None
         tokens = ctx.tokens.sign_in(
             phase.uow, ctx.pool, ctx.client, current,
             auth_time=session.auth_time if session.auth_time is not None else ctx.now,
-            device_key=session.device_key,
+            device_key=device.device_key if device is not None else devices.bind,
             overrides=overrides,
         )
-    return Authenticated(tokens)
+    return Authenticated(tokens, None if device is None else new_device_metadata(device))

@@ -128,6 +128,12 @@ class Sessions:
         session is gone."""
         return self._load(uow, self.session_of_block(block), lock=False)
 
+    def find_stored(self, uow: UnitOfWork, sid: str) -> LoadedSession:
+        """The session stored under ``sid`` (not locked), for a step that records where its
+        session is (device SRP answered without ``Session``); raises NotAuthorizedException
+        ``Invalid session for the user.`` when there is none."""
+        return self._load(uow, sid, lock=False)
+
     def lock(self, uow: UnitOfWork, loaded: LoadedSession) -> LoadedSession:
         """The session found earlier, read again and locked for this write transaction; raises
         NotAuthorizedException ``Invalid session for the user.`` when it was spent (or replaced)
@@ -200,6 +206,7 @@ def _to_stored(sid: str, session: AuthSession) -> StoredAuthSession:
         "steps": [step.value for step in session.steps],
         "auth_time": session.auth_time,
         "device_key": session.device_key,
+        "device_remembered": session.device_remembered,
         "metadata": session.metadata.to_state(),
         "srp": None if session.srp is None else _srp_to_state(session.srp),
         "custom": None if session.custom is None else _custom_to_state(session.custom),
@@ -238,6 +245,7 @@ def _from_stored(stored: StoredAuthSession) -> AuthSession:
         attempts=stored.attempts,
         srp=None if srp is None else _srp_from_state(srp),
         device_key=state.get("device_key"),
+        device_remembered=bool(state.get("device_remembered")),
         metadata=RequestMetadata.from_state(state.get("metadata") or {}),
         custom=None if custom is None else _custom_from_state(custom),
     )

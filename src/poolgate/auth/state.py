@@ -148,7 +148,9 @@ class AuthSession:
     session waits for, ``steps`` the steps passed so far (``PASSWORD``, ``PASSWORD_VERIFIER``,
     ``NEW_PASSWORD_REQUIRED``, ...), and ``auth_time`` the time the password step passed (the
     ``auth_time`` claim of the tokens). ``admin`` says an Admin* operation began the sign-in.
-    ``custom`` is set for CUSTOM_AUTH sign-ins.
+    ``custom`` is set for CUSTOM_AUTH sign-ins. ``device_key`` is the device the caller named;
+    once the password step has passed it names a confirmed device of the user (or is None), and
+    ``device_remembered`` says whether that device is remembered (``auth.devices``).
     For a session not stored yet (a password flow that passed its first step in one call),
     ``issued_at`` and ``expires_at`` are the time of the step.
     """
@@ -167,6 +169,7 @@ class AuthSession:
     attempts: int = 0
     srp: SrpState | None = None
     device_key: str | None = None
+    device_remembered: bool = False
     metadata: RequestMetadata = field(default_factory=RequestMetadata)
     custom: CustomState | None = None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from poolgate.operations import (  # noqa: F401
     auth,
     clients,
+    devices,
     groups,
     mfa,
     pools,

@@ -308,6 +308,12 @@ class TokenSessionRepo(Protocol):
     def revoke_user(self, pool_id: str, sub: str, when: float) -> int:
         """Revoke every unrevoked session of the user; return how many."""
 
+    def end_device(self, pool_id: str, device_key: str, when: float) -> int:
+        """End every unrevoked, unexpired session bound to the device (ForgetDevice): its
+        ``expires_at`` becomes ``when``, so its refresh token stops working while the sign-in's
+        access tokens stay valid. Revoked sessions keep their expiry (their records refuse the
+        access tokens of their sign-in). Returns how many changed."""
+
 
 class DeviceRepo(Protocol):
     """Devices of users (``poolgate.devices.model``); the verifier is encrypted at rest."""

@@ -79,7 +79,7 @@ CASES = [
     ),
     # Rows of later issues: in the table, never matching yet.
     (
-        "device key sent (devices issue: tokens for now)",
+        "device key on a pool without device tracking",
         (C.PASSWORD_VERIFIER,),
         UserStatus.CONFIRMED,
         {},
@@ -134,12 +134,13 @@ def test_table_shape() -> None:
     assert len({rule.name for rule in RULES}) == len(RULES)
     assert [rule.then for rule in RULES] == [
         NextStep.NEW_PASSWORD_REQUIRED,
-        NextStep.DEVICE_SRP_AUTH,
         NextStep.MFA_SETUP,
         NextStep.SELECT_MFA_TYPE,
         NextStep.SMS_MFA,
         NextStep.EMAIL_OTP,
         NextStep.SOFTWARE_TOKEN_MFA,
+        # Device SRP after MFA: tests/unit/devices/test_device_table.py.
+        NextStep.DEVICE_SRP_AUTH,
         NextStep.TOKENS,
     ]
     assert {step.value for step in NextStep} - {"TOKENS"} <= {name.value for name in ChallengeName}

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 from poolgate.auth.challenges.base import Responder
 from poolgate.auth.challenges.custom_challenge import CustomChallenge
+from poolgate.auth.challenges.device_password_verifier import DevicePasswordVerifier
+from poolgate.auth.challenges.device_srp_auth import DeviceSrpAuth
 from poolgate.auth.challenges.email_otp import EmailOtp
 from poolgate.auth.challenges.mfa_setup import MfaSetup
 from poolgate.auth.challenges.new_password_required import NewPasswordRequired
@@ -20,7 +22,14 @@ from poolgate.auth.challenges.software_token_mfa import SoftwareTokenMfa
 from poolgate.auth.state import ChallengeName
 
 RESPONDERS: Mapping[ChallengeName, Responder] = {
-    responder.name: responder for responder in (PasswordVerifier(), NewPasswordRequired(), CustomChallenge())
+    responder.name: responder
+    for responder in (
+        PasswordVerifier(),
+        NewPasswordRequired(),
+        CustomChallenge(),
+        DeviceSrpAuth(),
+        DevicePasswordVerifier(),
+    )
 } | {
     responder.name: responder
     for responder in (SmsMfa(), EmailOtp(), SoftwareTokenMfa(), MfaSetup(), SelectMfaType())

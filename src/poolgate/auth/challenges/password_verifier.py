@@ -80,11 +80,10 @@ class PasswordVerifier:
         if user is None:
             return Rejected(unknown_user_error(ctx.client))
         stored = user.password
-        progressed = replace(
-            session,
-            device_key=responses.get("DEVICE_KEY") or session.device_key,
-            metadata=ctx.metadata,
-        )
+        # The device is the one this answer names: every client repeats its DEVICE_KEY here,
+        # and the JS SDK answers again without it after "Device does not exist." (the phase
+        # rolled back, so the session is still there), whatever InitiateAuth carried.
+        progressed = replace(session, device_key=responses.get("DEVICE_KEY") or None, metadata=ctx.metadata)
         return password_step(
             ctx, user, progressed, ChallengeName.PASSWORD_VERIFIER,
             claim.verifier(None if stored is None else stored.verifier),

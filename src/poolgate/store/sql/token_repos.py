@@ -124,6 +124,21 @@ class SqlTokenSessionRepo:
         )
         return int(self._conn.execute(query).rowcount)
 
+    def end_device(self, pool_id: str, device_key: str, when: float) -> int:
+        """Set ``expires_at = when`` on the device's unrevoked records that expire later."""
+        c = token_sessions.c
+        query = (
+            sa.update(token_sessions)
+            .where(
+                c.pool_id == pool_id,
+                c.device_key == device_key,
+                c.revoked_at.is_(None),
+                c.expires_at > when,
+            )
+            .values(expires_at=when)
+        )
+        return int(self._conn.execute(query).rowcount)
+
 
 def _session_values(session: TokenSession) -> dict[str, Any]:
     return {
