@@ -356,3 +356,34 @@ def test_identity_js_remembered_device(js_pool: JsPool, mfa: bool) -> None:
     ]
     assert last["deviceKey"] and last["deviceKey"] != device_key
     pool.cognito.delete_user_pool(UserPoolId=pool.pool_id)
+
+
+def test_amplify_remembered_device(js_pool: JsPool) -> None:
+    node = require_node()
+    pool = _device_pool(js_pool)
+    sub = pool.user("amp-device")
+    steps = succeeded(*run_script(node, "amplify-device.mjs", pool.config("amp-device")))
+
+    # Amplify confirms the device the sign-in handed out, and refreshes with its key.
+    first = steps["signIn"]
+    device_key = first["deviceKey"]
+    assert device_key and pool.verify(first["accessToken"])["sub"] == sub
+    assert _requests(first)[-1] == ("ConfirmDevice", None, False, True)
+    assert steps["forceRefresh"]["deviceKey"] == device_key
+    assert _requests(steps["forceRefresh"]) == [("GetTokensFromRefreshToken", None, False, True)]
+    assert _requests(steps["rememberDevice"]) == [("UpdateDeviceStatus", None, False, True)]
+    assert [device["id"] for device in steps["fetchDevices"]["devices"]] == [device_key]
+
+    # Signed in again, Amplify proves the device with device SRP.
+    again = steps["deviceSignIn"]
+    assert again["deviceKey"] == device_key
+    # (Amplify names the device in the PASSWORD_VERIFIER answer, not in InitiateAuth.)
+    assert _requests(again) == [
+        ("InitiateAuth", None, False, False),
+        ("RespondToAuthChallenge", "PASSWORD_VERIFIER", True, True),
+        ("RespondToAuthChallenge", "DEVICE_SRP_AUTH", True, True),
+        ("RespondToAuthChallenge", "DEVICE_PASSWORD_VERIFIER", True, True),
+    ]
+    assert _requests(steps["forgetDevice"]) == [("ForgetDevice", None, False, True)]
+    assert pool.cognito.admin_list_devices(UserPoolId=pool.pool_id, Username="amp-device")["Devices"] == []
+    pool.cognito.delete_user_pool(UserPoolId=pool.pool_id)

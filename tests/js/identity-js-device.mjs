@@ -16,6 +16,7 @@ import { webcrypto } from 'node:crypto';
 import cognito from 'amazon-cognito-identity-js';
 
 import { StepFailure, jwtPayload, main, packageVersion, readConfig, recordCalls, step } from './common.mjs';
+import { recordRequests } from './requests.mjs';
 
 globalThis.crypto ??= webcrypto;
 
@@ -40,33 +41,6 @@ class LocalStorageLike {
   clear() {
     this.items.clear();
   }
-}
-
-/** Record what each request asked: operation, ChallengeName, Session present, DEVICE_KEY sent. */
-function recordRequests() {
-  const requests = [];
-  const inner = globalThis.fetch;
-  globalThis.fetch = async (input, init = {}) => {
-    const headers = new Headers(init.headers ?? {});
-    const operation = (headers.get('x-amz-target') ?? '').split('.').pop() || null;
-    // Only the Cognito API calls (not this script's reads of the testing API).
-    if (!operation) return inner(input, init);
-    let body = {};
-    try {
-      body = JSON.parse(typeof init.body === 'string' ? init.body : '{}');
-    } catch {
-      body = {};
-    }
-    const parameters = body.ChallengeResponses ?? body.AuthParameters ?? {};
-    requests.push({
-      operation,
-      challengeName: body.ChallengeName ?? null,
-      session: Boolean(body.Session),
-      deviceKey: parameters.DEVICE_KEY ?? body.DeviceKey ?? null,
-    });
-    return inner(input, init);
-  };
-  return requests;
 }
 
 function promised(fn) {
