@@ -22,7 +22,7 @@ from poolgate.mfa.service import MfaService
 from poolgate.pools.service import PoolService
 from poolgate.security.analytics import build_sink
 from poolgate.security.crypto import MasterKey, load_or_create_master_key
-from poolgate.security.events import MemoryAuthEventLog
+from poolgate.security.events import StoreAuthEventLog
 from poolgate.security.service import ThreatProtection
 from poolgate.store.base import StoredAccessKey
 from poolgate.store.sql import SqlStore
@@ -99,7 +99,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     triggers: Triggers = build_triggers(settings)
     # Auth events live in memory until the auth_events table lands (per process).
     threat = ThreatProtection(
-        store, clock, MemoryAuthEventLog(), build_sink(settings.data_dir, settings.analytics_webhook_url),
+        store, clock, StoreAuthEventLog(store), build_sink(settings.data_dir, settings.analytics_webhook_url),
         master_key.derive("auth event feedback tokens"),
     )
     deps = UserDeps(

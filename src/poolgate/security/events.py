@@ -7,7 +7,9 @@ the tokens the attempt issues. AdminListUserAuthEvents reads them newest first; 
 by the risk engine through ``as_attempt``.
 
 ``AuthEventLog`` is the storage seam; each method is its own short transaction, so callers
-never hold one open around a trigger. ``MemoryAuthEventLog`` serves unit tests.
+never hold one open around a trigger. ``StoreAuthEventLog`` keeps them in the store's
+``auth_events`` repository (shared by every worker, kept across restarts);
+``MemoryAuthEventLog`` serves unit tests.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import hmac
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from poolgate.errors import NotAuthorizedException
 from poolgate.security.risk import Attempt
+
+if TYPE_CHECKING:
+    from poolgate.store.base import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +148,32 @@ class MemoryAuthEventLog:
     def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
         with self._lock:
             return [e for e in self._events.values() if e.pool_id == pool_id and e.ip == ip and e.created_at >= since]
+
+class StoreAuthEventLog:
+    """An ``AuthEventLog`` over the store; each call is one short transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, event: AuthEvent) -> None:
+        with self._store.transaction() as uow:
+            uow.auth_events.add(event)
+
+    def update(self, event: AuthEvent) -> None:
+        with self._store.transaction() as uow:
+            uow.auth_events.update(event)
+
+    def get(self, pool_id: str, event_id: str) -> AuthEvent | None:
+        with self._store.transaction(readonly=True) as uow:
+            return uow.auth_events.get(pool_id, event_id)
+
+    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+        with self._store.transaction(readonly=True) as uow:
+            return uow.auth_events.for_user(pool_id, sub, limit=limit, before=before)
+
+    def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
+        with self._store.transaction(readonly=True) as uow:
+            return uow.auth_events.since_for_ip(pool_id, ip, since)
 
 
 def feedback_token(key: bytes, pool_id: str, sub: str, event_id: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from poolgate.devices.model import Device
 from poolgate.pools.model import AppClient, UserPool
+from poolgate.security.events import AuthEvent
 from poolgate.tokens.model import SigningKey, TokenSession
 from poolgate.users.model import Group, StoredCode, User, UserFilter
 
@@ -338,6 +339,25 @@ class DeviceRepo(Protocol):
         """The ``DeviceGroupKey`` of any device of the user, or None if it has none."""
 
 
+class AuthEventRepo(Protocol):
+    """The auth event history of threat protection (``poolgate.security.events``)."""
+
+    def add(self, event: AuthEvent) -> None:
+        """Store a new event; DuplicateError if its id is taken."""
+
+    def update(self, event: AuthEvent) -> None:
+        """Replace the stored event with the same ``event_id`` (no-op if it is gone)."""
+
+    def get(self, pool_id: str, event_id: str) -> AuthEvent | None:
+        """The event, or None."""
+
+    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+        """The user's events, newest first, after the cursor ``before`` (an event id)."""
+
+    def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
+        """Events of any user of the pool from ``ip`` created at or after ``since``."""
+
+
 class UnitOfWork(Protocol):
     pools: PoolRepo
     clients: ClientRepo
@@ -353,6 +373,7 @@ class UnitOfWork(Protocol):
     signing_keys: SigningKeyRepo
     token_sessions: TokenSessionRepo
     devices: DeviceRepo
+    auth_events: AuthEventRepo
 
 
 class Store(Protocol):

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from poolgate.security.crypto import MasterKey, WrongMasterKeyError
 from poolgate.store.base import (
     AccessKeyRepo,
+    AuthEventRepo,
     AuthSessionRepo,
     ClientRepo,
     CodeRepo,
@@ -36,6 +37,7 @@ from poolgate.store.base import (
     TokenSessionRepo,
     UserRepo,
 )
+from poolgate.store.sql.auth_event_repo import SqlAuthEventRepo
 from poolgate.store.sql.auth_repos import SqlAuthSessionRepo, SqlLoginAttemptRepo
 from poolgate.store.sql.codes_counters import SqlCodeRepo, SqlCounterRepo
 from poolgate.store.sql.device_repo import SqlDeviceRepo
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
 
     __slots__ = (
         "access_keys",
+        "auth_events",
         "auth_sessions",
         "clients",
         "codes",
@@ -99,6 +102,7 @@ class SqlUnitOfWork:
     signing_keys: SigningKeyRepo
     token_sessions: TokenSessionRepo
     devices: DeviceRepo
+    auth_events: AuthEventRepo
 
     def __init__(self, connection: sa.Connection, master_key: MasterKey) -> None:
         self.connection = connection
@@ -116,6 +120,7 @@ class SqlUnitOfWork:
         self.signing_keys = SqlSigningKeyRepo(connection, master_key)
         self.token_sessions = SqlTokenSessionRepo(connection)
         self.devices = SqlDeviceRepo(connection, master_key)
+        self.auth_events = SqlAuthEventRepo(connection)
 
 
 def _mismatch(current: str, expected: str) -> WrongMasterKeyError:
@@ -231,7 +236,7 @@ class SqlStore:
 
     def reset(self) -> None:
         """Delete all pools and everything in them (clients, users, groups, codes,
-        sessions, login attempts, signing keys, devices), counters, the outbox and the clock
+        sessions, login attempts, signing keys, devices, auth events), counters, the outbox and the clock
         offset.
 
         Access keys and the other meta settings (the master-key check) are kept.

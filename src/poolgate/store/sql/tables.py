@@ -332,6 +332,33 @@ devices = sa.Table(
 )
 
 
+# The auth event history of threat protection (``poolgate.security.events``): one row per
+# sign-in attempt. It references only the pool: an event may be written just as its user is
+# deleted, and a new user never reuses a ``sub``. ``details`` is JSON text holding the risk,
+# the challenge responses and the context data.
+auth_events = sa.Table(
+    "auth_events",
+    metadata,
+    sa.Column("event_id", ident(64), primary_key=True),
+    sa.Column("pool_id", ident(55), sa.ForeignKey("user_pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("sub", ident(64), nullable=False),
+    sa.Column("username", sa.String(128), nullable=False),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("created_at", epoch(), nullable=False),
+    sa.Column("response", sa.String(16), nullable=False),
+    sa.Column("ip", sa.String(64), nullable=True),
+    sa.Column("device", sa.Text(), nullable=True),
+    sa.Column("user_agent", sa.Text(), nullable=True),
+    sa.Column("analytics_endpoint_id", sa.String(256), nullable=True),
+    sa.Column("feedback", sa.String(16), nullable=True),
+    sa.Column("feedback_provider", sa.String(32), nullable=True),
+    sa.Column("feedback_at", epoch(), nullable=True),
+    sa.Column("details", sa.Text(), nullable=False),
+    sa.Index("ix_auth_events_pool_sub", "pool_id", "sub", "created_at"),
+    sa.Index("ix_auth_events_pool_ip", "pool_id", "ip", "created_at"),
+)
+
+
 # (table, column) pairs: rows whose time in that column is before "now" are expired and
 # deleted by ``SqlStore.purge_expired``. A token session's ``expires_at`` is its refresh
 # token's expiry; once it is gone, so is the record that its ``origin_jti`` was revoked.
@@ -348,6 +375,7 @@ EXPIRING_TABLES: tuple[tuple[sa.Table, str], ...] = (
 # Tables emptied by ``SqlStore.reset``, children before parents. Tables that
 # belong to a pool (users, groups, ...) go before ``user_pools``.
 RESET_TABLES: tuple[sa.Table, ...] = (
+    auth_events,
     devices,
     token_sessions,
     login_attempts,
