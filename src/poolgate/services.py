@@ -97,7 +97,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     clock: Clock = OffsetClock(store) if settings.testing else SystemClock()
     sender = build_sender(settings, store, clock=clock)
     triggers: Triggers = build_triggers(settings)
-    # Auth events live in memory until the auth_events table lands (per process).
+    # Auth events live in the auth_events table, shared by every worker.
     threat = ThreatProtection(
         store, clock, StoreAuthEventLog(store), build_sink(settings.data_dir, settings.analytics_webhook_url),
         master_key.derive("auth event feedback tokens"),
@@ -116,7 +116,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         sender=sender,
         tokens=tokens,
         triggers=triggers,
-        auth=AuthService(store, clock, tokens, master_key, triggers=triggers, mfa=mfa),
+        auth=AuthService(store, clock, tokens, master_key, triggers=triggers, mfa=mfa, threat=threat),
         pools=PoolService(
             store, clock, region=settings.region, account_id=settings.account_id, on_create=tokens.ensure_keys
         ),

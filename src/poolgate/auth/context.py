@@ -23,6 +23,7 @@ from poolgate.auth.state import AuthFlow, AuthSession, RequestMetadata
 from poolgate.errors import InvalidParameterException
 from poolgate.mfa.deps import MfaDeps
 from poolgate.pools.model import AppClient, UserPool
+from poolgate.security.service import ThreatProtection
 from poolgate.store.base import Store, UnitOfWork
 from poolgate.triggers.api import Caller, Triggers
 from poolgate.users.model import User
@@ -34,7 +35,8 @@ class StepContext:
     ``admin`` is True for AdminInitiateAuth / AdminRespondToAuthChallenge, ``responding`` for
     the two RespondToAuthChallenge operations. ``bound`` is the unit of work of the phase this
     context belongs to (None between phases). ``mfa`` seals TOTP secrets and sends MFA codes
-    (None only in contexts built by hand for tests)."""
+    (None only in contexts built by hand for tests). ``threat`` is threat protection
+    (``auth.threat``; None where it is not wired, as in most unit tests)."""
 
     store: Store
     pool: UserPool
@@ -50,6 +52,7 @@ class StepContext:
     trigger_points: Triggers
     bound: UnitOfWork | None = None
     mfa: MfaDeps | None = None
+    threat: ThreatProtection | None = None
 
     # -- phases --------------------------------------------------------------------------------
 

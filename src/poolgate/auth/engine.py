@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from poolgate.auth import custom, messages
+from poolgate.auth import custom, messages, threat
 from poolgate.auth.challenges import (
     RESPONDERS,
     device_srp_auth,
@@ -52,17 +52,19 @@ from poolgate.auth.state import (
     Failed,
     Outcome,
     Passed,
+    Rejected,
     RequestMetadata,
     StepResult,
 )
 from poolgate.clock import Clock
 from poolgate.errors import InvalidParameterException, ResourceNotFoundException
 from poolgate.mfa.deps import MfaDeps
+from poolgate.mfa.selection import MFA_STEPS, mfa_step
 from poolgate.mfa.selection import mfa_required as mfa_owed
-from poolgate.mfa.selection import mfa_step
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.pools.service import require_client, require_pool
+from poolgate.security.service import ThreatProtection
 from poolgate.store.base import Store
 from poolgate.triggers.api import Caller, Triggers
 from poolgate.users.model import User, UserStatus
@@ -110,7 +112,11 @@ def mfa_required(session: AuthSession, user: User, pool: UserPool) -> bool:
     """True while the sign-in owes an MFA step (``mfa.selection.mfa_required``): the pool is ON,
     or OPTIONAL and the user has a usable factor, and no MFA step has passed yet. Every MFA row
     asks it first, so a condition that waives MFA belongs here: a remembered device does
-    (``devices.device_skips_mfa``; device SRP, the row after the MFA rows, then proves it)."""
+    (``devices.device_skips_mfa``; device SRP, the row after the MFA rows, then proves it).
+    Threat protection's MFA action (``threat.risk_mfa_step``) makes MFA owed whatever the pool
+    and device say: the one place where a risky sign-in gets its MFA step."""
+    if threat.risk_mfa_step(session, user, pool) is not None:
+        return True
     return mfa_owed(session.steps, user, pool) and not device_skips_mfa(session, user, pool)
 
 
@@ -119,14 +125,16 @@ def _mfa_row(step: NextStep) -> Condition:
     (mfa-devices-security.md section 2's table) picks ``step``."""
 
     def applies(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> bool:
-        return mfa_required(session, user, pool) and mfa_step(user, pool) == step.value
+        if not mfa_required(session, user, pool):
+            return False
+        return (threat.risk_mfa_step(session, user, pool) or mfa_step(user, pool)) == step.value
 
     return applies
 
 
 RULES: Final[tuple[Rule, ...]] = (
-    # auth-flows.md section 6, in order. Threat protection (step 2) blocks or forces MFA; it
-    # adds no challenge of its own and arrives with the risk issue.
+    # auth-flows.md section 6, in order. Threat protection (step 2) blocks (auth.threat, when
+    # the password step passes) or forces MFA (through mfa_required); it adds no challenge.
     Rule("temporary password must be replaced", _must_change_password, NextStep.NEW_PASSWORD_REQUIRED),
     Rule("MFA owed, pool ON, no usable factor: set one up", _mfa_row(NextStep.MFA_SETUP), NextStep.MFA_SETUP),
     Rule(
@@ -170,6 +178,9 @@ _PHASED_ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, Use
     NextStep.EMAIL_OTP: email_otp.issue,
 }
 
+# The steps that prove the password; threat protection rates the attempt when one has an outcome.
+_PASSWORD_STEPS: Final = frozenset({ChallengeName.PASSWORD, ChallengeName.PASSWORD_VERIFIER})
+
 # -- the engine --------------------------------------------------------------------------------
 
 
@@ -184,6 +195,7 @@ class Collaborators:
     simulator: Simulator
     triggers: Triggers
     mfa: MfaDeps | None = None
+    threat: ThreatProtection | None = None
 
 
 class Engine:
@@ -241,7 +253,10 @@ class Engine:
         responder = RESPONDERS.get(name)
         if responder is None:
             raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
-        return self._settle(ctx, responder.respond(ctx, loaded, responses))
+        outcome = responder.respond(ctx, loaded, responses)
+        if isinstance(outcome, Rejected) and name.value in MFA_STEPS:
+            threat.record_mfa(ctx, loaded.session, False)
+        return self._settle(ctx, outcome)
 
     def _context(
         self, pool_id: str | None, client_id: str, metadata: RequestMetadata, caller: Caller | None, *,
@@ -271,6 +286,7 @@ class Engine:
             tokens=self._with.tokens,
             trigger_points=self._with.triggers,
             mfa=self._with.mfa,
+            threat=self._with.threat,
         )
 
     def _locate(
@@ -292,9 +308,11 @@ class Engine:
             if isinstance(outcome, (Challenge, Authenticated)):
                 return outcome
             if isinstance(outcome, Complete):
-                return finish(ctx, outcome.session, outcome.user)
+                return self._tokens(ctx, outcome.session, outcome.user)
             if isinstance(outcome, Failed):
                 if outcome.session.custom is None:
+                    if outcome.step in _PASSWORD_STEPS:
+                        threat.after_password_failure(ctx, outcome.session, outcome.user)
                     raise outcome.error
                 outcome = custom.after_step(ctx, outcome.session, outcome.user, outcome.step, False)
             elif isinstance(outcome, Passed):
@@ -302,14 +320,36 @@ class Engine:
                     step = outcome.session.steps[-1]
                     outcome = custom.after_step(ctx, outcome.session, outcome.user, step, True)
                 else:
-                    return self._advance(ctx, outcome)
+                    return self._advance(ctx, self._rated(ctx, outcome))
             else:
                 raise outcome.error
+
+    @staticmethod
+    def _rated(ctx: StepContext, passed: Passed) -> Passed:
+        """Threat protection's view of the step just passed (``auth.threat``): a password
+        step is rated (which may block or force MFA), an MFA step recorded."""
+        last = passed.session.steps[-1] if passed.session.steps else None
+        if last in _PASSWORD_STEPS:
+            return threat.after_password(ctx, passed)
+        if last is not None and last.value in MFA_STEPS:
+            threat.record_mfa(ctx, passed.session, True)
+        return passed
+
+    @staticmethod
+    def _tokens(ctx: StepContext, session: AuthSession, user: User) -> Authenticated:
+        """``hooks.finish``, then the attempt's auth event is marked Pass (Fail if it raised)."""
+        try:
+            result = finish(ctx, session, user)
+        except Exception:
+            threat.finished(ctx, session, passed=False)
+            raise
+        threat.finished(ctx, session, passed=True)
+        return result
 
     def _advance(self, ctx: StepContext, passed: Passed) -> StepResult:
         step = next_challenge(passed.session, passed.user, ctx.pool, ctx.client)
         if step is NextStep.TOKENS:
-            return finish(ctx, passed.session, passed.user)
+            return self._tokens(ctx, passed.session, passed.user)
         phased = _PHASED_ISSUERS.get(step)
         if phased is not None:
             return phased(ctx, passed.session, passed.user)

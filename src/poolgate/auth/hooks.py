@@ -121,5 +121,6 @@ def finish(ctx: StepContext, session: AuthSession, user: User) -> Authenticated:
             auth_time=session.auth_time if session.auth_time is not None else ctx.now,
             device_key=device.device_key if device is not None else devices.bind,
             overrides=overrides,
+            event_id=session.risk_event,
         )
     return Authenticated(tokens, None if device is None else new_device_metadata(device))

@@ -46,9 +46,11 @@ class TokenIssuer(Protocol):
         auth_time: float,
         device_key: str | None = None,
         overrides: TokenOverrides | None = None,
+        event_id: str | None = None,
     ) -> IssuedTokens:
         """Issue ID, access and refresh tokens for a completed sign-in; ``auth_time`` is the time
-        the password step passed; ``overrides`` is what PreTokenGeneration returned."""
+        the password step passed; ``overrides`` is what PreTokenGeneration returned; ``event_id``
+        the auth event of the sign-in (threat protection), else a fresh one."""
         ...
 
     def refresh_tokens(

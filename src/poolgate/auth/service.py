@@ -20,6 +20,7 @@ from poolgate.clock import Clock
 from poolgate.delivery.outbox import OutboxSender
 from poolgate.mfa.deps import MfaDeps, mfa_deps
 from poolgate.security.crypto import MasterKey
+from poolgate.security.service import ThreatProtection
 from poolgate.store.base import Store
 from poolgate.triggers.api import Caller, NoTriggers, Triggers
 
@@ -54,6 +55,7 @@ class AuthService:
         *,
         triggers: Triggers | None = None,
         mfa: MfaDeps | None = None,
+        threat: ThreatProtection | None = None,
     ) -> None:
         self._engine = Engine(
             Collaborators(
@@ -64,6 +66,7 @@ class AuthService:
                 simulator=Simulator(master_key.derive("auth: simulated users")),
                 triggers=triggers or NoTriggers(),
                 mfa=mfa or mfa_deps(master_key, OutboxSender(store, clock)),
+                threat=threat,
             )
         )
 

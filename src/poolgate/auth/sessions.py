@@ -210,6 +210,9 @@ def _to_stored(sid: str, session: AuthSession) -> StoredAuthSession:
         "metadata": session.metadata.to_state(),
         "srp": None if session.srp is None else _srp_to_state(session.srp),
         "custom": None if session.custom is None else _custom_to_state(session.custom),
+        "risk_event": session.risk_event,
+        "risk_mfa": session.risk_mfa,
+        "risk_compromised": session.risk_compromised,
     }
     return StoredAuthSession(
         id=sid,
@@ -248,6 +251,9 @@ def _from_stored(stored: StoredAuthSession) -> AuthSession:
         device_remembered=bool(state.get("device_remembered")),
         metadata=RequestMetadata.from_state(state.get("metadata") or {}),
         custom=None if custom is None else _custom_from_state(custom),
+        risk_event=state.get("risk_event"),
+        risk_mfa=state.get("risk_mfa"),
+        risk_compromised=bool(state.get("risk_compromised")),
     )
 
 

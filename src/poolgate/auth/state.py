@@ -76,12 +76,16 @@ class RequestMetadata:
 
     ``ClientMetadata`` goes to the triggers of the call that carried it and is never stored
     (the model doc of every ClientMetadata member): :meth:`to_state` leaves it out, so a
-    session keeps only the analytics and context data, for risk checks.
+    session keeps only the analytics and context data, for risk checks. ``source_ip`` and
+    ``user_agent`` describe the connection of this call (threat protection reads them); they
+    are not kept either, since every call brings its own.
     """
 
     client_metadata: Mapping[str, str] = field(default_factory=dict)
     analytics_metadata: Mapping[str, str] | None = None
     context_data: Mapping[str, Any] | None = None
+    source_ip: str | None = None
+    user_agent: str | None = None
 
     def to_state(self) -> dict[str, Any]:
         """A JSON document of the metadata a session may keep (no ClientMetadata)."""
@@ -152,7 +156,10 @@ class AuthSession:
     once the password step has passed it names a confirmed device of the user (or is None), and
     ``device_remembered`` says whether that device is remembered (``auth.devices``).
     For a session not stored yet (a password flow that passed its first step in one call),
-    ``issued_at`` and ``expires_at`` are the time of the step.
+    ``issued_at`` and ``expires_at`` are the time of the step. Threat protection
+    (``auth.threat``) sets ``risk_event`` (the auth event id, also the tokens' ``event_id``),
+    ``risk_mfa`` (the MFA action it applies: ``MFA_IF_CONFIGURED`` or ``MFA_REQUIRED``) and
+    ``risk_compromised`` (the password was found in the compromised list).
     """
 
     user_pool_id: str
@@ -172,6 +179,9 @@ class AuthSession:
     device_remembered: bool = False
     metadata: RequestMetadata = field(default_factory=RequestMetadata)
     custom: CustomState | None = None
+    risk_event: str | None = None
+    risk_mfa: str | None = None
+    risk_compromised: bool = False
 
     @property
     def simulated(self) -> bool:

@@ -6,7 +6,8 @@ A challenge answers ``ChallengeName``, ``Session`` and ``ChallengeParameters``; 
 ``AuthenticationResult`` with an empty ``ChallengeParameters`` beside it, as Cognito's own
 responses do (the familiar ``"ChallengeParameters": {}`` of a USER_PASSWORD_AUTH sign-in).
 
-ClientMetadata, AnalyticsMetadata and (User)ContextData go down as ``RequestMetadata``; the
+ClientMetadata, AnalyticsMetadata, (User)ContextData and the connection's source IP and
+User-Agent go down as ``RequestMetadata``; the
 triggers' ``callerContext`` as a ``Caller`` naming the app client and the caller's SDK (from
 its User-Agent).
 """
@@ -26,7 +27,7 @@ def initiate_auth(ctx: OperationContext, params: Params) -> Result:
         params["ClientId"],
         params["AuthFlow"],
         params.get("AuthParameters") or {},
-        metadata=_metadata(params, "UserContextData"),
+        metadata=_metadata(ctx, params, "UserContextData"),
         caller=_caller(ctx, params),
     )
     return _response(result)
@@ -39,7 +40,7 @@ def admin_initiate_auth(ctx: OperationContext, params: Params) -> Result:
         params["ClientId"],
         params["AuthFlow"],
         params.get("AuthParameters") or {},
-        metadata=_metadata(params, "ContextData"),
+        metadata=_metadata(ctx, params, "ContextData"),
         caller=_caller(ctx, params),
     )
     return _response(result)
@@ -52,7 +53,7 @@ def respond_to_auth_challenge(ctx: OperationContext, params: Params) -> Result:
         params["ChallengeName"],
         params.get("ChallengeResponses") or {},
         session=params.get("Session"),
-        metadata=_metadata(params, "UserContextData"),
+        metadata=_metadata(ctx, params, "UserContextData"),
         caller=_caller(ctx, params),
     )
     return _response(result)
@@ -66,17 +67,19 @@ def admin_respond_to_auth_challenge(ctx: OperationContext, params: Params) -> Re
         params["ChallengeName"],
         params.get("ChallengeResponses") or {},
         session=params.get("Session"),
-        metadata=_metadata(params, "ContextData"),
+        metadata=_metadata(ctx, params, "ContextData"),
         caller=_caller(ctx, params),
     )
     return _response(result)
 
 
-def _metadata(params: Params, context_member: str) -> RequestMetadata:
+def _metadata(ctx: OperationContext, params: Params, context_member: str) -> RequestMetadata:
     return RequestMetadata(
         client_metadata=params.get("ClientMetadata") or {},
         analytics_metadata=params.get("AnalyticsMetadata"),
         context_data=params.get(context_member),
+        source_ip=ctx.source_ip,
+        user_agent=ctx.user_agent,
     )
 
 

@@ -175,6 +175,7 @@ class TokenService:
         auth_time: float,
         device_key: str | None = None,
         overrides: TokenOverrides | None = None,
+        event_id: str | None = None,
     ) -> IssuedTokens:
         """Tokens for a completed sign-in: a new token session, a refresh token, and ID and
         access tokens carrying its ``origin_jti``, changed as ``overrides`` (PreTokenGeneration's
@@ -187,7 +188,7 @@ class TokenService:
             client_id=client.client_id,
             sub=user.sub,
             origin_jti=str(uuid.uuid4()),
-            event_id=str(uuid.uuid4()),
+            event_id=event_id or str(uuid.uuid4()),
             auth_time=auth_time,
             issued_at=now,
             expires_at=now + token_validity_seconds(client.config)["RefreshToken"],

@@ -76,6 +76,7 @@ class FakeTokens:
         auth_time: float,
         device_key: str | None = None,
         overrides: TokenOverrides | None = None,
+        event_id: str | None = None,
     ) -> IssuedTokens:
         self.sign_ins.append(SignIn(user.sub, client.client_id, auth_time, device_key))
         refresh = f"refresh-{uuid.uuid4()}"

@@ -14,6 +14,7 @@ observed for an empty migration answer).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import ClassVar
 
 from poolgate.auth import messages
@@ -21,7 +22,7 @@ from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import unknown_user_error
 from poolgate.auth.first_factor import password_step
 from poolgate.auth.hooks import migrate_user, pre_authentication
-from poolgate.auth.state import AuthFlow, ChallengeName, Outcome
+from poolgate.auth.state import AuthFlow, ChallengeName, Outcome, Passed
 from poolgate.errors import NotAuthorizedException
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.srp import ProofMismatch, check_password, pool_name_from_pool_id
@@ -55,7 +56,19 @@ class _PasswordFlow:
                 # Deleted since the read phase.
                 raise unknown_user_error(ctx.client)
             session = phase.session_for(flow, current, parameters.get("DEVICE_KEY"))
-            return password_step(phase, current, session, ChallengeName.PASSWORD, _verifier(ctx, current, password))
+            outcome = password_step(phase, current, session, ChallengeName.PASSWORD, _verifier(ctx, current, password))
+        return _screened(ctx, outcome, password)
+
+
+def _screened(ctx: StepContext, outcome: Outcome, password: str) -> Outcome:
+    """A passed password checked against the compromised list (threat protection, SIGN_IN) in
+    a read phase of its own; a hit is carried on the session for ``auth.threat`` to record and,
+    when the configuration says BLOCK, refuse."""
+    if ctx.threat is None or not isinstance(outcome, Passed):
+        return outcome
+    with ctx.reading() as phase:
+        hit = ctx.threat.screen_password(phase.uow, ctx.pool, ctx.client.client_id, password, "SIGN_IN")
+    return Passed(replace(outcome.session, risk_compromised=True), outcome.user) if hit else outcome
 
 
 def _verifier(ctx: StepContext, user: User, password: str) -> Callable[[], None]:

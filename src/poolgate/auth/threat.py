@@ -1,0 +1,121 @@
+"""Threat protection in the sign-in path (mfa-devices-security.md section 6).
+
+The engine calls these between phases (never inside a transaction: ``ThreatProtection`` opens
+its own short ones), once the password step of a USER_PASSWORD/ADMIN_USER_PASSWORD or SRP
+sign-in has an outcome for a known user:
+
+- :func:`after_password` rates the attempt (``assess_sign_in``), records the ``Password``
+  step, and applies the action: BLOCK (or a compromised password the configuration blocks)
+  ends the attempt with :func:`poolgate.security.service.blocked`; MFA_IF_CONFIGURED and
+  MFA_REQUIRED set ``AuthSession.risk_mfa``, which the engine's ``mfa_required`` reads through
+  :func:`risk_mfa_step`. The event id goes on the session (``risk_event``) and becomes the
+  ``event_id`` claim of the tokens;
+- :func:`after_password_failure` records a wrong password as a failed attempt;
+- :func:`record_mfa` and :func:`finished` record the MFA steps and the end of the attempt.
+
+CUSTOM_AUTH sign-ins are not rated here (the custom flow has no password step of its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from poolgate.auth.context import StepContext
+from poolgate.auth.state import AuthSession, Passed
+from poolgate.mfa.pool_config import pool_mfa
+from poolgate.mfa.selection import MFA_SETUP, SELECT_MFA_TYPE, mfa_passed, usable_factors
+from poolgate.mfa.user_settings import SOFTWARE_TOKEN_MFA, read
+from poolgate.pools.model import UserPool
+from poolgate.security import config as riskconfig
+from poolgate.security.risk import EventAction, SecurityMode
+from poolgate.security.service import SignInContext, ThreatProtection, blocked, context_from_request
+from poolgate.users.model import User
+
+MFA_ACTIONS = (EventAction.MFA_IF_CONFIGURED.value, EventAction.MFA_REQUIRED.value)
+
+
+def _active(ctx: StepContext) -> ThreatProtection | None:
+    """The threat protection to use for this sign-in, or None when the pool's mode is OFF."""
+    if ctx.threat is None or riskconfig.security_mode(ctx.pool) is SecurityMode.OFF:
+        return None
+    return ctx.threat
+
+
+def sign_in_context(ctx: StepContext, session: AuthSession) -> SignInContext:
+    """Where the attempt comes from: this call's connection and (User)ContextData, falling back
+    to what the call that began the sign-in sent (an SRP answer often carries none)."""
+    now, first = ctx.metadata, session.metadata
+    return context_from_request(
+        now.context_data or first.context_data,
+        admin=ctx.admin,
+        source_ip=now.source_ip,
+        user_agent=now.user_agent,
+        propagate_user_ip=bool(ctx.client.config.get("EnablePropagateAdditionalUserContextData")),
+        device_key=session.device_key,
+        analytics=now.analytics_metadata or first.analytics_metadata,
+    )
+
+
+def after_password(ctx: StepContext, passed: Passed) -> Passed:
+    """Rate a sign-in whose password step passed and apply the action; raises the blocked
+    error for BLOCK or a blocked compromised password."""
+    threat = _active(ctx)
+    session, user = passed.session, passed.user
+    if threat is None or session.risk_event is not None or session.custom is not None:
+        return passed
+    event, assessment = threat.assess_sign_in(
+        ctx.pool, ctx.client, user.sub, user.username, sign_in_context(ctx, session),
+        compromised=session.risk_compromised,
+    )
+    threat.record_step(ctx.pool.id, event.event_id, "Password", True)
+    refuse = assessment.action is EventAction.BLOCK or (
+        session.risk_compromised and threat.sign_in_blocked_for_compromised(ctx.pool, ctx.client.client_id)
+    )
+    if refuse:
+        threat.finish(ctx.pool, ctx.client, event.event_id, passed=False)
+        raise blocked()
+    action = assessment.action.value if assessment.action.value in MFA_ACTIONS else None
+    return Passed(replace(session, risk_event=event.event_id, risk_mfa=action), user)
+
+
+def after_password_failure(ctx: StepContext, session: AuthSession, user: User | None) -> None:
+    """Record a wrong password of a known user as a failed attempt."""
+    threat = _active(ctx)
+    if threat is None or user is None or session.custom is not None:
+        return
+    event, _ = threat.assess_sign_in(ctx.pool, ctx.client, user.sub, user.username, sign_in_context(ctx, session))
+    threat.record_step(ctx.pool.id, event.event_id, "Password", False)
+    threat.finish(ctx.pool, ctx.client, event.event_id, passed=False)
+
+
+def record_mfa(ctx: StepContext, session: AuthSession, passed: bool) -> None:
+    """Add an ``Mfa`` step to the attempt's event."""
+    if ctx.threat is not None and session.risk_event is not None:
+        ctx.threat.record_step(ctx.pool.id, session.risk_event, "Mfa", passed)
+
+
+def finished(ctx: StepContext, session: AuthSession, *, passed: bool) -> None:
+    """Mark the attempt's event Pass or Fail (and publish its analytics event)."""
+    if ctx.threat is not None and session.risk_event is not None:
+        ctx.threat.finish(ctx.pool, ctx.client, session.risk_event, passed=passed)
+
+
+def risk_mfa_step(session: AuthSession, user: User, pool: UserPool) -> str | None:
+    """The MFA step threat protection demands, or None: with ``risk_mfa`` set and no MFA step
+    passed yet, the user's usable factor (preferred, single, else SELECT_MFA_TYPE), then a
+    verified TOTP even if not enabled; with none, MFA_SETUP for MFA_REQUIRED and nothing for
+    MFA_IF_CONFIGURED (spec section 6.1)."""
+    if session.risk_mfa is None or mfa_passed(session.steps):
+        return None
+    config = pool_mfa(pool)
+    state = read(user)
+    usable = usable_factors(config, user, state)
+    if state.preferred in usable:
+        return state.preferred
+    if len(usable) == 1:
+        return usable[0]
+    if usable:
+        return SELECT_MFA_TYPE
+    if state.totp_verified:
+        return SOFTWARE_TOKEN_MFA
+    return MFA_SETUP if session.risk_mfa == EventAction.MFA_REQUIRED.value else None
