@@ -283,3 +283,16 @@ def test_analytics_endpoint_id_reaches_the_analytics_file(server: ServerProcess)
     assert [e["event_type"] for e in mine] == ["_userauth.sign_in"]
     assert mine[0]["endpoint"]["id"] == "endpoint-7f3a"
     assert mine[0]["attributes"]["username"] == "counted"
+
+
+def test_compromised_password_at_sign_in_flagged_then_blocked(server: ServerProcess) -> None:
+    pool = _pool(server, "ENFORCED")
+    _takeover(pool)
+    pool.user("reused", password=BREACHED)
+    assert "AuthenticationResult" in _admin_sign_in(pool, "reused", KNOWN, password=BREACHED)
+    assert _events(pool, "reused")[0]["EventRisk"]["CompromisedCredentialsDetected"] is True
+    _block_compromised(pool)
+    with pytest.raises(ClientError) as exc:
+        _admin_sign_in(pool, "reused", KNOWN, password=BREACHED)
+    assert _error(exc) == ("NotAuthorizedException", "Unable to login because of security reasons.")
+    assert _events(pool, "reused")[0]["EventResponse"] == "Fail"
