@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
-
 from tests.conformance.auth_support import make_pool
 from tests.server import start_server
 

@@ -12,7 +12,7 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "pools-as-code.md"
 
 
 def test_the_documented_example_applies(services: Services) -> None:
-    blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.S)
+    blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.DOTALL)
     (example,) = [block for block in blocks if "pools:" in block]
     lines = apply_text(services, example, "pools-as-code.md")
     assert lines[0] == "+ pool us-east-1_Demo1 (demo)"
