@@ -8,6 +8,7 @@ write phase (under :func:`lock_user`) and save what comes back. Secrets are seal
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from poolgate.errors import (
@@ -17,10 +18,13 @@ from poolgate.errors import (
 )
 from poolgate.mfa import messages, user_settings
 from poolgate.mfa.deps import MfaDeps
+from poolgate.mfa.seeds import SeedError
 from poolgate.mfa.totp import CodeReused, InvalidCode, Totp, new_secret, to_base32
 from poolgate.mfa.user_settings import SOFTWARE_TOKEN_MFA, TotpRecord
 from poolgate.store.base import UnitOfWork
 from poolgate.users.model import User
+
+log = logging.getLogger("poolgate.mfa")
 
 
 def lock_user(uow: UnitOfWork, pool_id: str, sub: str) -> User | None:
@@ -44,14 +48,14 @@ def verify_enrolment(deps: MfaDeps, user: User, code: str, *, now: float, device
     """VerifySoftwareToken: the pending secret becomes the user's verified token when ``code``
     is its current code. Enabling the factor is left to the caller.
 
-    Raises SoftwareTokenMFANotFoundException without a pending secret, and
-    EnableSoftwareTokenMFAException ``Code mismatch and fail enable Software Token MFA`` for a
+    Raises SoftwareTokenMFANotFoundException without a pending secret (or with one that does
+    not open, see :func:`_open`), and EnableSoftwareTokenMFAException ``Code mismatch and fail enable Software Token MFA`` for a
     wrong code.
     """
     record = user_settings.read(user).totp
     if record.pending is None:
         raise SoftwareTokenMFANotFoundException(messages.NOT_ASSOCIATED)
-    totp = Totp(deps.seeds.open(user.user_pool_id, user.sub, record.pending))
+    totp = Totp(_open(deps, user, record.pending, kind="pending", message=messages.NOT_ASSOCIATED))
     try:
         step = totp.verify(code, now)
     except InvalidCode:
@@ -67,13 +71,14 @@ def verify_sign_in(deps: MfaDeps, user: User, code: str, *, now: float) -> User:
     of a later time step than the last accepted one. Returns the user with that step recorded.
 
     Raises SoftwareTokenMFANotFoundException ``Software Token MFA does not exist for the
-    user.`` without a verified token, and CodeMismatchException ``Invalid code or auth state
+    user.`` without a verified token (or with one that does not open, see :func:`_open`), and
+    CodeMismatchException ``Invalid code or auth state
     for the user.`` (wrong code) or ``Your software token has already been used once.``.
     """
     record = user_settings.read(user).totp
     if record.secret is None:
         raise SoftwareTokenMFANotFoundException(messages.TOTP_NOT_FOUND)
-    totp = Totp(deps.seeds.open(user.user_pool_id, user.sub, record.secret))
+    totp = Totp(_open(deps, user, record.secret, kind="verified", message=messages.TOTP_NOT_FOUND))
     try:
         step = totp.verify(code, now, last_used_step=record.last_step)
     except CodeReused:
@@ -90,6 +95,22 @@ def enable_preferred(user: User, *, now: float) -> User:
     enabled = (*state.enabled, SOFTWARE_TOKEN_MFA)
     settings = user_settings.with_state(user.settings, enabled, SOFTWARE_TOKEN_MFA)
     return replace(user, settings=settings, updated_at=now)
+
+
+def _open(deps: MfaDeps, user: User, sealed: str, *, kind: str, message: str) -> bytes:
+    """The secret ``sealed`` holds. One that does not open (altered, copied from another user,
+    or sealed under another master key, e.g. in an export imported with a different key) is
+    logged for the operator and answered as if the user had no such token:
+    SoftwareTokenMFANotFoundException with ``message``, never a server error. The user can
+    recover by associating a new token (or an administrator by turning TOTP off for them)."""
+    try:
+        return deps.seeds.open(user.user_pool_id, user.sub, sealed)
+    except SeedError as exc:
+        log.error(
+            "the %s TOTP secret of user %s in pool %s cannot be opened (%s); answering "
+            "SoftwareTokenMFANotFoundException", kind, user.sub, user.user_pool_id, exc,
+        )
+        raise SoftwareTokenMFANotFoundException(message) from None
 
 
 def _with_record(user: User, record: TotpRecord, now: float) -> User:
