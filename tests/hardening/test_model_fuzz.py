@@ -169,12 +169,18 @@ def test_sign_up_without_password_is_not_a_500(live: ServerProcess) -> None:
     assert resp.status_code < 500, resp.text
 
 
-@pytest.mark.xfail(strict=True, reason="AssociateSoftwareToken with the access token of a deleted user "
-                   "answers UserNotFoundException, which the model does not declare for it (MFA work)")
 def test_associate_software_token_deleted_user_uses_a_declared_code(live: ServerProcess) -> None:
+    """The model declares no UserNotFoundException for AssociateSoftwareToken: a deleted user's
+    access token is answered NotAuthorizedException (VerifySoftwareToken, which declares it,
+    keeps UserNotFoundException)."""
     ap = make_pool(live)
     ap.user("gone")
     token = ap.password_auth("gone")["AuthenticationResult"]["AccessToken"]
     ap.cognito.admin_delete_user(UserPoolId=ap.pool_id, Username="gone")
     resp = _post(live, "AssociateSoftwareToken", {"AccessToken": token})
-    assert resp.json()["__type"] in _allowed("AssociateSoftwareToken"), resp.text
+    assert resp.status_code == 400, resp.text
+    assert resp.json() == {"__type": "NotAuthorizedException", "message": "User does not exist."}
+    assert resp.json()["__type"] in _allowed("AssociateSoftwareToken")
+    resp = _post(live, "VerifySoftwareToken", {"AccessToken": token, "UserCode": "123456"})
+    assert resp.json()["__type"] == "UserNotFoundException", resp.text
+    assert resp.json()["__type"] in _allowed("VerifySoftwareToken")

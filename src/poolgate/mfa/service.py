@@ -15,7 +15,8 @@ user's verified token and answers with a new Session that records the verificati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -111,15 +112,19 @@ class MfaService:
         session's user, and the new Session when one was given.
 
         Raises InvalidParameterException unless exactly one of the two is given, the token or
-        session errors, and SoftwareTokenMFANotFoundException ``Software Token MFA has not been
+        session errors (a deleted user's token: NotAuthorizedException ``User does not
+        exist.``), and SoftwareTokenMFANotFoundException ``Software Token MFA has not been
         enabled by the userPool``.
         """
         now = self._clock.now()
         with self._store.transaction() as uow:
             if access_token is not None and session is None:
-                pool, holder = self._holder(uow, access_token)
-                _check_totp_on_pool(pool)
-                user = _locked(uow, holder)
+                # The model declares no UserNotFoundException for AssociateSoftwareToken: the
+                # token of a deleted user is not authorised to act any more.
+                with _user_gone_is_not_authorized():
+                    pool, holder = self._holder(uow, access_token)
+                    _check_totp_on_pool(pool)
+                    user = _locked(uow, holder)
                 secret, updated = software_token.associate(self._deps, user, now=now)
                 uow.users.update(updated)
                 return secret, None
@@ -219,6 +224,18 @@ class MfaService:
             session = replace(session, steps=(*session.steps, passed))
         issued = self._sessions.issue(uow, session, client=client, now=now, challenge=ChallengeName.MFA_SETUP)
         return issued.handle
+
+
+@contextmanager
+def _user_gone_is_not_authorized() -> Iterator[None]:
+    """UserNotFoundException raised inside becomes NotAuthorizedException with the same message,
+    for the operations whose error list in the model lacks UserNotFoundException
+    (AssociateSoftwareToken) [decision: the token's holder no longer exists, so the token no
+    longer authorises anything; NotAuthorizedException is the declared code for that]."""
+    try:
+        yield
+    except UserNotFoundException as exc:
+        raise NotAuthorizedException(exc.message) from None
 
 
 def _check_totp_on_pool(pool: UserPool) -> None:
