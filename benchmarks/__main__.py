@@ -2,31 +2,40 @@
 
     .venv/bin/python -m benchmarks              # full run, writes benchmarks/results/latest.{md,json}
     .venv/bin/python -m benchmarks --smoke      # ~1 s per scenario, Poolgate only; exit 1 on any error
+    .venv/bin/python -m benchmarks --growth --duration 3 --concurrency 1,32
+                                                # 1,000 vs 1,000,000 preloaded users, SQLite and PostgreSQL
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import contextlib
+import copy
 import datetime
 import importlib.metadata
 import json
 import os
+import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import ceiling, profiling, servers
+from benchmarks import ceiling, database, growth, profiling, servers
 from benchmarks.load import CellResult, run_cell
 from benchmarks.report import render_markdown
-from benchmarks.scenarios import SCENARIOS, PoolEnv, prepare
+from benchmarks.scenarios import SCENARIOS, PoolEnv, create_pool, prepare
 from benchmarks.wire import Api
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ALL_PEERS = ("moto", "ministack")
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+STARTUP_TARGET_S = 1.5
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -48,6 +57,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--poolgate-src", type=Path,
                         help="run the Poolgate server from this src folder (e.g. a `git archive` export) "
                         "instead of the installed package")
+    parser.add_argument("--preload", type=int, default=0, metavar="N",
+                        help="growth mode: load N extra users straight into Poolgate's pool through its store "
+                        "(server stopped, then restarted) before the measured users are created [0]")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="run Poolgate on PostgreSQL: a fresh database is created beside the one URL names "
+                        f"and dropped afterwards, e.g. {DEFAULT_POSTGRES} [SQLite in a temporary folder]")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="`poolgate serve --workers N`, pinned to N cores from --server-core on [1]")
+    parser.add_argument("--growth", action="store_true",
+                        help="run Poolgate at each --growth-sizes preload on each --growth-databases and write "
+                        "results/growth.{md,json} with the ratios (peers: none, no generator check)")
+    parser.add_argument("--growth-sizes", default="1000,1000000", help="preloaded users to compare [1000,1000000]")
+    parser.add_argument("--growth-databases", default="sqlite,postgresql",
+                        help=f"databases for --growth; postgresql uses --database-url or {DEFAULT_POSTGRES}")
     parser.add_argument("--server-core", type=int, default=0)
     parser.add_argument("--generator-core", type=int, default=1)
     parser.add_argument("--output", type=Path, help="file stem for the .md and .json [results/latest; smoke results/smoke]")
@@ -69,7 +92,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--users must be at least the highest concurrency, so workers sign in distinct users")
     args.profile_scenarios = [s for s in args.profile_scenarios.split(",") if s]
     args.profile_concurrency = [int(c) for c in args.profile_concurrency.split(",") if c]
-    args.output = args.output or RESULTS / ("smoke" if smoke else "latest")
+    if args.database_url and not database.is_postgres(args.database_url):
+        parser.error("--database-url must be a postgresql URL (SQLite is the default)")
+    if args.preload < 0 or args.workers < 1:
+        parser.error("--preload must be at least 0 and --workers at least 1")
+    args.growth_sizes = [int(n) for n in args.growth_sizes.split(",") if n]
+    args.growth_databases = [d for d in args.growth_databases.split(",") if d]
+    if bad := [d for d in args.growth_databases if d not in ("sqlite", "postgresql")]:
+        parser.error(f"unknown database(s): {', '.join(bad)}")
+    if args.growth:
+        args.peers = []
+        args.no_generator_check = True
+    args.output = args.output or RESULTS / ("growth" if args.growth else "smoke" if smoke else "latest")
     return args
 
 
@@ -163,9 +197,17 @@ async def _probe(env: PoolEnv, name: str) -> str | None:
 async def bench_server(name: str, args: argparse.Namespace, data: dict[str, Any]) -> bool:
     """Measure every scenario on one server; return False if Poolgate had any error."""
     ok = True
-    print(f"{name}: starting (pinned to core {args.server_core})", flush=True)
+    cores = servers.core_list(args.server_core, args.workers if name == "poolgate" else 1)
+    print(f"{name}: starting (pinned to core {cores})", flush=True)
+    pool: tuple[str, str] | None = None
     try:
-        server = servers.STARTERS[name](args.server_core)
+        if name == "poolgate":
+            server, pool = await _start_poolgate(args, data)
+        else:
+            server = servers.STARTERS[name](args.server_core)
+            data["startup"][name] = {"first_answer_s": round(server.startup_s or 0, 3),
+                                     "measured": "port accepting a connection"}
+            print(f"  listening {server.startup_s:.2f} s after starting", flush=True)
     except servers.ServerFailed as exc:
         data["server_notes"].append(f"{name} could not be started: {exc}".splitlines()[0])
         print(f"  {name} could not be started: {exc}", flush=True)
@@ -174,7 +216,7 @@ async def bench_server(name: str, args: argparse.Namespace, data: dict[str, Any]
     try:
         t0 = time.perf_counter()
         try:
-            env = await prepare(server, args.users)
+            env = await prepare(server, args.users, pool)
         except Exception as exc:  # noqa: BLE001 - reported, and the next server still runs
             data["server_notes"].append(f"{name}: setup failed, so every scenario was skipped: {exc}")
             print(f"  setup failed: {exc}\n{server.log_tail()}", flush=True)
@@ -207,6 +249,71 @@ async def bench_server(name: str, args: argparse.Namespace, data: dict[str, Any]
     finally:
         server.stop()
     return ok
+
+
+def _master_key_text() -> str:
+    """A fresh master key in the form POOLGATE_MASTER_KEY takes (32 bytes, URL-safe base64)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
+
+
+async def _start_poolgate(args: argparse.Namespace, data: dict[str, Any]) -> tuple[servers.Server, tuple[str, str] | None]:
+    """Start Poolgate; in growth mode create the pool, stop, preload, and start it again.
+
+    Returns the server and, in growth mode, the pool and client the measured users go into.
+    """
+    options = servers.PoolgateOptions(workers=args.workers, database_url=args.server_database_url,
+                                      master_key=_master_key_text())
+    server = servers.start_poolgate(args.server_core, options=options)
+    startup: dict[str, Any] = {"first_answer_s": round(server.startup_s or 0, 3),
+                               "measured": "process start to the first 200 from GET /health",
+                               "target_s": STARTUP_TARGET_S}
+    data["startup"]["poolgate"] = startup
+    print(f"  answered GET /health {server.startup_s:.2f} s after starting (target ≤ {STARTUP_TARGET_S} s)", flush=True)
+    if not args.preload:
+        return server, None
+    try:
+        pool = await create_pool(server)
+    except Exception:
+        server.stop()
+        raise
+    workdir, port = server.workdir, server.endpoint.port
+    server.stop(keep_data=True)
+    url = options.database_url or f"sqlite:///{(workdir / 'data' / 'poolgate.sqlite3').resolve()}"
+    print(f"  preloading {args.preload:,} users into {pool[0]} (server stopped)", flush=True)
+    try:
+        data["preload"] = await asyncio.to_thread(_run_preloader, url, options.master_key or "", pool[0], args.preload)
+    except Exception:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    server = servers.start_poolgate(args.server_core, options=options, workdir=workdir, port=port)
+    startup["after_preload_s"] = round(server.startup_s or 0, 3)
+    print(f"  restarted: answered GET /health {server.startup_s:.2f} s after starting with "
+          f"{args.preload:,} users in the pool", flush=True)
+    return server, pool
+
+
+def _run_preloader(url: str, master_key: str, pool_id: str, count: int) -> dict[str, Any]:
+    """``python -m benchmarks.preload`` in its own process (same Poolgate as the server)."""
+    env = dict(os.environ)
+    paths = [str(servers.POOLGATE_SRC)] if servers.POOLGATE_SRC else []
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*paths, str(servers.REPO), env.get("PYTHONPATH", "")]))
+    env["POOLGATE_MASTER_KEY"] = master_key
+    argv = [sys.executable, "-m", "benchmarks.preload", "--database-url", url, "--pool-id", pool_id,
+            "--count", str(count), "--json"]
+    result: dict[str, Any] | None = None
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          cwd=servers.REPO) as process:
+        assert process.stdout is not None
+        tail: list[str] = []
+        for line in process.stdout:
+            if line.startswith("PRELOAD-RESULT "):
+                result = json.loads(line.split(" ", 1)[1])
+            else:
+                print(line, end="", flush=True)
+                tail = (tail + [line])[-20:]
+    if process.returncode != 0 or result is None:
+        raise servers.ServerFailed(f"the preloader failed ({process.returncode}):\n{''.join(tail)}")
+    return result
 
 
 async def _profile(env: PoolEnv, scenario_name: str, conc: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -262,6 +369,10 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
             "duration_s": args.duration,
             "warmup_s": args.warmup,
             "users": args.users,
+            "preloaded_users": args.preload,
+            "database": "postgresql" if args.database_url else "sqlite",
+            "workers": args.workers,
+            "server_cores": servers.core_list(server_core, args.workers),
             "concurrency": args.concurrency,
             "servers": ["poolgate", *args.peers],
             "versions": _versions(args.poolgate_src),
@@ -276,7 +387,12 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
         "server_notes": [],
         "server_logs": {},
         "profiles": [],
+        "startup": {},
     }
+    if args.workers > 1 and generator_core is not None and server_core is not None \
+            and server_core <= generator_core < server_core + args.workers:
+        data["server_notes"].append(
+            f"poolgate: its {args.workers} workers share core {generator_core} with the load generator")
 
     print("crypto micro-benchmarks (on the server core)", flush=True)
     if server_core is not None:
@@ -293,8 +409,14 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
         data["generator_check"] = await generator_check(args)
 
     ok = True
-    for name in ["poolgate", *args.peers]:
-        ok = await bench_server(name, args, data) and ok
+    with contextlib.ExitStack() as stack:
+        args.server_database_url = (
+            stack.enter_context(database.fresh_database(args.database_url)) if args.database_url else None
+        )
+        if args.server_database_url:
+            print(f"poolgate: on PostgreSQL, fresh database {args.server_database_url.rsplit('/', 1)[-1]}", flush=True)
+        for name in ["poolgate", *args.peers]:
+            ok = await bench_server(name, args, data) and ok
 
     data["meta"]["loadavg_end"] = list(os.getloadavg())
     data["meta"]["finished"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -307,14 +429,39 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
     return 0 if ok else 1
 
 
+async def run_growth(args: argparse.Namespace, argv: list[str]) -> int:
+    """The same Poolgate run at each preload size on each database; then the comparison table."""
+    runs: list[dict[str, Any]] = []
+    ok = True
+    folder = args.output.parent / "growth"
+    for db in args.growth_databases:
+        for size in args.growth_sizes:
+            sub = copy.copy(args)
+            sub.growth = False
+            sub.preload = size
+            sub.database_url = (args.database_url or DEFAULT_POSTGRES) if db == "postgresql" else None
+            sub.output = folder / f"{db}-{size}"
+            print(f"\n=== growth: {db}, {size:,} users preloaded ===", flush=True)
+            ok = await run(sub, [*argv, "(sub-run)", f"--preload {size}", f"database {db}"]) == 0 and ok
+            runs.append({"database": db, "preloaded": size, "file": str(sub.output.with_suffix(".json")),
+                         "data": json.loads(sub.output.with_suffix(".json").read_text())})
+    summary = growth.summarise(runs, command=shlex.join(["python", "-m", "benchmarks", *argv]))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
+    args.output.with_suffix(".md").write_text(growth.render(summary))
+    print(f"wrote {args.output.with_suffix('.md')} and .json", flush=True)
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    entry = run_growth if args.growth else run
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(run(args, argv))
-    return uvloop.run(run(args, argv))
+        return asyncio.run(entry(args, argv))
+    return uvloop.run(entry(args, argv))
 
 
 if __name__ == "__main__":

@@ -158,6 +158,7 @@ FORMULAS: dict[str, list[tuple[str, int]]] = {
     "refresh": [("jwt_sign_rs256", 2)],
     "sign_up": [("make_verifier", 1)],
     "get_user": [("jwt_verify_rs256", 1)],
+    "list_users_filter": [("sigv4_verify", 1)],
 }
 
 

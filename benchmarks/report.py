@@ -45,6 +45,25 @@ def render_markdown(data: dict[str, Any]) -> str:
     )
     out.append(f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}.")
     out.append("")
+    setup = [(f"Poolgate on {meta.get('database', 'sqlite')}, {meta.get('workers', 1)} worker(s) on core(s) "
+             f"{meta.get('server_cores', meta['server_core'])}")]
+    if meta.get("preloaded_users"):
+        pre = data.get("preload") or {}
+        setup.append(
+            f"{meta['preloaded_users']:,} users preloaded into the pool through the store in "
+            f"{pre.get('load_s', '?')} s ({pre.get('method', '?')}, {_fmt(pre.get('users_per_s'), 0)} users/s) "
+            f"plus {pre.get('analyse_s', '?')} s of ANALYZE"
+        )
+    for server, start in data.get("startup", {}).items():
+        line = f"{server} start-up: {start['first_answer_s']:.2f} s ({start['measured']}"
+        if "target_s" in start:
+            line += f"; target ≤ {start['target_s']} s"
+        line += ")"
+        if start.get("after_preload_s") is not None:
+            line += f", {start['after_preload_s']:.2f} s when restarted after the preload"
+        setup.append(line)
+    out.append(". ".join(setup) + ".")
+    out.append("")
 
     out.extend(render_summary(data))
     out.append("")

@@ -1,8 +1,10 @@
 """The measured scenarios, the pool they run against, and the token checks on their answers.
 
 ``prepare`` builds everything through the public API, as a customer would:
-CreateUserPool, CreateUserPoolClient, then AdminCreateUser (SUPPRESS) plus
-AdminSetUserPassword (Permanent) per user, all admin calls SigV4-signed; one
+CreateUserPool, CreateUserPoolClient (``create_pool``; growth mode then stops the
+server and preloads users into that pool), then AdminCreateUser (SUPPRESS, with an
+``email`` attribute) plus AdminSetUserPassword (Permanent) per user, all admin
+calls SigV4-signed; one
 USER_PASSWORD_AUTH sign-in per user then supplies the refresh and access
 tokens the ``refresh`` and ``get_user`` scenarios replay.
 
@@ -109,6 +111,11 @@ class PoolEnv:
         return Connection(self.server.endpoint.host, self.server.endpoint.port)
 
 
+def email_of(username: str) -> str:
+    """The e-mail address a measured user is created with (ListUsers filters on it)."""
+    return f"{username}@example.com"
+
+
 async def _in_parallel(items: list[Any], work: Callable[[Connection, Any], Awaitable[Any]], conns: list[Connection]) -> list[Any]:
     results: list[Any] = [None] * len(items)
     queue = list(enumerate(items))
@@ -123,26 +130,39 @@ async def _in_parallel(items: list[Any], work: Callable[[Connection, Any], Await
     return results
 
 
-async def prepare(server: Server, n_users: int) -> PoolEnv:
-    """Create a pool, an app client and ``n_users`` confirmed users; sign each in once."""
+async def create_pool(server: Server) -> tuple[str, str]:
+    """CreateUserPool and CreateUserPoolClient (the four ALLOW_ flows, no secret); return their ids."""
+    api = Api(server.endpoint)
+    conn = Connection(server.endpoint.host, server.endpoint.port)
+    try:
+        pool = await api.call(conn, "CreateUserPool", {"PoolName": f"bench-{secrets.token_hex(3)}"}, signed=True)
+        pool_id: str = pool["UserPool"]["Id"]
+        client = await api.call(
+            conn, "CreateUserPoolClient",
+            {"UserPoolId": pool_id, "ClientName": "bench", "ExplicitAuthFlows": AUTH_FLOWS, "GenerateSecret": False},
+            signed=True,
+        )
+        client_id: str = client["UserPoolClient"]["ClientId"]
+        return pool_id, client_id
+    finally:
+        conn.close()
+
+
+async def prepare(server: Server, n_users: int, pool: tuple[str, str] | None = None) -> PoolEnv:
+    """Create a pool and an app client (unless ``pool`` names them) and ``n_users``
+    confirmed users; sign each in once."""
     api = Api(server.endpoint)
     conns = [Connection(server.endpoint.host, server.endpoint.port) for _ in range(SETUP_CONNECTIONS)]
     try:
         tag = secrets.token_hex(3)
-        pool = await api.call(conns[0], "CreateUserPool", {"PoolName": f"bench-{tag}"}, signed=True)
-        pool_id = pool["UserPool"]["Id"]
-        client = await api.call(
-            conns[0], "CreateUserPoolClient",
-            {"UserPoolId": pool_id, "ClientName": "bench", "ExplicitAuthFlows": AUTH_FLOWS, "GenerateSecret": False},
-            signed=True,
-        )
-        client_id = client["UserPoolClient"]["ClientId"]
+        pool_id, client_id = pool if pool is not None else await create_pool(server)
         users = [f"user{i:04d}" for i in range(n_users)]
 
         async def create(conn: Connection, username: str) -> None:
             await api.call(
                 conn, "AdminCreateUser",
-                {"UserPoolId": pool_id, "Username": username, "MessageAction": "SUPPRESS"}, signed=True,
+                {"UserPoolId": pool_id, "Username": username, "MessageAction": "SUPPRESS",
+                 "UserAttributes": [{"Name": "email", "Value": email_of(username)}]}, signed=True,
             )
             await api.call(
                 conn, "AdminSetUserPassword",
@@ -251,6 +271,15 @@ async def _get_user(env: PoolEnv, conn: Connection, user: int, worker: int) -> d
     return result
 
 
+async def _list_users_filter(env: PoolEnv, conn: Connection, user: int, worker: int) -> dict[str, Any]:
+    username = env.users[user]
+    result = await env.api.call(
+        conn, "ListUsers", {"UserPoolId": env.pool_id, "Filter": f'email = "{email_of(username)}"'}, signed=True,
+    )
+    result["_expected_user"] = username
+    return result
+
+
 def _check_tokens(env: PoolEnv, result: dict[str, Any], user: int) -> int:
     return env.checker.check_result(result, expect_refresh=True)
 
@@ -271,6 +300,18 @@ def _check_get_user(env: PoolEnv, result: dict[str, Any], user: int) -> int:
     return 0
 
 
+def _check_list_users(env: PoolEnv, result: dict[str, Any], user: int) -> int:
+    expected = result.get("_expected_user")
+    found = result.get("Users") or []
+    names = [u.get("Username") for u in found]
+    if names != [expected]:
+        raise CheckFailed(f"ListUsers with email = {email_of(str(expected))!r} answered {names!r}")
+    emails = [a.get("Value") for a in found[0].get("Attributes", []) if a.get("Name") == "email"]
+    if emails != [email_of(str(expected))]:
+        raise CheckFailed(f"ListUsers answered {expected!r} with e-mail {emails!r}")
+    return 0
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -287,5 +328,8 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("get_user", _get_user, _check_get_user,
                  description="GetUser with an access token issued (and verified) at setup",
                  check_description="Username is the token's user; GetUser returns no tokens"),
+        Scenario("list_users_filter", _list_users_filter, _check_list_users,
+                 description='ListUsers with Filter email = "<a measured user\'s e-mail>", SigV4-signed',
+                 check_description="exactly that one user, with that e-mail; ListUsers returns no tokens"),
     )
 }
