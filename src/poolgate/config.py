@@ -85,6 +85,8 @@ class Settings:
     # default: analytics-events.jsonl in the data folder).
     trusted_proxies: tuple[str, ...] = ()
     analytics_webhook_url: str | None = None
+    # Auth events (threat protection's sign-in history) older than this are deleted.
+    auth_event_retention_days: float = 90.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -225,6 +227,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         values["trusted_proxies"] = parse_cidrs(v, "POOLGATE_TRUSTED_PROXIES")
     if (v := _read(env, "analytics_webhook_url", True)) is not None:
         values["analytics_webhook_url"] = v
+    if (v := _read(env, "auth_event_retention_days", False)) is not None:
+        values["auth_event_retention_days"] = _positive(v, "POOLGATE_AUTH_EVENT_RETENTION_DAYS", float)
     return Settings(**values)  # type: ignore[arg-type]
 
 

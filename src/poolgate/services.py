@@ -101,10 +101,11 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     threat = ThreatProtection(
         store, clock, StoreAuthEventLog(store), build_sink(settings.data_dir, settings.analytics_webhook_url),
         master_key.derive("auth event feedback tokens"),
+        sender=sender, retention_seconds=settings.auth_event_retention_days * 86400,
     )
     deps = UserDeps(
         store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender, triggers,
-        screen=threat.screen_password,
+        screen=threat.screen_password, on_sign_up=threat.after_sign_up,
     )
     tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings), triggers=triggers)
     mfa = mfa_deps(master_key, sender)

@@ -54,7 +54,7 @@ def table_names(url: str) -> set[str]:
 def test_upgrade_creates_schema_and_is_idempotent(db_url: str) -> None:
     assert current_revision(db_url) is None
     upgrade(db_url)
-    assert current_revision(db_url) == head_revision() == "0005_auth_events"
+    assert current_revision(db_url) == head_revision() == "0006_auth_event_age"
     assert table_names(db_url) == TABLES
     upgrade(db_url)
     assert current_revision(db_url) == head_revision()
@@ -285,7 +285,7 @@ def test_upgrade_from_0003_keeps_users_and_adds_devices(db_url: str) -> None:
     finally:
         engine.dispose()
     upgrade(db_url)
-    assert current_revision(db_url) == "0005_auth_events" == head_revision()
+    assert current_revision(db_url) == "0006_auth_event_age" == head_revision()
     assert table_names(db_url) == TABLES
     from poolgate.devices.model import Device
     from poolgate.store.sql import SqlStore

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Final
 
-from poolgate.auth import messages
+from poolgate.auth import messages, threat
 from poolgate.auth.context import StepContext
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Complete, CustomState, Outcome
 from poolgate.errors import InvalidLambdaResponseException, NotAuthorizedException
@@ -61,8 +61,11 @@ def trigger_username(session: AuthSession, user: User | None) -> str:
 def after_step(
     ctx: StepContext, session: AuthSession, user: User | None, step: ChallengeName, result: bool
 ) -> Outcome:
-    """A step of the custom flow (PASSWORD_VERIFIER) passed or failed: record it in the
-    ``session`` array and let DefineAuthChallenge decide what follows."""
+    """A step of the custom flow (PASSWORD_VERIFIER) passed or failed: threat protection
+    rates it (``threat.custom_password_step``; may raise the blocked error), then it is
+    recorded in the ``session`` array and DefineAuthChallenge decides what follows."""
+    if step is ChallengeName.PASSWORD_VERIFIER:
+        session = threat.custom_password_step(ctx, session, user, result)
     recorded = replace(session, custom=state_of(session).appended(step.value, result))
     return define_round(ctx, recorded, user)
 
@@ -87,12 +90,13 @@ def define_round(
         caller=ctx.caller,
     )
     _check_decision(decision)
-    if decision.fail_authentication:
+    if decision.fail_authentication or (decision.issue_tokens and user is None):
+        threat.custom_failed(ctx, session)
         raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS)
     if decision.issue_tokens:
-        if user is None:
-            raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS)
-        return Complete(session, user)
+        assert user is not None
+        # Threat protection rates the sign-in now unless its password step did (BLOCK raises).
+        return Complete(threat.before_custom_tokens(ctx, session, user), user)
     if decision.challenge_name == ChallengeName.PASSWORD_VERIFIER.value:
         after_srp_a = bool(state.history) and state.history[-1].challenge_name == SRP_A
         if password_verifier is None or not after_srp_a:

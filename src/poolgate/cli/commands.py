@@ -35,6 +35,8 @@ def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
         return outbox(settings, args.pool, args.user, as_json=args.json)
     if command == "operations":
         return operations()
+    if command == "auth-events":
+        return purge_auth_events(settings, args.older_than_days)
     raise AssertionError(command)
 
 
@@ -243,6 +245,7 @@ def _export_settings(settings: Settings) -> None:
         "POOLGATE_HEADER_TIMEOUT_SECONDS": str(settings.header_timeout_seconds),
         "POOLGATE_BODY_TIMEOUT_SECONDS": str(settings.body_timeout_seconds),
         "POOLGATE_TRUSTED_PROXIES": ",".join(settings.trusted_proxies),
+        "POOLGATE_AUTH_EVENT_RETENTION_DAYS": str(settings.auth_event_retention_days),
     }
     if settings.analytics_webhook_url:
         env["POOLGATE_ANALYTICS_WEBHOOK_URL"] = settings.analytics_webhook_url
@@ -396,6 +399,18 @@ def outbox(settings: Settings, pool_id: str | None, username: str | None, *, as_
         print(f"    {m.message}")
     if not rows:
         print("The outbox is empty.", file=sys.stderr)
+    return 0
+
+
+def purge_auth_events(settings: Settings, older_than_days: float | None) -> int:
+    """Delete auth events older than ``older_than_days`` (default: the retention setting)."""
+    services = _open(settings)
+    try:
+        days = settings.auth_event_retention_days if older_than_days is None else older_than_days
+        removed = services.threat.purge_old_events(older_than=days * 86400)
+    finally:
+        services.close()
+    print(f"deleted {removed} auth events older than {days:g} days")
     return 0
 
 

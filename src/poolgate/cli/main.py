@@ -114,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--json", action="store_true", help="one JSON object per line")
 
     sub.add_parser("operations", help="list the cognito-idp operations Poolgate implements")
+
+    events = sub.add_parser("auth-events", help="delete old threat-protection auth events")
+    _store_flags(events)
+    events.add_argument("action", choices=["purge"])
+    events.add_argument(
+        "--older-than-days", type=float, help="age limit in days (default: POOLGATE_AUTH_EVENT_RETENTION_DAYS, 90)"
+    )
     return parser
 
 

@@ -47,6 +47,9 @@ class Message:
     without parsing the body. ``expires_at`` (epoch seconds) is when the outbox row
     may be purged, normally the expiry of the code it carries. ``body`` and ``code``
     are left out of ``repr`` so that a logged message never shows a secret.
+    ``html_body`` (an HTML alternative of ``body``), ``sender`` (the From header) and
+    ``reply_to`` are set only by notices that carry their own (threat protection's
+    account-takeover e-mails); senders without those notions ignore them.
     """
 
     user_pool_id: str
@@ -58,6 +61,9 @@ class Message:
     body: str = field(repr=False)
     code: str | None = field(repr=False)
     expires_at: float
+    html_body: str | None = field(default=None, repr=False)
+    sender: str | None = None
+    reply_to: str | None = None
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:

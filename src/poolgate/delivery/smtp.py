@@ -140,13 +140,17 @@ class SmtpSender:
     def compose(self, message: Message) -> EmailMessage:
         """Build the e-mail for ``message`` (also used by tests to inspect headers)."""
         email = EmailMessage()
-        email["From"] = self._from_header
+        email["From"] = message.sender or self._from_header
         email["To"] = message.destination
+        if message.reply_to:
+            email["Reply-To"] = message.reply_to
         # Templates may contain line breaks; a header must not.
         email["Subject"] = " ".join((message.subject or DEFAULT_SUBJECT).split()) or DEFAULT_SUBJECT
         email["Date"] = formatdate(usegmt=True)
         email["Message-ID"] = make_msgid(domain=self._envelope_from.rpartition("@")[2])
         email.set_content(message.body)
+        if message.html_body:
+            email.add_alternative(message.html_body, subtype="html")
         return email
 
     def send(self, message: Message) -> None:

@@ -20,6 +20,8 @@ def trigger_context(ctx: OperationContext, params: Params) -> TriggerContext:
         Caller(params.get("ClientId") or NO_CLIENT, sdk_from_user_agent(ctx.user_agent)),
         params.get("ClientMetadata"),
         None if validation is None else {item["Name"]: item.get("Value", "") for item in validation},
+        source_ip=ctx.source_ip,
+        user_agent=ctx.user_agent,
     )
 
 

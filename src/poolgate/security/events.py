@@ -114,6 +114,9 @@ class AuthEventLog(Protocol):
     def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
         """Events of any user of the pool from ``ip`` created at or after ``since``."""
 
+    def purge_before(self, before: float) -> int:
+        """Delete the events of every pool created before ``before``; return how many."""
+
 
 class MemoryAuthEventLog:
     """An ``AuthEventLog`` in a dict, for tests."""
@@ -149,6 +152,14 @@ class MemoryAuthEventLog:
         with self._lock:
             return [e for e in self._events.values() if e.pool_id == pool_id and e.ip == ip and e.created_at >= since]
 
+    def purge_before(self, before: float) -> int:
+        with self._lock:
+            old = [key for key, e in self._events.items() if e.created_at < before]
+            for key in old:
+                del self._events[key]
+        return len(old)
+
+
 class StoreAuthEventLog:
     """An ``AuthEventLog`` over the store; each call is one short transaction."""
 
@@ -174,6 +185,10 @@ class StoreAuthEventLog:
     def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
         with self._store.transaction(readonly=True) as uow:
             return uow.auth_events.since_for_ip(pool_id, ip, since)
+
+    def purge_before(self, before: float) -> int:
+        with self._store.transaction() as uow:
+            return uow.auth_events.purge_before(before)
 
 
 def feedback_token(key: bytes, pool_id: str, sub: str, event_id: str) -> str:

@@ -9,6 +9,8 @@ transaction (or takes the caller's ``uow``) and none runs a trigger.
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -16,7 +18,9 @@ from typing import Any
 
 from poolgate import metrics
 from poolgate.clock import Clock
+from poolgate.delivery import MessageSender
 from poolgate.errors import (
+    CodeDeliveryFailureException,
     InvalidParameterException,
     InvalidPasswordException,
     NotAuthorizedException,
@@ -25,7 +29,8 @@ from poolgate.errors import (
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.service import require_client, require_pool
 from poolgate.security import config as riskconfig
-from poolgate.security.analytics import AnalyticsEvent, AnalyticsSink, application_of
+from poolgate.security import notify as notices
+from poolgate.security.analytics import SIGN_UP, AnalyticsEvent, AnalyticsSink, application_of
 from poolgate.security.breached import BreachedPasswords, default_list
 from poolgate.security.config import RiskConfiguration
 from poolgate.security.events import AuthEvent, AuthEventLog, feedback_token, verify_feedback_token
@@ -34,16 +39,24 @@ from poolgate.security.risk import (
     STUFFING_WINDOW_SECONDS,
     Assessment,
     Attempt,
+    EventAction,
     SecurityMode,
     assess,
 )
 from poolgate.store.base import Store, UnitOfWork
 from poolgate.users.lookup import require_user
+from poolgate.users.model import User
 
 BLOCKED_MESSAGE = "Unable to login because of security reasons."
 COMPROMISED_MESSAGE = "The password has been found in a list of compromised passwords; choose another."
 HISTORY_LIMIT = 200
 MAX_EVENTS_PER_PAGE = 60
+DEFAULT_RETENTION_SECONDS = 90 * 24 * 3600
+"""How long auth events are kept [decision; Cognito documents none for the API's history]."""
+PURGE_EVERY_SECONDS = 10 * 60
+"""At most one opportunistic purge per process in this much (clock) time."""
+
+log = logging.getLogger("poolgate.security")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +104,10 @@ def context_from_request(
 
 class ThreatProtection:
     """The threat-protection service. ``events`` stores auth events, ``sink`` receives
-    analytics events, ``feedback_key`` signs FeedbackTokens, ``notify`` (optional) sends the
-    account-takeover e-mails."""
+    analytics events, ``feedback_key`` signs FeedbackTokens, ``sender`` (optional) sends the
+    account-takeover e-mails. Events older than ``retention_seconds`` are deleted by
+    :meth:`purge_old_events`, which the write path runs at most every ``purge_every`` seconds
+    of clock time (per process)."""
 
     def __init__(
         self,
@@ -103,10 +118,18 @@ class ThreatProtection:
         feedback_key: bytes,
         *,
         breached: BreachedPasswords | None = None,
+        sender: MessageSender | None = None,
+        retention_seconds: float = DEFAULT_RETENTION_SECONDS,
+        purge_every: float = PURGE_EVERY_SECONDS,
     ) -> None:
         self.store, self.clock, self.events, self.sink = store, clock, events, sink
         self._feedback_key = feedback_key
         self._breached = breached or default_list()
+        self.sender = sender
+        self.retention_seconds = retention_seconds
+        self.purge_every = purge_every
+        self._last_purge: float | None = None
+        self._purge_lock = threading.Lock()
 
     # Configuration ------------------------------------------------------------------------
 
@@ -200,6 +223,7 @@ class ThreatProtection:
             analytics_endpoint_id=context.endpoint_id,
         )
         self.events.add(event)
+        self._maybe_purge(now)
         return event, assessment
 
     def record_step(self, pool_id: str, event_id: str, challenge: str, passed: bool) -> None:
@@ -231,6 +255,104 @@ class ThreatProtection:
                 application_id=application, user_attributes=user_attributes if shared else None,
             )
         )
+
+    def notify(self, pool: UserPool, client: AppClient, event_id: str, action: EventAction, email: str | None) -> bool:
+        """Send the account-takeover e-mail of ``action`` for the event (the caller has checked
+        that the action has Notify set). Returns True when a message went out; a user without
+        e-mail, a missing NotifyConfiguration or a failed delivery (logged) returns False: a
+        notification never fails the sign-in."""
+        if not email or self.sender is None:
+            return False
+        with self.store.transaction(readonly=True) as uow:
+            configuration = self._configuration(uow, pool.id, client.client_id) or RiskConfiguration()
+        settings = configuration.notify_configuration()
+        event = self.events.get(pool.id, event_id)
+        if not settings or event is None:
+            return False
+        message = notices.notification(
+            event, action, settings, email=email, feedback_token=self.feedback_token_for(event), now=self.clock.now()
+        )
+        try:
+            self.sender.send(message)
+        except CodeDeliveryFailureException:
+            log.warning("account-takeover notification for pool %s could not be delivered", pool.id)
+            return False
+        return True
+
+    def record_sign_up(
+        self, pool: UserPool, client: AppClient, sub: str, username: str, context: SignInContext,
+        *, compromised: bool = False, attributes: Mapping[str, str] | None = None,
+    ) -> None:
+        """A completed SignUp: a ``SignUp`` auth event (Pass, not rated) when the pool's mode is
+        AUDIT or ENFORCED, and a ``_userauth.sign_up`` analytics event when the client has an
+        AnalyticsConfiguration or the call sent AnalyticsMetadata. The caller skips the call
+        when neither applies (see :func:`sign_up_tracked`)."""
+        now = self.clock.now()
+        event_id: str | None = None
+        if riskconfig.security_mode(pool) is not SecurityMode.OFF:
+            event = AuthEvent(
+                event_id=str(uuid.uuid4()), pool_id=pool.id, sub=sub, username=username, event_type="SignUp",
+                created_at=now, response="Pass",
+                risk={"RiskDecision": "NoRisk", "RiskLevel": "Low", "CompromisedCredentialsDetected": compromised},
+                ip=context.ip, device=context.device, user_agent=context.user_agent,
+                context={"EncodedData": context.encoded_data} if context.encoded_data else {},
+                analytics_endpoint_id=context.endpoint_id,
+            )
+            self.events.add(event)
+            self._maybe_purge(now)
+            event_id = event.event_id
+        if analytics_wanted(client, context.endpoint_id):
+            self.publish(
+                client, SIGN_UP, username=username, event_id=event_id, endpoint_id=context.endpoint_id,
+                user_attributes=attributes,
+            )
+
+    def after_sign_up(
+        self, pool: UserPool, client: AppClient, user: User, request: Mapping[str, Any], *,
+        source_ip: str | None, user_agent: str | None, compromised: bool,
+    ) -> None:
+        """The ``UserDeps.on_sign_up`` hook: :meth:`record_sign_up` for a SignUp ``request``
+        (its UserContextData and AnalyticsMetadata) when :func:`sign_up_tracked`; returns at
+        once otherwise. Errors are logged: the user is already stored."""
+        endpoint = (request.get("AnalyticsMetadata") or {}).get("AnalyticsEndpointId")
+        if not sign_up_tracked(pool, client, endpoint):
+            return
+        context = context_from_request(
+            request.get("UserContextData"), admin=False, source_ip=source_ip, user_agent=user_agent,
+            propagate_user_ip=bool(client.config.get("EnablePropagateAdditionalUserContextData")),
+            analytics=request.get("AnalyticsMetadata"),
+        )
+        try:
+            self.record_sign_up(
+                pool, client, user.sub, user.username, context, compromised=compromised, attributes=user.attributes
+            )
+        except Exception:
+            log.exception("recording the sign-up of a user of pool %s failed", pool.id)
+
+    # Retention ------------------------------------------------------------------------
+
+    def purge_old_events(self, *, now: float | None = None, older_than: float | None = None) -> int:
+        """Delete the auth events of every pool created more than ``older_than`` seconds
+        (default: the retention) before ``now`` (default: the clock); return how many."""
+        moment = self.clock.now() if now is None else now
+        cutoff = moment - (self.retention_seconds if older_than is None else older_than)
+        return self.events.purge_before(cutoff)
+
+    def _maybe_purge(self, now: float) -> None:
+        """Purge old events unless this process did so less than ``purge_every`` ago (a clock
+        moved backwards counts as due). Errors are logged, never raised."""
+        with self._purge_lock:
+            last = self._last_purge
+            if last is not None and 0 <= now - last < self.purge_every:
+                return
+            self._last_purge = now
+        try:
+            removed = self.purge_old_events(now=now)
+        except Exception:
+            log.exception("purging old auth events failed")
+            return
+        if removed:
+            log.info("purged %d auth events older than the retention period", removed)
 
     def feedback_token_for(self, event: AuthEvent) -> str:
         """The FeedbackToken that the notification e-mail of ``event`` carries."""
@@ -275,6 +397,18 @@ class ThreatProtection:
     def _require_add_on(pool: UserPool) -> None:
         if riskconfig.security_mode(pool) is SecurityMode.OFF:
             raise UserPoolAddOnNotEnabledException("The advanced security features of this user pool are not enabled.")
+
+
+def analytics_wanted(client: AppClient, endpoint_id: str | None) -> bool:
+    """True when an analytics event should be published for ``client``: it has an
+    AnalyticsConfiguration, or the call sent an AnalyticsEndpointId. Pure (no I/O)."""
+    return bool(endpoint_id) or bool(client.config.get("AnalyticsConfiguration"))
+
+
+def sign_up_tracked(pool: UserPool, client: AppClient, endpoint_id: str | None) -> bool:
+    """True when a SignUp must reach :meth:`ThreatProtection.record_sign_up`; pure, so that a
+    pool with threat protection OFF and no analytics does no extra work at sign-up."""
+    return riskconfig.security_mode(pool) is not SecurityMode.OFF or analytics_wanted(client, endpoint_id)
 
 
 def blocked() -> NotAuthorizedException:

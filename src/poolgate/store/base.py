@@ -357,6 +357,9 @@ class AuthEventRepo(Protocol):
     def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
         """Events of any user of the pool from ``ip`` created at or after ``since``."""
 
+    def purge_before(self, before: float) -> int:
+        """Delete the events of every pool created before ``before``; return how many."""
+
 
 class UnitOfWork(Protocol):
     pools: PoolRepo

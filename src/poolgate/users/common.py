@@ -18,7 +18,7 @@ from poolgate.errors import (
     UserNotFoundException,
 )
 from poolgate.passwords import check_password
-from poolgate.pools.model import UserPool
+from poolgate.pools.model import AppClient, UserPool
 from poolgate.srp import ProofMismatch, make_verifier, pool_name_from_pool_id
 from poolgate.srp import check_password as srp_check_password
 from poolgate.store.base import DuplicateError, Store, UnitOfWork
@@ -46,6 +46,24 @@ def no_screen(uow: UnitOfWork, pool: UserPool, client_id: str | None, password: 
     return False
 
 
+class SignUpHook(Protocol):
+    """Threat protection's view of a completed SignUp (``ThreatProtection.after_sign_up``):
+    records the SignUp auth event and the sign-up analytics event. Must not raise, and must do
+    no I/O for a pool and client that ask for neither."""
+
+    def __call__(
+        self, pool: UserPool, client: AppClient, user: User, request: Mapping[str, Any], *,
+        source_ip: str | None, user_agent: str | None, compromised: bool,
+    ) -> None: ...
+
+
+def no_sign_up_hook(
+    pool: UserPool, client: AppClient, user: User, request: Mapping[str, Any], *,
+    source_ip: str | None, user_agent: str | None, compromised: bool,
+) -> None:
+    """The sign-up hook of a server without threat protection."""
+
+
 @dataclass(frozen=True, slots=True)
 class UserDeps:
     """The collaborators of the user services."""
@@ -56,6 +74,7 @@ class UserDeps:
     sender: TransactionalSender
     triggers: Triggers = field(default_factory=NoTriggers)
     screen: PasswordScreen = no_screen
+    on_sign_up: SignUpHook = no_sign_up_hook
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +86,9 @@ class TriggerContext:
     caller: Caller = field(default_factory=Caller)
     client_metadata: Mapping[str, str] | None = None
     validation_data: Mapping[str, str] | None = None
+    # The connection (threat protection records it with a SignUp event).
+    source_ip: str | None = field(default=None, compare=False)
+    user_agent: str | None = field(default=None, compare=False)
 
     def for_client(self, client_id: str | None) -> Caller:
         """``caller`` naming ``client_id`` (an access token's client, say) when it is known."""

@@ -120,7 +120,7 @@ class SignUpService:
             )
             internal, attrs = attributes.resolve_sign_up_username(pool, username, given, sub=sub)
             verifier = make_password(pool, internal, password, operation="SignUp")
-            self.deps.screen(uow, pool, client_id, password, "SIGN_UP")
+            compromised = self.deps.screen(uow, pool, client_id, password, "SIGN_UP")
             check_free(uow, pool, internal, attrs, admin=False)
         verdict = self.deps.triggers.pre_sign_up(
             pool, source="SignUp", username=internal, attributes=attrs,
@@ -150,6 +150,10 @@ class SignUpService:
                     self.deps, uow, outgoing, pool, user, draft, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL
                 )
         outgoing.deliver(self.deps.sender)
+        self.deps.on_sign_up(
+            pool, client, user, request, source_ip=context.source_ip, user_agent=context.user_agent,
+            compromised=compromised,
+        )
         if verdict.auto_confirm:
             self.deps.triggers.post_confirmation(
                 pool, source="ConfirmSignUp", user=user, client_metadata=context.client_metadata,

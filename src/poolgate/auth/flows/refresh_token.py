@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from poolgate.auth import threat
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.state import Authenticated, AuthFlow, Outcome
 
@@ -32,4 +33,5 @@ class RefreshTokenAuth:
             device_key=parameters.get("DEVICE_KEY"),
             caller=ctx.caller,
         )
+        threat.after_refresh(ctx, tokens)  # analytics only; no I/O unless the client asks for them
         return Authenticated(tokens)

@@ -65,6 +65,12 @@ class SqlAuthEventRepo:
         query = sa.select(auth_events).where(c.pool_id == pool_id, c.ip == ip, c.created_at >= since)
         return [_from_row(row) for row in self._conn.execute(query.order_by(c.created_at, c.event_id))]
 
+    def purge_before(self, before: float) -> int:
+        """Delete events created before ``before`` (the ``created_at`` index keeps it a range
+        delete); return how many."""
+        result = self._conn.execute(sa.delete(auth_events).where(auth_events.c.created_at < before))
+        return int(result.rowcount or 0)
+
 
 def _values(event: AuthEvent) -> dict[str, Any]:
     details = {

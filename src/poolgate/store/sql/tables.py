@@ -356,6 +356,7 @@ auth_events = sa.Table(
     sa.Column("details", sa.Text(), nullable=False),
     sa.Index("ix_auth_events_pool_sub", "pool_id", "sub", "created_at"),
     sa.Index("ix_auth_events_pool_ip", "pool_id", "ip", "created_at"),
+    sa.Index("ix_auth_events_created_at", "created_at"),
 )
 
 
