@@ -1,7 +1,8 @@
 """Faults from outside: broken Lambda triggers, slow connections, floods (issue 9, items 15-17).
 
 Each test asserts that the fault gets its declared answer and that unrelated traffic keeps
-succeeding, and prints latency and success shares.
+succeeding, and prints latency and success shares. The slow-connection and flood tests are in the
+``stress`` suite (``./dev stress``); the trigger faults run in the default one.
 """
 
 from __future__ import annotations
@@ -226,6 +227,7 @@ def _slowloris(port: int, count: int, hold: float, body: bool, result: list[floa
     asyncio.run(main())
 
 
+@pytest.mark.stress
 def test_slow_connections_do_not_starve_real_traffic(tmp_path: Path) -> None:
     """Item 16: hundreds of connections trickling headers (and a few trickling a body) while
     real requests run; the server drops the slow ones at its deadlines."""
@@ -304,6 +306,7 @@ def flood_servers(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess
         per_pool.stop()
 
 
+@pytest.mark.stress
 def test_floods_get_too_many_requests(flood_servers: tuple[ServerProcess, ServerProcess]) -> None:
     """Item 17: SRP first steps and password attempts past 20/s per IP (or per pool) get
     TooManyRequestsException, while another IP (or pool) is still served."""

@@ -1,8 +1,9 @@
 """Races between two ``poolgate serve`` processes sharing one PostgreSQL (issue 9, items 9-13).
 
 Each test asserts correctness (exactly one sign-up, no refresh after a revoke, ...) and
-prints its figures. Counts are scaled for a 2-core machine inside the default suite; set
-``POOLGATE_HARDENING_SCALE`` (e.g. 5) for longer runs.
+prints its figures. The whole module is in the ``stress`` suite (``./dev stress``). Counts are
+scaled for a 2-core machine; set ``POOLGATE_HARDENING_SCALE`` (e.g. 5 for the issue's 1,000
+revoke races) for longer runs.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.hardening.load_support import (
     two_processes,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.stress]
 
 
 @pytest.fixture(scope="module")

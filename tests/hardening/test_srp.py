@@ -3,8 +3,9 @@
 ``SRP_A`` of 0, N, 2N, 3N, N+1, 2**3072 (all "zero mod N" or "not below N"), non-hex, a
 131072-digit value (the model's longest map value) and a 10 MB request body must each be
 refused with a 4xx Cognito error; the 10 MB body is refused by the body limit
-(RequestEntityTooLargeException, 413) before the server reads the JSON. Then 300 pycognito
-sign-ins succeed and 300 with a wrong password fail; the rate is printed, not asserted.
+(RequestEntityTooLargeException, 413) before the server reads the JSON. Then (``stress`` suite)
+300 pycognito sign-ins succeed and 300 with a wrong password fail (times
+``POOLGATE_HARDENING_SCALE``: 3.4 gives 1,020, past the issue's 1,000); the rate is printed, not asserted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 from pycognito import Cognito
 from pycognito.aws_srp import N_HEX
 from tests.conformance.auth_support import PASSWORD, AuthPool, make_pool
+from tests.hardening.load_support import scale
 from tests.hardening.support import error_code, figure, status_of
 from tests.server import ServerProcess, start_server
 
@@ -103,7 +105,8 @@ def test_300_srp_sign_ins_succeed_and_300_wrong_ones_fail(ap: AuthPool) -> None:
         ap.user(name)
     outcomes: Counter[str] = Counter()
     right_seconds = wrong_seconds = 0.0
-    for i in range(300):
+    n = scale(300)
+    for i in range(n):
         # A right password after each wrong one keeps every user below the lockout threshold.
         name = users[i % len(users)]
         started = time.perf_counter()
@@ -118,6 +121,6 @@ def test_300_srp_sign_ins_succeed_and_300_wrong_ones_fail(ap: AuthPool) -> None:
         wrong_seconds += time.perf_counter() - started
         assert error_code(exc.value) == "NotAuthorizedException"
         outcomes[f"wrong password -> {error_code(exc.value)}"] += 1
-    outcomes["right sign-ins per second (sequential, client SRP included)"] = round(300 / right_seconds, 1)
-    outcomes["wrong sign-ins per second"] = round(300 / wrong_seconds, 1)
-    figure("SRP: 300 right + 300 wrong pycognito sign-ins", outcomes)
+    outcomes["right sign-ins per second (sequential, client SRP included)"] = round(n / right_seconds, 1)
+    outcomes["wrong sign-ins per second"] = round(n / wrong_seconds, 1)
+    figure(f"SRP: {n} right + {n} wrong pycognito sign-ins", outcomes)
