@@ -91,7 +91,7 @@ def define_round(
     )
     _check_decision(decision)
     if decision.fail_authentication or (decision.issue_tokens and user is None):
-        threat.custom_failed(ctx, session)
+        threat.custom_failed(ctx, session, user)
         raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS)
     if decision.issue_tokens:
         assert user is not None

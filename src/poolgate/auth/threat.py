@@ -19,7 +19,7 @@ as soon as the attempt is rated.
 CUSTOM_AUTH sign-ins are rated under the pool's ``CustomAuthMode`` (OFF when unset; spec
 section 6.1) by :func:`custom_password_step` (the PASSWORD_VERIFIER of a flow started with
 SRP_A) and :func:`before_custom_tokens` (DefineAuthChallenge chose ``issueTokens``), whichever
-comes first; :func:`custom_failed` ends the event when the flow fails. BLOCK refuses the
+comes first; :func:`custom_failed` rates and ends the attempt when the flow fails. BLOCK refuses the
 sign-in; the MFA actions are recorded but not applied [decision: a custom flow never gets
 Cognito's MFA step, its challenges are the app's own second factor].
 
@@ -199,9 +199,14 @@ def before_custom_tokens(ctx: StepContext, session: AuthSession, user: User) -> 
     return _rate_custom(ctx, threat, session, user, may_block=True)
 
 
-def custom_failed(ctx: StepContext, session: AuthSession) -> None:
-    """A custom sign-in failed (``failAuthentication``): its event, if any, ends Fail."""
-    finished(ctx, session, passed=False)
+def custom_failed(ctx: StepContext, session: AuthSession, user: User | None) -> None:
+    """A custom sign-in of a known user failed (``failAuthentication``): the attempt is rated
+    if it was not yet (never blocked: it fails anyway) and its event ends Fail."""
+    threat = _active_custom(ctx)
+    if threat is None or user is None:
+        return
+    rated = _rate_custom(ctx, threat, session, user, may_block=False)
+    finished(ctx, rated, passed=False)
 
 
 # -- refresh -------------------------------------------------------------------------------------
