@@ -20,6 +20,7 @@ from typing import Any
 import pyotp
 import pytest
 from botocore.exceptions import ClientError
+from pycognito import aws_srp
 from tests.conformance import threat_lambdas
 from tests.conformance.auth_support import PASSWORD, AuthPool, make_pool
 from tests.server import ServerProcess, start_server
@@ -482,7 +483,9 @@ def _custom_pool(server: ServerProcess, custom_mode: str | None) -> AuthPool:
         PoolName="custom", Policies=RELAXED_POLICY, UserPoolAddOns=add_ons, LambdaConfig=threat_lambdas.LAMBDA_CONFIG
     )["UserPool"]["Id"]
     client_id = cognito.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+        UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=[
+            "ALLOW_CUSTOM_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
+        ]
     )["UserPoolClient"]["ClientId"]
     pool = AuthPool(server, cognito, pool_id, client_id)
     _takeover(pool, blocked=BLOCK_RANGE)
@@ -520,6 +523,31 @@ def test_custom_auth_is_rated_under_custom_auth_mode(custom_server: ServerProces
     assert _error(exc) == ("NotAuthorizedException", "Unable to login because of security reasons.")
     blocked = _events(pool, "riddler")[0]
     assert blocked["EventRisk"]["RiskDecision"] == "Block" and blocked["EventResponse"] == "Fail"
+
+
+def test_custom_auth_password_step_is_recorded(custom_server: ServerProcess) -> None:
+    pool = _custom_pool(custom_server, "ENFORCED")
+    pool.user("prover")
+    for password, outcome in ((PASSWORD, "Success"), ("Wrong-password-1", "Failure")):
+        srp = aws_srp.AWSSRP("prover", password, pool.pool_id, pool.client_id, client=pool.cognito)
+        params = {**srp.get_auth_params(), "CHALLENGE_NAME": "SRP_A"}
+        first = pool.cognito.initiate_auth(ClientId=pool.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters=params)
+        assert first["ChallengeName"] == "PASSWORD_VERIFIER"
+        answer = {
+            "ClientId": pool.client_id, "ChallengeName": "PASSWORD_VERIFIER", "Session": first["Session"],
+            "ChallengeResponses": srp.process_challenge(first["ChallengeParameters"], params),
+        }
+        if outcome == "Success":
+            tokens = pool.cognito.respond_to_auth_challenge(**answer)["AuthenticationResult"]
+        else:
+            with pytest.raises(ClientError) as exc:
+                pool.cognito.respond_to_auth_challenge(**answer)
+            assert _error(exc)[0] == "NotAuthorizedException"
+        event = _events(pool, "prover")[0]
+        assert event["ChallengeResponses"] == [{"ChallengeName": "Password", "ChallengeResponse": outcome}]
+        assert event["EventResponse"] == ("Pass" if outcome == "Success" else "Fail")
+        if outcome == "Success":
+            assert pool.decode(tokens["AccessToken"])["event_id"] == event["EventId"]
 
 
 def test_custom_auth_not_rated_without_custom_auth_mode(custom_server: ServerProcess) -> None:

@@ -1,6 +1,7 @@
 """In-process CUSTOM_AUTH triggers for the threat-protection live tests (loaded by the server
-through ``POOLGATE_LAMBDA_HANDLERS``): one CUSTOM_CHALLENGE whose answer is ``2``; tokens when
-it is answered right, failure otherwise."""
+through ``POOLGATE_LAMBDA_HANDLERS``): one CUSTOM_CHALLENGE whose answer is ``2`` (or, for a
+flow started with SRP_A, the PASSWORD_VERIFIER); tokens when it is answered right, failure
+otherwise."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def define(event: dict[str, Any], context: Any) -> dict[str, Any]:
     session = event["request"]["session"]
     if not session:
         event["response"].update(challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False)
+    elif session[-1]["challengeName"] == "SRP_A":
+        event["response"].update(challengeName="PASSWORD_VERIFIER", issueTokens=False, failAuthentication=False)
     elif session[-1]["challengeResult"]:
         event["response"].update(issueTokens=True, failAuthentication=False)
     else:
