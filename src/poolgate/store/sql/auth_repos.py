@@ -13,8 +13,9 @@ such read-modify-write steps queue:
   ``readonly=True`` does not get this guarantee, so lock only in write transactions.
 
 A row lock needs a row. ``login_attempts`` holds no row for a user who never
-failed, so :meth:`SqlLoginAttemptRepo.get` first inserts a zero record if there is
-none (``ON CONFLICT DO NOTHING``, so the transaction stays usable) and then locks it.
+failed, so on PostgreSQL :meth:`SqlLoginAttemptRepo.get` first inserts a zero record if
+there is none (``INSERT ... SELECT`` from ``users``, so a missing user inserts nothing;
+``ON CONFLICT DO NOTHING``, so the transaction stays usable) and then locks it.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from poolgate.security.crypto import MasterKey
-from poolgate.store.base import LoginAttempts, StoredAuthSession
-from poolgate.store.sql.repos import dialect_insert, dump_config, insert_unique, load_config, upsert
-from poolgate.store.sql.tables import AUTH_SESSION_STATE, auth_sessions, login_attempts, users
+from poolgate.store.base import DuplicateError, LoginAttempts, StoredAuthSession
+from poolgate.store.sql.fast import Sql, insert_ignoring_conflicts, select_by
+from poolgate.store.sql.repos import dump_config, load_config, upsert
+from poolgate.store.sql.tables import AUTH_SESSION_STATE, auth_sessions, login_attempts
 
 # A failure record is meaningless once this many seconds have passed since the last
 # failure and no lock is running: the counter resets after 15 quiet minutes
@@ -36,6 +38,20 @@ LOGIN_ATTEMPT_WINDOW = 900.0
 # How often ``get(for_update=True)`` re-inserts the zero record when the row it found
 # was deleted (by the purge or a reset) before it could be locked.
 _LOCK_TRIES = 3
+
+
+_SESSION_BY_ID = select_by(auth_sessions, "id")
+_SESSION_BY_ID_LOCKED = select_by(auth_sessions, "id", for_update=True)
+_ADD_SESSION = insert_ignoring_conflicts(auth_sessions)
+_DELETE_SESSION = Sql('DELETE FROM "auth_sessions" WHERE "id" = :id')
+_ATTEMPTS = select_by(login_attempts, "pool_id", "sub")
+_ATTEMPTS_LOCKED = select_by(login_attempts, "pool_id", "sub", for_update=True)
+_DELETE_ATTEMPTS = Sql('DELETE FROM "login_attempts" WHERE "pool_id" = :pool_id AND "sub" = :sub')
+_ZERO_ATTEMPTS = Sql(
+    'INSERT INTO "login_attempts" ("pool_id", "sub", "failures", "last_failure_at", "locked_until", "expires_at") '
+    'SELECT "pool_id", "sub", 0, NULL, NULL, 0.0 FROM "users" WHERE "pool_id" = :pool_id AND "sub" = :sub '
+    "ON CONFLICT DO NOTHING"
+)
 
 
 class SqlAuthSessionRepo:
@@ -48,15 +64,14 @@ class SqlAuthSessionRepo:
     def add(self, session: StoredAuthSession) -> None:
         """Store a new session; ``DuplicateError`` if the id is taken, ``IntegrityError``
         if the pool or client does not exist."""
-        insert_unique(self._conn, auth_sessions, self._values(session), "auth session")
+        if _ADD_SESSION.run(self._conn, self._values(session)) != 1:
+            raise DuplicateError("auth session already exists")
 
     def get(self, session_id: str, *, for_update: bool = False) -> StoredAuthSession | None:
         """The session, expired or not; with ``for_update`` the row stays locked until the
         transaction ends."""
-        query = sa.select(auth_sessions).where(auth_sessions.c.id == session_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self._conn.execute(query).one_or_none()
+        statement = _SESSION_BY_ID_LOCKED if for_update else _SESSION_BY_ID
+        row = statement.one(self._conn, {"id": session_id})
         return None if row is None else self._from_row(row)
 
     def update(self, session: StoredAuthSession) -> None:
@@ -68,7 +83,7 @@ class SqlAuthSessionRepo:
         self._conn.execute(sa.update(auth_sessions).where(auth_sessions.c.id == session.id).values(values))
 
     def delete(self, session_id: str) -> None:
-        self._conn.execute(sa.delete(auth_sessions).where(auth_sessions.c.id == session_id))
+        _DELETE_SESSION.run(self._conn, {"id": session_id})
 
     def _values(self, session: StoredAuthSession) -> dict[str, Any]:
         state = dump_config(session.state).encode("utf-8")
@@ -84,7 +99,7 @@ class SqlAuthSessionRepo:
             "expires_at": session.expires_at,
         }
 
-    def _from_row(self, row: sa.Row[Any]) -> StoredAuthSession:
+    def _from_row(self, row: Any) -> StoredAuthSession:
         session_id = str(row.id)
         plain = self._key.decrypt(bytes(row.state_enc), AUTH_SESSION_STATE.aad(session_id))
         return StoredAuthSession(
@@ -125,12 +140,15 @@ class SqlLoginAttemptRepo:
         if nothing is saved). For a user that does not exist nothing is inserted and
         nothing is locked.
         """
-        if not for_update:
-            row = self._conn.execute(self._select(pool_id, sub)).one_or_none()
+        key = {"pool_id": pool_id, "sub": sub}
+        if not for_update or self._conn.dialect.name != "postgresql":
+            # SQLite runs write transactions one at a time: no row lock (and so no zero row,
+            # which would make every successful sign-in write) is needed.
+            row = _ATTEMPTS.one(self._conn, key)
             return LoginAttempts() if row is None else _attempts_from_row(row)
         for _ in range(_LOCK_TRIES):
-            self._insert_zero_row(pool_id, sub)
-            row = self._conn.execute(self._select(pool_id, sub).with_for_update()).one_or_none()
+            _ZERO_ATTEMPTS.run(self._conn, key)
+            row = _ATTEMPTS_LOCKED.one(self._conn, key)
             if row is not None:
                 return _attempts_from_row(row)
         return LoginAttempts()
@@ -148,36 +166,10 @@ class SqlLoginAttemptRepo:
         upsert(self._conn, login_attempts, ("pool_id", "sub"), values)
 
     def reset(self, pool_id: str, sub: str) -> None:
-        c = login_attempts.c
-        self._conn.execute(sa.delete(login_attempts).where(c.pool_id == pool_id, c.sub == sub))
-
-    @staticmethod
-    def _select(pool_id: str, sub: str) -> sa.Select[Any]:
-        c = login_attempts.c
-        return sa.select(login_attempts).where(c.pool_id == pool_id, c.sub == sub)
-
-    def _insert_zero_row(self, pool_id: str, sub: str) -> None:
-        """Insert a zero record unless one exists or the user does not.
-
-        The row comes from ``INSERT ... SELECT`` on ``users``, so a missing user inserts
-        nothing instead of breaking the foreign key (which would abort a PostgreSQL
-        transaction).
-        """
-        u = users.c
-        source = sa.select(
-            u.pool_id,
-            u.sub,
-            sa.literal(0, sa.Integer()),
-            sa.null(),
-            sa.null(),
-            sa.literal(0.0, sa.Double()),
-        ).where(u.pool_id == pool_id, u.sub == sub)
-        columns = ["pool_id", "sub", "failures", "last_failure_at", "locked_until", "expires_at"]
-        insert = dialect_insert(self._conn, login_attempts).from_select(columns, source)
-        self._conn.execute(insert.on_conflict_do_nothing())
+        _DELETE_ATTEMPTS.run(self._conn, {"pool_id": pool_id, "sub": sub})
 
 
-def _attempts_from_row(row: sa.Row[Any]) -> LoginAttempts:
+def _attempts_from_row(row: Any) -> LoginAttempts:
     return LoginAttempts(
         failures=int(row.failures),
         last_failure_at=None if row.last_failure_at is None else float(row.last_failure_at),

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from poolgate.security.crypto import MasterKey
+from poolgate.store.sql.fast import Sql, columns_of, quote, select_list
 from poolgate.store.sql.repos import insert_if_absent, insert_unique
 from poolgate.store.sql.tables import group_members, groups, users
 from poolgate.store.sql.user_repo import UserCodec
@@ -30,7 +31,15 @@ def _group_values(group: Group) -> dict[str, Any]:
     }
 
 
-def _group_from_row(row: sa.Row[Any]) -> Group:
+_GROUPS_OF = (
+    f"SELECT {select_list(groups, 'g')} FROM {quote('groups')} g JOIN {quote('group_members')} m "
+    'ON m."pool_id" = g."pool_id" AND m."group_name" = g."name" WHERE m."pool_id" = :pool_id AND m."sub" = :sub'
+)
+_GROUPS_OF_FIRST = Sql(_GROUPS_OF + ' ORDER BY g."name" LIMIT :limit', columns_of(groups))
+_GROUPS_OF_AFTER = Sql(_GROUPS_OF + ' AND g."name" > :after ORDER BY g."name" LIMIT :limit', columns_of(groups))
+
+
+def _group_from_row(row: Any) -> Group:
     return Group(
         user_pool_id=str(row.pool_id),
         name=str(row.name),
@@ -89,15 +98,11 @@ class SqlGroupRepo:
         )
 
     def groups_of(self, pool_id: str, sub: str, *, limit: int, after: str | None) -> Sequence[Group]:
-        g, m = groups.c, group_members.c
-        query = (
-            sa.select(groups)
-            .join(group_members, sa.and_(m.pool_id == g.pool_id, m.group_name == g.name))
-            .where(m.pool_id == pool_id, m.sub == sub)
-        )
+        params: dict[str, Any] = {"pool_id": pool_id, "sub": sub, "limit": limit}
+        statement = _GROUPS_OF_FIRST
         if after is not None:
-            query = query.where(g.name > after)
-        return [_group_from_row(row) for row in self._conn.execute(query.order_by(g.name).limit(limit))]
+            statement, params["after"] = _GROUPS_OF_AFTER, after
+        return [_group_from_row(row) for row in statement.all(self._conn, params)]
 
     def members(self, pool_id: str, name: str, *, limit: int, after: str | None) -> Sequence[User]:
         u, m = users.c, group_members.c

@@ -14,15 +14,19 @@ caller may catch :class:`DuplicateError` and carry on (retry with a new id).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.security.crypto import MasterKey
 from poolgate.store.base import DuplicateError, OutboxMessage, StoredAccessKey
+from poolgate.store.sql.fast import Sql, select_by
 from poolgate.store.sql.tables import (
     ACCESS_KEY_SECRET,
     CLIENT_SECRET,
@@ -80,28 +84,110 @@ def dump_config(config: Mapping[str, Any]) -> str:
     return json.dumps(dict(config), ensure_ascii=False, separators=(",", ":"))
 
 
-def load_config(text: str) -> dict[str, Any]:
+def load_config(text: str | bytes) -> dict[str, Any]:
     """Parse a configuration document written by :func:`dump_config`."""
-    value = json.loads(text)
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson refuses what json.dumps can write but strict JSON cannot hold (NaN,
+        # integers beyond 64 bits); the standard parser reads those.
+        value = json.loads(text)
     if not isinstance(value, dict):
         raise TypeError("a stored configuration document is not a JSON object")
     return value
 
 
+# The ``meta`` row whose value changes (to a new random string) in every transaction that
+# changes a pool, an app client or a signing key; see :class:`ConfigRows`.
+CONFIG_EPOCH_KEY: Final = "config_epoch"
+_READ_EPOCH = Sql('SELECT "value" FROM "meta" WHERE "key" = :key')
+_WRITE_EPOCH = Sql(
+    'INSERT INTO "meta" ("key", "value") VALUES (:key, :value) '
+    'ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"'
+)
+_CACHE_LIMIT = 4096
+
+
+class SharedConfigCache:
+    """The process's copies of configuration rows (pools, app clients, signing keys), all
+    valid for one value of the config epoch. Shared by every transaction of a store."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._epoch: str | None = None
+        self._rows: dict[tuple[str, str], Any] = {}
+
+    def rows(self, epoch: str) -> dict[tuple[str, str], Any]:
+        """The rows kept for ``epoch``; a different epoch drops everything kept so far."""
+        with self._lock:
+            if epoch != self._epoch or len(self._rows) > _CACHE_LIMIT:
+                self._epoch = epoch
+                self._rows = {}
+            return self._rows
+
+
+class ConfigRows:
+    """One transaction's view of :class:`SharedConfigCache`.
+
+    Every sign-in reads its pool, its app client and the pool's signing keys; they change
+    rarely, so their rows are kept in memory and reused while the config epoch (one row of
+    ``meta``) keeps its value. The epoch is read once per transaction, before any cached
+    row is used, so a row used is never older than the epoch it is filed under; every
+    transaction that writes one of those tables writes a new random epoch (:meth:`changed`),
+    so other processes and threads stop using their copies once it commits. A transaction
+    that rolls back leaves an epoch nobody will read again.
+
+    Rows are kept, not the objects built from them: pools and clients carry mutable
+    configuration dicts, and each caller gets its own.
+    """
+
+    __slots__ = ("_conn", "_epoch", "_shared")
+
+    def __init__(self, conn: sa.Connection, shared: SharedConfigCache) -> None:
+        self._conn = conn
+        self._shared = shared
+        self._epoch: str | None = None
+
+    def get(self, kind: str, key: str, load: Callable[[], Any]) -> Any:
+        """The cached row(s) of ``(kind, key)``, loaded with ``load`` on a miss."""
+        if self._epoch is None:
+            found = _READ_EPOCH.one(self._conn, {"key": CONFIG_EPOCH_KEY})
+            self._epoch = "" if found is None else str(found[0])
+        rows = self._shared.rows(self._epoch)
+        entry = (kind, key)
+        if entry in rows:
+            return rows[entry]
+        value = load()
+        rows[entry] = value
+        return value
+
+    def changed(self) -> None:
+        """Record that this transaction changes configuration rows."""
+        self._epoch = uuid.uuid4().hex
+        _WRITE_EPOCH.run(self._conn, {"key": CONFIG_EPOCH_KEY, "value": self._epoch})
+
+
+_POOL_BY_ID = select_by(user_pools, "id")
+_CLIENT_BY_ID = select_by(user_pool_clients, "client_id")
+
+
 class SqlPoolRepo:
     """User pools in ``user_pools``."""
 
-    def __init__(self, conn: sa.Connection) -> None:
+    def __init__(self, conn: sa.Connection, config: ConfigRows) -> None:
         self._conn = conn
+        self._config = config
 
     def add(self, pool: UserPool) -> None:
+        self._config.changed()
         insert_unique(self._conn, user_pools, _pool_values(pool), f"user pool {pool.id}")
 
     def get(self, pool_id: str) -> UserPool | None:
-        row = self._conn.execute(sa.select(user_pools).where(user_pools.c.id == pool_id)).one_or_none()
+        row = self._config.get("pool", pool_id, lambda: _POOL_BY_ID.one(self._conn, {"id": pool_id}))
         return None if row is None else _pool_from_row(row)
 
     def update(self, pool: UserPool) -> None:
+        self._config.changed()
         values = _pool_values(pool)
         del values["id"], values["created_at"]
         self._conn.execute(sa.update(user_pools).where(user_pools.c.id == pool.id).values(values))
@@ -109,6 +195,7 @@ class SqlPoolRepo:
     def delete(self, pool_id: str) -> None:
         # Clients, users, groups and everything of the users go with the pool: ON DELETE
         # CASCADE (see ``tables``).
+        self._config.changed()
         self._conn.execute(sa.delete(user_pools).where(user_pools.c.id == pool_id))
 
     def list(self, limit: int, after: str | None) -> Sequence[UserPool]:
@@ -137,7 +224,7 @@ def _pool_values(pool: UserPool) -> dict[str, Any]:
     }
 
 
-def _pool_from_row(row: sa.Row[Any]) -> UserPool:
+def _pool_from_row(row: Any) -> UserPool:
     return UserPool(
         id=str(row.id),
         name=str(row.name),
@@ -150,26 +237,31 @@ def _pool_from_row(row: sa.Row[Any]) -> UserPool:
 class SqlClientRepo:
     """App clients in ``user_pool_clients``; client secrets are encrypted."""
 
-    def __init__(self, conn: sa.Connection, key: MasterKey) -> None:
+    def __init__(self, conn: sa.Connection, key: MasterKey, config: ConfigRows) -> None:
         self._conn = conn
         self._key = key
+        self._config = config
 
     def add(self, client: AppClient) -> None:
         what = f"app client {client.client_id}"
+        self._config.changed()
         insert_unique(self._conn, user_pool_clients, self._values(client), what)
 
     def get(self, client_id: str) -> AppClient | None:
-        query = sa.select(user_pool_clients).where(user_pool_clients.c.client_id == client_id)
-        row = self._conn.execute(query).one_or_none()
+        row = self._config.get(
+            "client", client_id, lambda: _CLIENT_BY_ID.one(self._conn, {"client_id": client_id})
+        )
         return None if row is None else self._from_row(row)
 
     def update(self, client: AppClient) -> None:
+        self._config.changed()
         values = self._values(client)
         del values["client_id"], values["user_pool_id"], values["created_at"]
         query = sa.update(user_pool_clients).where(user_pool_clients.c.client_id == client.client_id)
         self._conn.execute(query.values(values))
 
     def delete(self, client_id: str) -> None:
+        self._config.changed()
         self._conn.execute(sa.delete(user_pool_clients).where(user_pool_clients.c.client_id == client_id))
 
     def list(self, pool_id: str, limit: int, after: str | None) -> Sequence[AppClient]:
@@ -194,7 +286,7 @@ class SqlClientRepo:
             "updated_at": client.updated_at,
         }
 
-    def _from_row(self, row: sa.Row[Any]) -> AppClient:
+    def _from_row(self, row: Any) -> AppClient:
         client_id = str(row.client_id)
         secret = None
         if row.secret_enc is not None:

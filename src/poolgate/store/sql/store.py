@@ -44,6 +44,8 @@ from poolgate.store.sql.device_repo import SqlDeviceRepo
 from poolgate.store.sql.engine import BEGIN_OPTION, create_store_engine, is_memory_sqlite, is_sqlite_url
 from poolgate.store.sql.group_repo import SqlGroupRepo
 from poolgate.store.sql.repos import (
+    ConfigRows,
+    SharedConfigCache,
     SqlAccessKeyRepo,
     SqlClientRepo,
     SqlMetaRepo,
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         "auth_sessions",
         "clients",
         "codes",
+        "config",
         "connection",
         "counters",
         "devices",
@@ -104,10 +107,14 @@ class SqlUnitOfWork:
     devices: DeviceRepo
     auth_events: AuthEventRepo
 
-    def __init__(self, connection: sa.Connection, master_key: MasterKey) -> None:
+    def __init__(
+        self, connection: sa.Connection, master_key: MasterKey, config_cache: SharedConfigCache | None = None
+    ) -> None:
         self.connection = connection
-        self.pools = SqlPoolRepo(connection)
-        self.clients = SqlClientRepo(connection, master_key)
+        config = ConfigRows(connection, config_cache or SharedConfigCache())
+        self.config = config
+        self.pools = SqlPoolRepo(connection, config)
+        self.clients = SqlClientRepo(connection, master_key, config)
         self.access_keys = SqlAccessKeyRepo(connection, master_key)
         self.meta = SqlMetaRepo(connection)
         self.outbox = SqlOutboxRepo(connection)
@@ -117,7 +124,7 @@ class SqlUnitOfWork:
         self.counters = SqlCounterRepo(connection)
         self.auth_sessions = SqlAuthSessionRepo(connection, master_key)
         self.login_attempts = SqlLoginAttemptRepo(connection)
-        self.signing_keys = SqlSigningKeyRepo(connection, master_key)
+        self.signing_keys = SqlSigningKeyRepo(connection, master_key, config)
         self.token_sessions = SqlTokenSessionRepo(connection)
         self.devices = SqlDeviceRepo(connection, master_key)
         self.auth_events = SqlAuthEventRepo(connection)
@@ -175,6 +182,7 @@ class SqlStore:
         self.master_key = master_key
         self.engine = create_store_engine(url, pool_size=pool_size)
         self._memory_lock = threading.RLock() if is_memory_sqlite(url) else None
+        self._config_cache = SharedConfigCache()
         # SQLite has one writer at a time. Writers of this process queue on a lock instead of
         # holding a pooled connection while SQLite retries BEGIN IMMEDIATE with sleeps (which
         # made p99 latency explode and, past the busy timeout, failed requests under load).
@@ -216,7 +224,7 @@ class SqlStore:
             if readonly:
                 conn.execution_options(**{BEGIN_OPTION: "DEFERRED"})
             with conn.begin():
-                yield SqlUnitOfWork(conn, self.master_key)
+                yield SqlUnitOfWork(conn, self.master_key, self._config_cache)
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
@@ -242,6 +250,7 @@ class SqlStore:
         Access keys and the other meta settings (the master-key check) are kept.
         """
         with self.transaction() as uow:
+            uow.config.changed()
             for table in RESET_TABLES:
                 uow.connection.execute(sa.delete(table))
             uow.connection.execute(sa.delete(meta).where(meta.c.key == META_CLOCK_OFFSET))
@@ -318,6 +327,7 @@ def rotate_master_key(
             stored = uow.meta.get(META_MASTER_KEY_CHECK)
             if stored is not None:
                 _open_check_value(old, stored)
+            uow.config.changed()
             if also is not None:
                 count += also(uow, old, new)
             for column in ENCRYPTED_COLUMNS:

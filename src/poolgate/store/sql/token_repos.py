@@ -17,17 +17,29 @@ from typing import Any
 import sqlalchemy as sa
 
 from poolgate.security.crypto import MasterKey
-from poolgate.store.sql.repos import dump_config, insert_unique, load_config
+from poolgate.store.base import DuplicateError
+from poolgate.store.sql.fast import Sql, insert_ignoring_conflicts, select_by
+from poolgate.store.sql.repos import ConfigRows, dump_config, insert_unique, load_config
 from poolgate.store.sql.tables import SIGNING_KEY_PRIVATE, signing_keys, token_sessions
 from poolgate.tokens.model import SigningKey, TokenSession
+
+_SESSION_BY_HASH = select_by(token_sessions, "refresh_hash")
+_SESSION_BY_HASH_LOCKED = select_by(token_sessions, "refresh_hash", for_update=True)
+_ADD_SESSION = insert_ignoring_conflicts(token_sessions)
+_ORIGIN_REVOKED = Sql(
+    'SELECT 1 FROM "token_sessions" WHERE "pool_id" = :pool_id AND "origin_jti" = :origin_jti '
+    'AND "revoked_at" IS NOT NULL LIMIT 1'
+)
+_KEYS_OF_POOL = select_by(signing_keys, "pool_id", order_by='"created_at", "kid"')
 
 
 class SqlSigningKeyRepo:
     """The ``SigningKeyRepo`` protocol."""
 
-    def __init__(self, conn: sa.Connection, key: MasterKey) -> None:
+    def __init__(self, conn: sa.Connection, key: MasterKey, config: ConfigRows) -> None:
         self._conn = conn
         self._key = key
+        self._config = config
 
     def add(self, key: SigningKey) -> None:
         """Store a key; ``DuplicateError`` if the pool already has this ``kid``,
@@ -42,26 +54,28 @@ class SqlSigningKeyRepo:
             "created_at": key.created_at,
             "retired_at": key.retired_at,
         }
+        self._config.changed()
         insert_unique(self._conn, signing_keys, values, f"signing key {key.kid} of {key.user_pool_id}")
 
     def list(self, pool_id: str) -> Sequence[SigningKey]:
         """Every key of the pool, oldest first (ties broken by ``kid``)."""
-        c = signing_keys.c
-        query = sa.select(signing_keys).where(c.pool_id == pool_id).order_by(c.created_at, c.kid)
-        return [self._from_row(row) for row in self._conn.execute(query)]
+        rows = self._config.get("signing keys", pool_id, lambda: _KEYS_OF_POOL.all(self._conn, {"pool_id": pool_id}))
+        return [self._from_row(row) for row in rows]
 
     def retire(self, pool_id: str, kid: str, when: float) -> None:
         """Mark the key retired at ``when``; a key already retired keeps its first time."""
         c = signing_keys.c
         query = sa.update(signing_keys).where(c.pool_id == pool_id, c.kid == kid, c.retired_at.is_(None))
+        self._config.changed()
         self._conn.execute(query.values(retired_at=when))
 
     def delete(self, pool_id: str, kid: str) -> None:
         """Remove the key, retired or not; the caller decides when that is safe."""
         c = signing_keys.c
+        self._config.changed()
         self._conn.execute(sa.delete(signing_keys).where(c.pool_id == pool_id, c.kid == kid))
 
-    def _from_row(self, row: sa.Row[Any]) -> SigningKey:
+    def _from_row(self, row: Any) -> SigningKey:
         pool_id, kid = str(row.pool_id), str(row.kid)
         private = self._key.decrypt(bytes(row.private_enc), SIGNING_KEY_PRIVATE.aad(pool_id, kid))
         return SigningKey(
@@ -88,15 +102,14 @@ class SqlTokenSessionRepo:
     def add(self, session: TokenSession) -> None:
         """Store a record; ``DuplicateError`` if the hash is taken, ``IntegrityError`` if
         the pool, client or user does not exist."""
-        insert_unique(self._conn, token_sessions, _session_values(session), "token session")
+        if _ADD_SESSION.run(self._conn, _session_values(session)) != 1:
+            raise DuplicateError("token session already exists")
 
     def get(self, refresh_hash: str, *, for_update: bool = False) -> TokenSession | None:
         """The record, expired or revoked ones included; with ``for_update`` the row stays
         locked until the transaction ends."""
-        query = sa.select(token_sessions).where(token_sessions.c.refresh_hash == refresh_hash)
-        if for_update:
-            query = query.with_for_update()
-        row = self._conn.execute(query).one_or_none()
+        statement = _SESSION_BY_HASH_LOCKED if for_update else _SESSION_BY_HASH
+        row = statement.one(self._conn, {"refresh_hash": refresh_hash})
         return None if row is None else _session_from_row(row)
 
     def update(self, session: TokenSession) -> None:
@@ -107,11 +120,7 @@ class SqlTokenSessionRepo:
         self._conn.execute(query.values(values))
 
     def origin_revoked(self, pool_id: str, origin_jti: str) -> bool:
-        c = token_sessions.c
-        revoked = sa.select(c.refresh_hash).where(
-            c.pool_id == pool_id, c.origin_jti == origin_jti, c.revoked_at.is_not(None)
-        )
-        return bool(self._conn.execute(sa.select(revoked.exists())).scalar_one())
+        return _ORIGIN_REVOKED.one(self._conn, {"pool_id": pool_id, "origin_jti": origin_jti}) is not None
 
     def revoke_user(self, pool_id: str, sub: str, when: float) -> int:
         """Set ``revoked_at = when`` on each of the user's unrevoked records (expired ones
@@ -159,7 +168,7 @@ def _session_values(session: TokenSession) -> dict[str, Any]:
     }
 
 
-def _session_from_row(row: sa.Row[Any]) -> TokenSession:
+def _session_from_row(row: Any) -> TokenSession:
     return TokenSession(
         refresh_hash=str(row.refresh_hash),
         user_pool_id=str(row.pool_id),

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from poolgate.security.crypto import MasterKey
 from poolgate.store.base import DuplicateError, UserKey
+from poolgate.store.sql.fast import Sql, columns_of, quote, select_by, select_list
 from poolgate.store.sql.repos import (
     count_pool_users,
     dump_config,
@@ -89,7 +90,7 @@ class UserCodec:
             "settings": dump_config(user.settings),
         }
 
-    def user(self, row: sa.Row[Any]) -> User:
+    def user(self, row: Any) -> User:
         """The :class:`User` stored in a ``users`` row."""
         pool_id, sub = str(row.pool_id), str(row.sub)
         password = None
@@ -116,6 +117,15 @@ class UserCodec:
             password_history=history,
             settings=load_config(row.settings),
         )
+
+
+_USER_BY_SUB = select_by(users, "pool_id", "sub")
+_USER_BY_KEY = Sql(
+    f"SELECT {select_list(users, 'u')} FROM {quote('users')} u JOIN {quote('user_keys')} k "
+    'ON k."pool_id" = u."pool_id" AND k."sub" = u."sub" '
+    'WHERE k."pool_id" = :pool_id AND k."kind" = :kind AND k."key_digest" = :digest AND k."key" = :key',
+    columns_of(users),
+)
 
 
 def _unique_sorted(keys: Iterable[UserKey]) -> list[UserKey]:
@@ -147,18 +157,12 @@ class SqlUserRepo:
         self._write_search_rows(user)
 
     def get(self, pool_id: str, sub: str) -> User | None:
-        u = users.c
-        row = self._conn.execute(sa.select(users).where(u.pool_id == pool_id, u.sub == sub)).one_or_none()
+        row = _USER_BY_SUB.one(self._conn, {"pool_id": pool_id, "sub": sub})
         return None if row is None else self._codec.user(row)
 
     def find(self, pool_id: str, kind: str, key: str) -> User | None:
-        u, k = users.c, user_keys.c
-        query = (
-            sa.select(users)
-            .join(user_keys, sa.and_(k.pool_id == u.pool_id, k.sub == u.sub))
-            .where(k.pool_id == pool_id, k.kind == kind, k.key_digest == key_digest(key), k.key == key)
-        )
-        row = self._conn.execute(query).one_or_none()
+        params = {"pool_id": pool_id, "kind": kind, "digest": key_digest(key), "key": key}
+        row = _USER_BY_KEY.one(self._conn, params)
         return None if row is None else self._codec.user(row)
 
     def keys(self, pool_id: str, sub: str) -> list[UserKey]:
