@@ -262,11 +262,15 @@ def test_risky_sign_in_gets_the_totp_challenge(server: ServerProcess) -> None:
     assert risky["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     assert _events(pool, "guarded")[0]["EventResponse"] == "InProgress"
     server.advance_clock(30)
-    answered = pool.cognito.admin_respond_to_auth_challenge(
-        UserPoolId=pool.pool_id, ClientId=pool.client_id, ChallengeName="SOFTWARE_TOKEN_MFA",
-        Session=risky["Session"],
-        ChallengeResponses={"USERNAME": "guarded", "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(secret).at(now + 30)},
-    )
+    try:
+        answered = pool.cognito.admin_respond_to_auth_challenge(
+            UserPoolId=pool.pool_id, ClientId=pool.client_id, ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=risky["Session"],
+            ChallengeResponses={"USERNAME": "guarded", "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(secret).at(now + 30)},
+        )
+    finally:
+        # The server is shared: later tests verify tokens against the real clock (iat).
+        server.advance_clock(-30)
     event = _events(pool, "guarded")[0]
     assert pool.decode(answered["AuthenticationResult"]["AccessToken"], leeway=60)["event_id"] == event["EventId"]
     assert event["EventResponse"] == "Pass"
