@@ -352,11 +352,17 @@ async def _measure(env: PoolEnv, scenario_name: str, conc: int, duration: float,
     )
 
 
-async def run(args: argparse.Namespace, argv: list[str]) -> int:
+def _cores(args: argparse.Namespace) -> tuple[int | None, int | None]:
+    """Pin this process to the generator core; return (server core, generator core) as usable here."""
     servers.POOLGATE_SRC = args.poolgate_src.resolve() if args.poolgate_src else None
     generator_core = _pin(args.generator_core)
     server_core = args.server_core if (os.cpu_count() or 1) > args.server_core else None
     args.server_core = server_core
+    return server_core, generator_core
+
+
+def _new_data(args: argparse.Namespace, argv: list[str], server_core: int | None,
+              generator_core: int | None) -> dict[str, Any]:
     started = datetime.datetime.now(datetime.UTC)
     data: dict[str, Any] = {
         "meta": {
@@ -389,20 +395,41 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
         "profiles": [],
         "startup": {},
     }
+    if args.preload and args.peers:
+        data["server_notes"].append(
+            f"only Poolgate's pool holds the {args.preload:,} preloaded users; the peers' pools hold the measured ones only")
     if args.workers > 1 and generator_core is not None and server_core is not None \
             and server_core <= generator_core < server_core + args.workers:
         data["server_notes"].append(
             f"poolgate: its {args.workers} workers share core {generator_core} with the load generator")
+    return data
 
+
+def _crypto(args: argparse.Namespace, server_core: int | None, generator_core: int | None) -> dict[str, Any]:
     print("crypto micro-benchmarks (on the server core)", flush=True)
     if server_core is not None:
         _pin(server_core)
     costs = ceiling.measure(budget=0.15 if args.smoke else 0.8)
     if generator_core is not None:
         _pin(generator_core)
-    data["crypto"] = {"costs": costs, "ceilings": ceiling.ceilings(costs)}
     for key, value in costs.items():
         print(f"  {key:<20} {value * 1e6:10.1f} µs", flush=True)
+    return {"costs": costs, "ceilings": ceiling.ceilings(costs)}
+
+
+def _write(data: dict[str, Any], output: Path) -> None:
+    data["meta"]["loadavg_end"] = list(os.getloadavg())
+    data["meta"]["finished"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n")
+    output.with_suffix(".md").write_text(render_markdown(data))
+    print(f"wrote {output.with_suffix('.md')} and .json", flush=True)
+
+
+async def run(args: argparse.Namespace, argv: list[str]) -> int:
+    server_core, generator_core = _cores(args)
+    data = _new_data(args, argv, server_core, generator_core)
+    data["crypto"] = _crypto(args, server_core, generator_core)
 
     if not args.no_generator_check:
         print("generator check against the do-nothing server", flush=True)
@@ -418,33 +445,88 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
         for name in ["poolgate", *args.peers]:
             ok = await bench_server(name, args, data) and ok
 
-    data["meta"]["loadavg_end"] = list(os.getloadavg())
-    data["meta"]["finished"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.with_suffix(".json").write_text(json.dumps(data, indent=1) + "\n")
-    args.output.with_suffix(".md").write_text(render_markdown(data))
-    print(f"wrote {args.output.with_suffix('.md')} and .json", flush=True)
+    _write(data, args.output)
     if not ok:
         print("Poolgate answered with errors or could not run a scenario; see the report.", file=sys.stderr)
     return 0 if ok else 1
 
 
 async def run_growth(args: argparse.Namespace, argv: list[str]) -> int:
-    """The same Poolgate run at each preload size on each database; then the comparison table."""
+    """Growth mode: per database, one Poolgate per preload size, all running at once, measured
+    cell by cell in alternating order (small, big, then big, small, ...), so a busy neighbour
+    on the shared machine weighs on every size alike; then the comparison table."""
+    server_core, generator_core = _cores(args)
+    crypto = _crypto(args, server_core, generator_core)
     runs: list[dict[str, Any]] = []
     ok = True
     folder = args.output.parent / "growth"
     for db in args.growth_databases:
-        for size in args.growth_sizes:
-            sub = copy.copy(args)
-            sub.growth = False
-            sub.preload = size
-            sub.database_url = (args.database_url or DEFAULT_POSTGRES) if db == "postgresql" else None
-            sub.output = folder / f"{db}-{size}"
-            print(f"\n=== growth: {db}, {size:,} users preloaded ===", flush=True)
-            ok = await run(sub, [*argv, "(sub-run)", f"--preload {size}", f"database {db}"]) == 0 and ok
-            runs.append({"database": db, "preloaded": size, "file": str(sub.output.with_suffix(".json")),
-                         "data": json.loads(sub.output.with_suffix(".json").read_text())})
+        print(f"\n=== growth on {db}: {', '.join(f'{n:,}' for n in args.growth_sizes)} users preloaded ===", flush=True)
+        subs: dict[int, argparse.Namespace] = {}
+        datas: dict[int, dict[str, Any]] = {}
+        envs: dict[int, PoolEnv] = {}
+        with contextlib.ExitStack() as stack:
+            try:
+                for size in args.growth_sizes:
+                    sub = copy.copy(args)
+                    sub.growth, sub.preload = False, size
+                    sub.database_url = (args.database_url or DEFAULT_POSTGRES) if db == "postgresql" else None
+                    sub.server_database_url = (
+                        stack.enter_context(database.fresh_database(sub.database_url)) if sub.database_url else None
+                    )
+                    sub.output = folder / f"{db}-{size}"
+                    subs[size] = sub
+                    data = datas[size] = _new_data(sub, [*argv, f"(growth run: {db}, --preload {size})"],
+                                                   server_core, generator_core)
+                    data["crypto"] = crypto
+                    data["server_notes"].append(
+                        f"growth mode: measured alternately with the {', '.join(f'{n:,}' for n in args.growth_sizes)}"
+                        "-user servers, which ran at the same time (idle while not measured)")
+                    print(f"poolgate with {size:,} preloaded users: starting (pinned to core {server_core})", flush=True)
+                    server, pool = await _start_poolgate(sub, data)
+                    stack.callback(server.stop)
+                    t0 = time.perf_counter()
+                    envs[size] = await prepare(server, args.users, pool)
+                    print(f"  setup of {args.users} users took {time.perf_counter() - t0:.1f} s", flush=True)
+                turn = 0
+                for name in args.scenarios:
+                    live = []
+                    for size in args.growth_sizes:
+                        reason = await _probe(envs[size], name)
+                        if reason is None:
+                            live.append(size)
+                        else:
+                            datas[size]["scenarios"][name]["skipped"]["poolgate"] = reason
+                            print(f"  {name} at {size:,}: skipped ({reason})", flush=True)
+                            ok = False
+                    for conc in args.concurrency:
+                        order = live if turn % 2 == 0 else live[::-1]
+                        turn += 1
+                        for size in order:
+                            cell = await _measure(envs[size], name, conc, args.duration, args.warmup)
+                            row = cell.summary()
+                            row["preloaded"] = size
+                            datas[size]["scenarios"][name]["rows"].append(row)
+                            print(f"  [{size:>9,}]", end="", flush=True)
+                            _progress(cell)
+                            if cell.errors_total or not cell.checked:
+                                ok = False
+                for size, env in envs.items():
+                    if not env.server.alive():
+                        datas[size]["server_notes"].append("poolgate died during the run")
+                        ok = False
+                    if not env.server.alive() or any(
+                            r["errors_total"] for sc in datas[size]["scenarios"].values() for r in sc["rows"]):
+                        datas[size]["server_logs"]["poolgate"] = env.server.log_tail(80)
+            except (servers.ServerFailed, OSError) as exc:
+                print(f"  growth run on {db} failed: {exc}", flush=True)
+                ok = False
+                for data in datas.values():
+                    data["server_notes"].append(f"the growth run on {db} failed: {str(exc).splitlines()[0]}")
+        for size, data in datas.items():
+            _write(data, subs[size].output)
+            runs.append({"database": db, "preloaded": size, "file": str(subs[size].output.with_suffix(".json")),
+                         "data": data})
     summary = growth.summarise(runs, command=shlex.join(["python", "-m", "benchmarks", *argv]))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")

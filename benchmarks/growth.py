@@ -1,7 +1,8 @@
 """``--growth``: Poolgate with few and with many preloaded users, side by side.
 
-Each (database, size) pair is one ordinary Poolgate run with ``--preload size`` (its
-own report in ``results/growth/<database>-<size>.{md,json}``). This module puts the
+Each (database, size) pair is one Poolgate server with ``--preload size`` (its own
+report in ``results/growth/<database>-<size>.{md,json}``); the servers of one database
+run at the same time and are measured in alternating order. This module puts the
 runs together: how long loading took, start-up time, and per scenario and concurrency
 the ops/s and p99 at each size with the ratio largest ÷ smallest (the target is
 within 10%, i.e. a ratio of at least 0.90).
@@ -9,6 +10,7 @@ within 10%, i.e. a ratio of at least 0.90).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 TARGET_RATIO = 0.9
@@ -21,6 +23,13 @@ def _short(n: int) -> str:
     if n >= 1_000 and n % 1_000 == 0:
         return f"{n // 1_000}k"
     return f"{n:,}"
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path(__file__).resolve().parent.parent))
+    except ValueError:
+        return path
 
 
 def summarise(runs: list[dict[str, Any]], *, command: str) -> dict[str, Any]:
@@ -55,7 +64,7 @@ def summarise(runs: list[dict[str, Any]], *, command: str) -> dict[str, Any]:
         out["runs"].append({
             "database": r["database"],
             "preloaded": r["preloaded"],
-            "report": r["file"],
+            "report": _relative(r["file"]),
             "preload": data.get("preload"),
             "startup": data.get("startup", {}).get("poolgate"),
             "loadavg_start": data["meta"].get("loadavg_start"),
@@ -98,7 +107,9 @@ def render(summary: dict[str, Any]) -> str:
     out.append("")
     out.append(
         f"Poolgate only, {meta['workers']} worker(s) pinned to core 0, generator on core 1, {meta['cpus']} cores "
-        f"(shared machine). Each cell {meta['warmup_s']} s warm-up + {meta['duration_s']} s measured. The "
+        f"(shared machine). Per database, one server per size runs at the same time (its own SQLite file or "
+        f"PostgreSQL database), and each cell is measured on every size in turn, the order alternating from "
+        f"cell to cell. Each cell {meta['warmup_s']} s warm-up + {meta['duration_s']} s measured. The "
         f"{meta['measured_users']} measured users are created through the API after the preload; the preloaded "
         f"users sit in the same pool. Versions: "
         + ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items()) + "."
