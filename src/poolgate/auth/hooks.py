@@ -116,11 +116,12 @@ def finish(ctx: StepContext, session: AuthSession, user: User) -> Authenticated:
             raise unknown_user_error(ctx.client)
         account.check_at_issue(current)
         device = hand_out_device(phase, current) if devices.hand_out else None
-        tokens = ctx.tokens.sign_in(
+        pending = ctx.tokens.prepare_sign_in(
             phase.uow, ctx.pool, ctx.client, current,
             auth_time=session.auth_time if session.auth_time is not None else ctx.now,
             device_key=device.device_key if device is not None else devices.bind,
             overrides=overrides,
             event_id=session.risk_event,
         )
-    return Authenticated(tokens, None if device is None else new_device_metadata(device))
+    # Signed once the token session has committed: the RSA work holds no lock.
+    return Authenticated(pending.sign(), None if device is None else new_device_metadata(device))

@@ -12,12 +12,20 @@ from poolgate.triggers.api import Caller, TokenOverrides
 from poolgate.users.model import User
 
 
+class PendingTokens(Protocol):
+    """Tokens whose claims are final; :meth:`sign` needs no transaction."""
+
+    def sign(self) -> IssuedTokens:
+        """The signed ID, access and refresh tokens."""
+        ...
+
+
 class TokenIssuer(Protocol):
     """What the engine needs from the token service (``poolgate.tokens.service.TokenService``).
 
     All methods raise ``CognitoError`` subclasses. Those taking a ``Store`` open their own
-    transactions and may run the PreTokenGeneration trigger between them; ``sign_in`` runs
-    inside the caller's (write) unit of work and runs no trigger.
+    transactions and may run the PreTokenGeneration trigger between them; ``prepare_sign_in``
+    runs inside the caller's (write) unit of work and runs no trigger.
     """
 
     def pre_token_generation(
@@ -36,7 +44,7 @@ class TokenIssuer(Protocol):
         open."""
         ...
 
-    def sign_in(
+    def prepare_sign_in(
         self,
         uow: UnitOfWork,
         pool: UserPool,
@@ -47,8 +55,9 @@ class TokenIssuer(Protocol):
         device_key: str | None = None,
         overrides: TokenOverrides | None = None,
         event_id: str | None = None,
-    ) -> IssuedTokens:
-        """Issue ID, access and refresh tokens for a completed sign-in; ``auth_time`` is the time
+    ) -> PendingTokens:
+        """Store the token session of a completed sign-in and return its tokens, to be signed
+        (``PendingTokens.sign``) once the caller's transaction has committed; ``auth_time`` is the time
         the password step passed; ``overrides`` is what PreTokenGeneration returned; ``event_id``
         the auth event of the sign-in (threat protection), else a fresh one."""
         ...

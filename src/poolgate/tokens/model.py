@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from poolgate.users.model import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +87,5 @@ class AccessContext:
     jti: str | None
     origin_jti: str | None
     claims: Mapping[str, Any]
+    # The user as the check read it, in the caller's transaction (None only where built by hand).
+    user: User | None = None

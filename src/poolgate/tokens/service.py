@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from poolgate.clock import Clock
@@ -47,6 +47,32 @@ from poolgate.users.model import Group, User
 _GROUP_PAGE = 60
 # TokenGeneration_RefreshTokens: REFRESH_TOKEN_AUTH and GetTokensFromRefreshToken.
 REFRESH_SOURCE: Final = "RefreshTokens"
+
+
+@dataclass(frozen=True, slots=True)
+class UnsignedTokens:
+    """ID and access tokens whose claims are final, waiting for their RS256 signatures.
+
+    Everything they need from the store has been read; :meth:`sign` runs no query, so it can
+    (and should) run after the transaction has ended."""
+
+    id_claims: dict[str, Any]
+    access_claims: dict[str, Any]
+    id_key: SigningKey
+    access_key: SigningKey
+    keys: KeyCache
+    expires_in: int
+    refresh_token: str | None = None
+
+    def sign(self) -> IssuedTokens:
+        """The signed tokens."""
+        keys = self.keys
+        return IssuedTokens(
+            id_token=jws.sign(self.id_claims, keys.private_key(self.id_key), self.id_key.kid),
+            access_token=jws.sign(self.access_claims, keys.private_key(self.access_key), self.access_key.kid),
+            expires_in=self.expires_in,
+            refresh_token=self.refresh_token,
+        )
 
 
 class TokenService:
@@ -177,9 +203,29 @@ class TokenService:
         overrides: TokenOverrides | None = None,
         event_id: str | None = None,
     ) -> IssuedTokens:
+        """Tokens for a completed sign-in (:meth:`prepare_sign_in`, signed at once)."""
+        return self.prepare_sign_in(
+            uow, pool, client, user, auth_time=auth_time, device_key=device_key, overrides=overrides,
+            event_id=event_id,
+        ).sign()
+
+    def prepare_sign_in(
+        self,
+        uow: UnitOfWork,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        *,
+        auth_time: float,
+        device_key: str | None = None,
+        overrides: TokenOverrides | None = None,
+        event_id: str | None = None,
+    ) -> UnsignedTokens:
         """Tokens for a completed sign-in: a new token session, a refresh token, and ID and
         access tokens carrying its ``origin_jti``, changed as ``overrides`` (PreTokenGeneration's
-        answer) asks. The caller has authenticated the user."""
+        answer) asks. The caller has authenticated the user. The signatures are made by
+        :meth:`UnsignedTokens.sign`, best called once the transaction has committed, so the
+        database's write lock is not held during the RSA work."""
         now = self._clock.now()
         refresh_token = new_refresh_token()
         session = TokenSession(
@@ -195,7 +241,8 @@ class TokenService:
             device_key=device_key,
         )
         uow.token_sessions.add(session)
-        return replace(self._mint(uow, client, user, session, now, overrides), refresh_token=refresh_token)
+        unsigned = self._prepare(uow, client, user, session, now, overrides)
+        return replace(unsigned, refresh_token=refresh_token)
 
     def refresh_tokens(
         self,
@@ -222,11 +269,18 @@ class TokenService:
             overrides = self.pre_token_generation(
                 store, pool, client, user, source=REFRESH_SOURCE, client_metadata=None, caller=caller
             )
-        with store.transaction() as uow:
-            return self.refresh(
-                uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key,
-                overrides=overrides,
+        # Nothing is written: REFRESH_TOKEN_AUTH never rotates (rotating clients are refused),
+        # so the checks run in a read-only transaction and the tokens are signed after it.
+        # A revocation that commits before this read is seen; one that commits after it is
+        # ordered after this refresh.
+        with store.transaction(readonly=True) as uow:
+            now = self._clock.now()
+            session, user = sessions.check_refresh(
+                uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key, now=now,
+                lock=False,
             )
+            unsigned = self._prepare(uow, client, user, session, now, overrides)
+        return unsigned.sign()
 
     def refresh(
         self,
@@ -334,6 +388,19 @@ class TokenService:
         now: float,
         overrides: TokenOverrides | None,
     ) -> IssuedTokens:
+        return self._prepare(uow, client, user, session, now, overrides).sign()
+
+    def _prepare(
+        self,
+        uow: UnitOfWork,
+        client: AppClient,
+        user: User,
+        session: TokenSession,
+        now: float,
+        overrides: TokenOverrides | None,
+    ) -> UnsignedTokens:
+        """What ``_mint`` reads from the store, with the signatures left for
+        :meth:`UnsignedTokens.sign` (which needs no transaction)."""
         lifetimes = token_validity_seconds(client.config)
         revocable = sessions.revocation_enabled(client)
         ctx = claims.TokenContext(
@@ -358,9 +425,12 @@ class TokenService:
         )
         apply_overrides(id_claims, access_claims, overrides)
         id_key, access_key = self._signing_keys(uow, session.user_pool_id)
-        return IssuedTokens(
-            id_token=jws.sign(id_claims, self._keys.private_key(id_key), id_key.kid),
-            access_token=jws.sign(access_claims, self._keys.private_key(access_key), access_key.kid),
+        return UnsignedTokens(
+            id_claims=id_claims,
+            access_claims=access_claims,
+            id_key=id_key,
+            access_key=access_key,
+            keys=self._keys,
             expires_in=lifetimes["AccessToken"],
         )
 

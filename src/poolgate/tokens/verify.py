@@ -156,4 +156,5 @@ def verify_access_token(
         jti=jti,
         origin_jti=origin_jti,
         claims=claims,
+        user=user,
     )

@@ -75,7 +75,7 @@ class SelfService:
     def _holder(self, uow: UnitOfWork, token: str) -> TokenHolder:
         context = self.tokens.verify_access_token(uow, token)
         pool = require_pool(uow, context.user_pool_id)
-        user = uow.users.get(pool.id, context.sub)
+        user = context.user if context.user is not None else uow.users.get(pool.id, context.sub)
         if user is None:
             raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
         return TokenHolder(pool, uow.clients.get(context.client_id), user)

@@ -83,6 +83,24 @@ class FakeTokens:
         self.issued_refresh[refresh] = (client.client_id, user.sub, user.username)
         return IssuedTokens(f"id:{user.sub}", f"access:{user.sub}", 3600, refresh)
 
+    def prepare_sign_in(
+        self,
+        uow: UnitOfWork,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        *,
+        auth_time: float,
+        device_key: str | None = None,
+        overrides: TokenOverrides | None = None,
+        event_id: str | None = None,
+    ) -> _Signed:
+        issued = self.sign_in(
+            uow, pool, client, user, auth_time=auth_time, device_key=device_key, overrides=overrides,
+            event_id=event_id,
+        )
+        return _Signed(issued)
+
     def refresh_tokens(
         self,
         store: Store,
@@ -213,3 +231,11 @@ def tokens(result: StepResult) -> IssuedTokens:
 
 def config(**members: Any) -> Mapping[str, Any]:
     return members
+
+
+@dataclass(frozen=True)
+class _Signed:
+    issued: IssuedTokens
+
+    def sign(self) -> IssuedTokens:
+        return self.issued

@@ -38,6 +38,7 @@ from poolgate.config import parse_sqlite_synchronous, sqlite_synchronous_from_en
 
 BEGIN_OPTION = "poolgate_sqlite_begin"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+_BEGIN_SQL = {mode: f"BEGIN {mode}" for mode in _BEGIN_MODES}
 DEFAULT_BUSY_TIMEOUT = 30.0
 
 
@@ -136,4 +137,8 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: float, default_begin: st
         mode = conn.get_execution_options().get(BEGIN_OPTION, default_begin)
         if mode not in _BEGIN_MODES:
             raise ValueError(f"{BEGIN_OPTION} must be one of {sorted(_BEGIN_MODES)}, not {mode!r}")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to sqlite3: SQLAlchemy's statement machinery would cost more than the BEGIN.
+        try:
+            conn.connection.driver_connection.execute(_BEGIN_SQL[mode])  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise sa.exc.DBAPIError.instance(_BEGIN_SQL[mode], (), exc, sqlite3.Error, dialect=conn.dialect) from exc
