@@ -165,8 +165,14 @@ async def run(args: argparse.Namespace) -> None:
         for i in range(20):
             await one(i)
         if args.trace:
+            import builtins
+            flag = getattr(builtins, "POOLGATE_TRACE", None)
+            if flag is not None:
+                flag[0] = True
             statements.clear()
             await one(0)
+            if flag is not None:
+                flag[0] = False
             print(f"{len(statements)} statements in one {args.scenario}:")
             for text in statements:
                 print("  ", text)
@@ -182,6 +188,21 @@ async def run(args: argparse.Namespace) -> None:
         print(f"{args.scenario}: {elapsed / args.n * 1000:.3f} ms/op ({args.n / elapsed:.0f} ops/s)")
         if profiler:
             stats = pstats.Stats(profiler)
+            groups: dict[str, float] = {}
+            for (filename, _line, func), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+                if "site-packages/" in filename:
+                    group = filename.split("site-packages/")[1].split("/")[0]
+                elif "/poolgate/" in filename:
+                    group = "poolgate." + filename.split("/poolgate/")[1].split("/")[0]
+                elif filename == "~":
+                    group = "builtin " + func.split(" of ")[-1][:60]
+                else:
+                    group = "stdlib " + filename.rsplit("/", 1)[-1]
+                groups[group] = groups.get(group, 0.0) + tottime
+            total = sum(groups.values())
+            print(f"own time by component (ms per op, total {total / args.n * 1000:.2f}):")
+            for group, seconds in sorted(groups.items(), key=lambda item: -item[1])[:25]:
+                print(f"  {seconds / args.n * 1000:7.3f}  {group}")
             stats.sort_stats("tottime").print_stats(args.top)
             stats.sort_stats("cumulative").print_stats(args.top)
 
