@@ -38,6 +38,17 @@ class UserSrpAuth:
         srp_a = required(parameters, "SRP_A")
         check_secret_hash(ctx.client, username, parameters.get("SECRET_HASH"))
         device_key = parameters.get("DEVICE_KEY")
+        if not ctx.triggers.configured(ctx.pool, "PreAuthentication"):
+            # No trigger needs the user first: one write phase looks it up and answers.
+            with ctx.writing() as phase:
+                found = find_user(phase.uow, ctx.pool, username)
+                if found is None and not hides_existence(ctx.client):
+                    raise unknown_user_error(ctx.client)
+                if found is None:
+                    session = simulated_session(ctx, flow, username, device_key)
+                else:
+                    session = ctx.session_for(flow, found, device_key)
+                return _answer(phase, session, srp_a, typed_username=username, user=found)
         with ctx.reading() as phase:
             user = find_user(phase.uow, ctx.pool, username)
         if user is None and not hides_existence(ctx.client):
@@ -62,19 +73,25 @@ def srp_challenge(ctx: StepContext, session: AuthSession, srp_a: str, *, typed_u
     lockout and account checks, compute B and store the session waiting for PASSWORD_VERIFIER.
     A simulated session (``sub`` None) gets the stand-in's salt and verifier instead."""
     with ctx.writing() as phase:
-        if session.sub is None:
-            stand_in = ctx.simulator.user(ctx.pool, typed_username)
-            srp = _server_half(stand_in.verifier_hex, srp_a, simulated=True)
-            return password_verifier_challenge(phase, session, srp, salt_hex=stand_in.salt_hex)
-        user: User | None = phase.uow.users.get(ctx.pool.id, session.sub)
-        if user is None:
+        user = None if session.sub is None else phase.uow.users.get(ctx.pool.id, session.sub)
+        if session.sub is not None and user is None:
             raise unknown_user_error(ctx.client)
-        refused = checks_before_password(phase, user)
-        if refused is not None:
-            return refused
-        assert user.password is not None  # checks_before_password refuses users without one
-        srp = _server_half(user.password.verifier, srp_a)
-        return password_verifier_challenge(phase, session, srp, salt_hex=user.password.salt)
+        return _answer(phase, session, srp_a, typed_username=typed_username, user=user)
+
+
+def _answer(phase: StepContext, session: AuthSession, srp_a: str, *, typed_username: str, user: User | None) -> Outcome:
+    """In a write phase: the lockout and account checks, B, and the stored session; ``user``
+    as the phase read it (None for a simulated session)."""
+    if user is None:
+        stand_in = phase.simulator.user(phase.pool, typed_username)
+        srp = _server_half(stand_in.verifier_hex, srp_a, simulated=True)
+        return password_verifier_challenge(phase, session, srp, salt_hex=stand_in.salt_hex)
+    refused = checks_before_password(phase, user)
+    if refused is not None:
+        return refused
+    assert user.password is not None  # checks_before_password refuses users without one
+    srp = _server_half(user.password.verifier, srp_a)
+    return password_verifier_challenge(phase, session, srp, salt_hex=user.password.salt)
 
 
 def _server_half(verifier_hex: str, srp_a: str, *, simulated: bool = False) -> SrpState:
