@@ -27,7 +27,7 @@ from poolgate.security.service import ThreatProtection
 from poolgate.store.base import StoredAccessKey
 from poolgate.store.sql import SqlStore
 from poolgate.store.sql.migrate import upgrade
-from poolgate.tokens.discovery import issuer_for, jwks_uri_for
+from poolgate.tokens.discovery import issuer_base, issuer_for, jwks_uri_for
 from poolgate.tokens.service import TokenService
 from poolgate.triggers.api import Triggers
 from poolgate.triggers.build import build_triggers
@@ -102,6 +102,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         store, clock, StoreAuthEventLog(store), build_sink(settings.data_dir, settings.analytics_webhook_url),
         master_key.derive("auth event feedback tokens"),
         sender=sender, retention_seconds=settings.auth_event_retention_days * 86400,
+        base_url=issuer_base(settings),
     )
     deps = UserDeps(
         store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender, triggers,

@@ -13,6 +13,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -410,8 +412,19 @@ def test_notification_emails_for_actions_with_notify(server: ServerProcess) -> N
     blocked = _events(pool, "warned")[0]
     text = message["message"]
     assert text.startswith(f"Blocked warned from {STRANGER[0]} with {STRANGER[1]} at ")
-    assert "city [] country [] " in text and "link []" in text
+    assert "city [] country [] " in text
     assert f"event {blocked['EventId']} token " in text
+    # The one-click link records "Valid" through the server, with the e-mail's token.
+    link = text.split("link [")[1].split("]")[0]
+    assert link.startswith(f"{server.url}/{pool.pool_id}/auth-event-feedback?")
+    with urllib.request.urlopen(link) as answer:
+        assert answer.status == 200 and b"marked as yours" in answer.read()
+    feedback = _events(pool, "warned")[0]["EventFeedback"]
+    assert feedback["FeedbackValue"] == "Valid" and feedback["Provider"] == "User"
+    with pytest.raises(urllib.error.HTTPError) as bad:
+        urllib.request.urlopen(link.replace("token=", "token=00"))
+    assert bad.value.code == 400
+    bad.value.close()
     # The token in the e-mail is the FeedbackToken of UpdateAuthEventFeedback.
     token = text.split(" token ")[1].split(" ")[0]
     pool.cognito.update_auth_event_feedback(

@@ -24,6 +24,7 @@ then SMTP when configured); ``From`` and ``ReplyTo`` become its headers. A user 
 from __future__ import annotations
 
 import datetime
+import urllib.parse
 import html
 import re
 from collections.abc import Mapping
@@ -65,8 +66,22 @@ DEFAULTS: Final[Mapping[str, Mapping[str, str]]] = {
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z-]*)\}")
 
 
-def placeholder_values(event: AuthEvent, feedback_token: str) -> dict[str, str]:
-    """The value of each placeholder for ``event``."""
+FEEDBACK_PATH = "/auth-event-feedback"
+
+
+def one_click_link(base_url: str, event: AuthEvent, feedback_token: str, value: str) -> str:
+    """The link that gives ``value`` (``valid`` or ``invalid``) as feedback on ``event``
+    (served by ``GET <base>/<poolId>/auth-event-feedback``, which calls the code of
+    UpdateAuthEventFeedback with the token)."""
+    query = urllib.parse.urlencode(
+        {"username": event.username, "event_id": event.event_id, "token": feedback_token, "feedback": value}
+    )
+    return f"{base_url.rstrip('/')}/{event.pool_id}{FEEDBACK_PATH}?{query}"
+
+
+def placeholder_values(event: AuthEvent, feedback_token: str, base_url: str | None = None) -> dict[str, str]:
+    """The value of each placeholder for ``event``; the one-click links stay empty without a
+    ``base_url`` (the server's public URL)."""
     when = datetime.datetime.fromtimestamp(event.created_at, tz=datetime.UTC)
     return {
         "username": event.username,
@@ -77,8 +92,8 @@ def placeholder_values(event: AuthEvent, feedback_token: str) -> dict[str, str]:
         "device-name": event.user_agent or "",
         "event-id": event.event_id,
         "feedback-token": feedback_token,
-        "one-click-link-valid": "",
-        "one-click-link-invalid": "",
+        "one-click-link-valid": one_click_link(base_url, event, feedback_token, "valid") if base_url else "",
+        "one-click-link-invalid": one_click_link(base_url, event, feedback_token, "invalid") if base_url else "",
     }
 
 
@@ -102,12 +117,13 @@ def notification(
     email: str,
     feedback_token: str,
     now: float,
+    base_url: str | None = None,
 ) -> Message:
     """The e-mail for ``action`` on ``event``, to ``email``, from the NotifyConfiguration
     ``configuration`` (From, ReplyTo, BlockEmail, MfaEmail, NoActionEmail)."""
     name = TEMPLATE_OF[action]
     template = {**DEFAULTS[name], **(configuration.get(name) or {})}
-    values = placeholder_values(event, feedback_token)
+    values = placeholder_values(event, feedback_token, base_url)
     text = template.get("TextBody") or DEFAULTS[name]["TextBody"]
     html_body = template.get("HtmlBody")
     return Message(

@@ -121,6 +121,7 @@ class ThreatProtection:
         sender: MessageSender | None = None,
         retention_seconds: float = DEFAULT_RETENTION_SECONDS,
         purge_every: float = PURGE_EVERY_SECONDS,
+        base_url: str | None = None,
     ) -> None:
         self.store, self.clock, self.events, self.sink = store, clock, events, sink
         self._feedback_key = feedback_key
@@ -130,6 +131,8 @@ class ThreatProtection:
         self.purge_every = purge_every
         self._last_purge: float | None = None
         self._purge_lock = threading.Lock()
+        # The server's public URL, for the notification e-mails' one-click feedback links.
+        self.base_url = base_url
 
     # Configuration ------------------------------------------------------------------------
 
@@ -270,7 +273,8 @@ class ThreatProtection:
         if not settings or event is None:
             return False
         message = notices.notification(
-            event, action, settings, email=email, feedback_token=self.feedback_token_for(event), now=self.clock.now()
+            event, action, settings, email=email, feedback_token=self.feedback_token_for(event), now=self.clock.now(),
+            base_url=self.base_url,
         )
         try:
             self.sender.send(message)

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from poolgate import metrics
+from poolgate import errors, metrics
 from poolgate.config import Settings, settings_from_env
+from poolgate.security.notify import FEEDBACK_PATH
 from poolgate.services import Services, build_services
 from poolgate.web.api import ApiEndpoint
 from poolgate.web.cors import preflight_headers
@@ -60,8 +62,12 @@ def create_app(settings: Settings, services: Services | None = None, *, on_ready
     async def openid_configuration(request: Request) -> Response:
         return await _pool_document(services, request.path_params["pool_id"], "discovery")
 
+    async def auth_event_feedback(request: Request) -> Response:
+        return await _one_click_feedback(services, request)
+
     routes = [
         Route("/", api.handle, methods=["POST"]),
+        Route("/{pool_id}" + FEEDBACK_PATH, auth_event_feedback, methods=["GET"]),
         Route("/{pool_id}/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/{pool_id}/.well-known/openid-configuration", openid_configuration, methods=["GET"]),
         Route("/", preflight, methods=["OPTIONS"]),
@@ -103,6 +109,35 @@ async def _pool_document(services: Services, pool_id: str, which: str) -> Respon
     if document is None:
         return JSONResponse({"message": f"User pool {pool_id} does not exist."}, status_code=404)
     return JSONResponse(document, headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
+
+
+_FEEDBACK_VALUES = {"valid": "Valid", "invalid": "Invalid"}
+
+
+async def _one_click_feedback(services: Services, request: Request) -> Response:
+    """The one-click links of the account-takeover e-mails (``security.notify``): the same work
+    as UpdateAuthEventFeedback, with the e-mail's FeedbackToken. Answers a short HTML page."""
+    query = request.query_params
+    value = _FEEDBACK_VALUES.get(query.get("feedback", "").lower())
+    username, event_id, token = query.get("username"), query.get("event_id"), query.get("token")
+    if value is None or not username or not event_id or not token:
+        return HTMLResponse(_page("This feedback link is incomplete."), status_code=400)
+
+    def record() -> None:
+        services.threat.update_feedback(request.path_params["pool_id"], username, event_id, value, token=token)
+
+    try:
+        await run_in_threadpool(record)
+    except errors.CognitoError as err:
+        return HTMLResponse(_page(f"Your feedback could not be recorded: {err.message}"), status_code=err.status)
+    thanks = "Thank you: the sign-in was marked as yours." if value == "Valid" else (
+        "Thank you: the sign-in was marked as not yours. Change your password."
+    )
+    return HTMLResponse(_page(thanks))
+
+
+def _page(text: str) -> str:
+    return f"<!doctype html><title>Sign-in feedback</title><p>{html.escape(text)}</p>"
 
 
 async def _purge_forever(services: Services) -> None:
