@@ -24,9 +24,9 @@ then SMTP when configured); ``From`` and ``ReplyTo`` become its headers. A user 
 from __future__ import annotations
 
 import datetime
-import urllib.parse
 import html
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Final
 
