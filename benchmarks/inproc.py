@@ -146,6 +146,10 @@ async def run(args: argparse.Namespace) -> None:
                                                   "AuthParameters": {"USERNAME": name, "PASSWORD": "nope"}})
                 except RuntimeError:
                     pass
+            elif args.scenario == "sign_up":
+                fresh = f"new{i:07d}-{time.monotonic_ns()}"
+                await d.call("SignUp", {"ClientId": client, "Username": fresh, "Password": PASSWORD,
+                                        "UserAttributes": [{"Name": "email", "Value": f"{fresh}@example.com"}]})
             elif args.scenario == "refresh":
                 await d.call("InitiateAuth", {"ClientId": client, "AuthFlow": "REFRESH_TOKEN_AUTH",
                                               "AuthParameters": {"REFRESH_TOKEN": tokens[name]["RefreshToken"]}})

@@ -76,6 +76,18 @@ class Sql:
         finally:
             cursor.close()
 
+    def run_many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Execute once per parameter set (``executemany``)."""
+        dialect = conn.dialect
+        text = self._pg if dialect.name == "postgresql" else self._sqlite
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(text, rows)
+        except dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DBAPIError.instance(text, rows, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
+        finally:
+            cursor.close()
+
     def one(self, conn: sa.Connection, params: Mapping[str, Any]) -> Any | None:
         """The first row, or None."""
         cursor = self._cursor(conn, params)
@@ -113,11 +125,17 @@ def select_by(table: sa.Table, *keys: str, for_update: bool = False, order_by: s
     return statement
 
 
-def insert_ignoring_conflicts(table: sa.Table) -> Sql:
-    """``INSERT ... ON CONFLICT DO NOTHING`` of every column (``run`` returns 1 or 0)."""
+def insert_into(table: sa.Table, *, ignore_conflicts: bool = False) -> Sql:
+    """``INSERT`` of every column, optionally ``ON CONFLICT DO NOTHING`` (then ``run``
+    returns 1 or 0)."""
     names = columns_of(table)
     text = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join(':' + n for n in names)}) ON CONFLICT DO NOTHING"
+        f"VALUES ({', '.join(':' + n for n in names)})"
     )
-    return Sql(text)
+    return Sql(text + " ON CONFLICT DO NOTHING" if ignore_conflicts else text)
+
+
+def insert_ignoring_conflicts(table: sa.Table) -> Sql:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of every column (``run`` returns 1 or 0)."""
+    return insert_into(table, ignore_conflicts=True)

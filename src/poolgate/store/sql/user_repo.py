@@ -23,12 +23,18 @@ import sqlalchemy as sa
 
 from poolgate.security.crypto import MasterKey
 from poolgate.store.base import DuplicateError, UserKey
-from poolgate.store.sql.fast import Sql, columns_of, quote, select_by, select_list
+from poolgate.store.sql.fast import (
+    Sql,
+    columns_of,
+    insert_ignoring_conflicts,
+    insert_into,
+    quote,
+    select_by,
+    select_list,
+)
 from poolgate.store.sql.repos import (
     count_pool_users,
     dump_config,
-    insert_if_absent,
-    insert_unique,
     load_config,
 )
 from poolgate.store.sql.tables import (
@@ -120,6 +126,9 @@ class UserCodec:
 
 
 _USER_BY_SUB = select_by(users, "pool_id", "sub")
+_ADD_USER = insert_ignoring_conflicts(users)
+_ADD_KEY = insert_ignoring_conflicts(user_keys)
+_ADD_SEARCH_ROW = insert_into(user_search)
 _USER_BY_KEY = Sql(
     f"SELECT {select_list(users, 'u')} FROM {quote('users')} u JOIN {quote('user_keys')} k "
     'ON k."pool_id" = u."pool_id" AND k."sub" = u."sub" '
@@ -147,8 +156,8 @@ class SqlUserRepo:
         the new user is left behind. ``IntegrityError`` if the pool does not exist.
         """
         pool_id, sub = user.user_pool_id, user.sub
-        what = f"user {sub} in {pool_id}"
-        insert_unique(self._conn, users, self._codec.values(user), what, kind="sub")
+        if _ADD_USER.run(self._conn, self._codec.values(user)) != 1:
+            raise DuplicateError(f"user {sub} in {pool_id} already exists", kind="sub")
         try:
             self._insert_keys(pool_id, sub, _unique_sorted(keys))
         except DuplicateError:
@@ -220,7 +229,7 @@ class SqlUserRepo:
     def _write_search_rows(self, user: User) -> None:
         rows = search_rows(user.user_pool_id, user.sub, user.attributes)
         if rows:
-            self._conn.execute(sa.insert(user_search), rows)
+            _ADD_SEARCH_ROW.run_many(self._conn, rows)
 
     def _insert_keys(self, pool_id: str, sub: str, keys: Sequence[UserKey]) -> None:
         """Insert the keys in order; if one is held by another user, delete the ones this
@@ -228,7 +237,7 @@ class SqlUserRepo:
         inserted: list[UserKey] = []
         for kind, key in keys:
             row = {"pool_id": pool_id, "kind": kind, "key_digest": key_digest(key), "key": key, "sub": sub}
-            if not insert_if_absent(self._conn, user_keys, row):
+            if _ADD_KEY.run(self._conn, row) != 1:
                 self._delete_keys(pool_id, sub, inserted)
                 raise DuplicateError(f"the {kind} is already taken in {pool_id}", kind=kind)
             inserted.append((kind, key))
