@@ -191,24 +191,6 @@ class TokenService:
             client_metadata=client_metadata, caller=caller,
         )
 
-    def sign_in(
-        self,
-        uow: UnitOfWork,
-        pool: UserPool,
-        client: AppClient,
-        user: User,
-        *,
-        auth_time: float,
-        device_key: str | None = None,
-        overrides: TokenOverrides | None = None,
-        event_id: str | None = None,
-    ) -> IssuedTokens:
-        """Tokens for a completed sign-in (:meth:`prepare_sign_in`, signed at once)."""
-        return self.prepare_sign_in(
-            uow, pool, client, user, auth_time=auth_time, device_key=device_key, overrides=overrides,
-            event_id=event_id,
-        ).sign()
-
     def prepare_sign_in(
         self,
         uow: UnitOfWork,
@@ -255,10 +237,11 @@ class TokenService:
         device_key: str | None,
         caller: Caller,
     ) -> IssuedTokens:
-        """REFRESH_TOKEN_AUTH with PreTokenGeneration: the checks of :meth:`refresh` in a
+        """REFRESH_TOKEN_AUTH with PreTokenGeneration: the checks of :meth:`prepare_refresh` in a
         read-only transaction, the trigger (``TokenGeneration_RefreshTokens``, no
-        ClientMetadata: InitiateAuth's does not reach it) with none open, then :meth:`refresh`
-        in a write transaction, which checks everything again under lock."""
+        ClientMetadata: InitiateAuth's does not reach it) with none open, then
+        :meth:`prepare_refresh` in another read-only transaction, which checks everything
+        again, and the signatures after it."""
         overrides = None
         if self._triggers.configured(pool, "PreTokenGeneration"):
             with store.transaction(readonly=True) as uow:
@@ -274,15 +257,13 @@ class TokenService:
         # A revocation that commits before this read is seen; one that commits after it is
         # ordered after this refresh.
         with store.transaction(readonly=True) as uow:
-            now = self._clock.now()
-            session, user = sessions.check_refresh(
-                uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key, now=now,
-                lock=False,
+            unsigned = self.prepare_refresh(
+                uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key,
+                overrides=overrides,
             )
-            unsigned = self._prepare(uow, client, user, session, now, overrides)
         return unsigned.sign()
 
-    def refresh(
+    def prepare_refresh(
         self,
         uow: UnitOfWork,
         pool: UserPool,
@@ -292,18 +273,19 @@ class TokenService:
         secret_hash: str | None,
         device_key: str | None,
         overrides: TokenOverrides | None = None,
-    ) -> IssuedTokens:
-        """REFRESH_TOKEN_AUTH / REFRESH_TOKEN in the caller's write transaction: new ID and
-        access tokens, no refresh token.
+    ) -> UnsignedTokens:
+        """REFRESH_TOKEN_AUTH / REFRESH_TOKEN in the caller's transaction (which may be
+        read-only: nothing is written): new ID and access tokens, no refresh token, to be signed
+        with :meth:`UnsignedTokens.sign`.
 
         The caller has found the client and checked that the flow is enabled. Raises
         InvalidParameterException for a client with refresh-token rotation, and
         NotAuthorizedException for a bad SECRET_HASH or an unusable token or user."""
         now = self._clock.now()
         session, user = sessions.check_refresh(
-            uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key, now=now
+            uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key, now=now, lock=False
         )
-        return self._mint(uow, client, user, session, now, overrides)
+        return self._prepare(uow, client, user, session, now, overrides)
 
     def tokens_from_refresh_token(
         self,

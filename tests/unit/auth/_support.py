@@ -66,23 +66,6 @@ class FakeTokens:
     ) -> TokenOverrides | None:
         return None
 
-    def sign_in(
-        self,
-        uow: UnitOfWork,
-        pool: UserPool,
-        client: AppClient,
-        user: User,
-        *,
-        auth_time: float,
-        device_key: str | None = None,
-        overrides: TokenOverrides | None = None,
-        event_id: str | None = None,
-    ) -> IssuedTokens:
-        self.sign_ins.append(SignIn(user.sub, client.client_id, auth_time, device_key))
-        refresh = f"refresh-{uuid.uuid4()}"
-        self.issued_refresh[refresh] = (client.client_id, user.sub, user.username)
-        return IssuedTokens(f"id:{user.sub}", f"access:{user.sub}", 3600, refresh)
-
     def prepare_sign_in(
         self,
         uow: UnitOfWork,
@@ -95,11 +78,10 @@ class FakeTokens:
         overrides: TokenOverrides | None = None,
         event_id: str | None = None,
     ) -> _Signed:
-        issued = self.sign_in(
-            uow, pool, client, user, auth_time=auth_time, device_key=device_key, overrides=overrides,
-            event_id=event_id,
-        )
-        return _Signed(issued)
+        self.sign_ins.append(SignIn(user.sub, client.client_id, auth_time, device_key))
+        refresh = f"refresh-{uuid.uuid4()}"
+        self.issued_refresh[refresh] = (client.client_id, user.sub, user.username)
+        return _Signed(IssuedTokens(f"id:{user.sub}", f"access:{user.sub}", 3600, refresh))
 
     def refresh_tokens(
         self,

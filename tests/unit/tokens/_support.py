@@ -200,7 +200,7 @@ class World:
         self, client: AppClient | None = None, user: User | None = None, *, device_key: str | None = None
     ) -> IssuedTokens:
         with self.store.transaction() as uow:
-            return self.tokens.sign_in(
+            pending = self.tokens.prepare_sign_in(
                 uow,
                 self.pool,
                 client or self.client,
@@ -208,6 +208,7 @@ class World:
                 auth_time=self.clock.now(),
                 device_key=device_key,
             )
+        return pending.sign()
 
     def refresh(
         self,
@@ -217,10 +218,11 @@ class World:
         secret_hash: str | None = None,
         device_key: str | None = None,
     ) -> IssuedTokens:
-        with self.store.transaction() as uow:
-            return self.tokens.refresh(
+        with self.store.transaction(readonly=True) as uow:
+            pending = self.tokens.prepare_refresh(
                 uow, self.pool, client or self.client, token, secret_hash=secret_hash, device_key=device_key
             )
+        return pending.sign()
 
     def get_tokens(
         self,

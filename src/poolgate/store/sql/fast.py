@@ -49,9 +49,9 @@ class Sql:
 
     __slots__ = ("_pg", "_row", "_sqlite")
 
-    def __init__(self, text: str, columns: Sequence[str] = ()) -> None:
+    def __init__(self, text: str, columns: Sequence[str] = (), *, postgresql_suffix: str = "") -> None:
         self._sqlite = text
-        self._pg = _PARAM.sub(lambda match: f"%({match.group(1)})s", text.replace("%", "%%"))
+        self._pg = _PARAM.sub(lambda match: f"%({match.group(1)})s", text.replace("%", "%%")) + postgresql_suffix
         self._row: Any = namedtuple("Row", list(columns)) if columns else None
 
     def _cursor(self, conn: sa.Connection, params: Mapping[str, Any]) -> Any:
@@ -119,10 +119,7 @@ def select_by(table: sa.Table, *keys: str, for_update: bool = False, order_by: s
     text = f"SELECT {select_list(table)} FROM {quote(table.name)} WHERE {where}"
     if order_by:
         text += f" ORDER BY {order_by}"
-    statement = Sql(text, columns_of(table))
-    if for_update:
-        statement._pg += " FOR UPDATE"
-    return statement
+    return Sql(text, columns_of(table), postgresql_suffix=" FOR UPDATE" if for_update else "")
 
 
 def insert_into(table: sa.Table, *, ignore_conflicts: bool = False) -> Sql:
