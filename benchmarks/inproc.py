@@ -181,15 +181,16 @@ async def run(args: argparse.Namespace) -> None:
             for text in statements:
                 print("  ", text)
         profiler = cProfile.Profile() if args.profile else None
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         for i in range(args.n):
             await one(i)
         if profiler:
             profiler.disable()
-        elapsed = time.perf_counter() - started
-        print(f"{args.scenario}: {elapsed / args.n * 1000:.3f} ms/op ({args.n / elapsed:.0f} ops/s)")
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        print(f"{args.scenario}: {elapsed / args.n * 1000:.3f} ms/op ({args.n / elapsed:.0f} ops/s),"
+              f" CPU {cpu / args.n * 1000:.3f} ms/op")
         if profiler:
             stats = pstats.Stats(profiler)
             groups: dict[str, float] = {}

@@ -186,13 +186,13 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
         "timeout_graceful_shutdown": 30,
         "server_header": False,
         "lifespan": "on",
-        # h11 with a deadline for request headers; see poolgate.web.http for why.
-        "http": "poolgate.web.http:GuardedH11Protocol",
+        # httptools with a deadline and a size cap for request headers; see poolgate.web.http for why.
+        "http": "poolgate.web.http:GuardedHttpToolsProtocol",
     }
     if settings.workers <= 1:
-        from poolgate.web.http import GuardedH11Protocol
+        from poolgate.web.http import GuardedHttpToolsProtocol
 
-        GuardedH11Protocol.header_timeout = settings.header_timeout_seconds
+        GuardedHttpToolsProtocol.header_timeout = settings.header_timeout_seconds
         app = create_app(settings, services, on_ready=ready_line)
         config = uvicorn.Config(app, **common)
         uvicorn.Server(config).run(sockets=[sock])
