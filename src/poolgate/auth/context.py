@@ -11,7 +11,7 @@ transaction, where on SQLite it would hold the database's write lock for its who
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -19,7 +19,7 @@ from poolgate.auth import messages
 from poolgate.auth.existence import Simulator
 from poolgate.auth.ports import TokenIssuer
 from poolgate.auth.sessions import Sessions
-from poolgate.auth.state import AuthFlow, AuthSession, RequestMetadata
+from poolgate.auth.state import AuthFlow, AuthSession, Outcome, Passed, RequestMetadata
 from poolgate.errors import InvalidParameterException
 from poolgate.mfa.deps import MfaDeps
 from poolgate.pools.model import AppClient, UserPool
@@ -36,7 +36,8 @@ class StepContext:
     the two RespondToAuthChallenge operations. ``bound`` is the unit of work of the phase this
     context belongs to (None between phases). ``mfa`` seals TOTP secrets and sends MFA codes
     (None only in contexts built by hand for tests). ``threat`` is threat protection
-    (``auth.threat``; None where it is not wired, as in most unit tests)."""
+    (``auth.threat``; None where it is not wired, as in most unit tests). ``in_phase`` is the
+    engine's :meth:`settle_in_phase` (None in contexts built by hand)."""
 
     store: Store
     pool: UserPool
@@ -53,6 +54,7 @@ class StepContext:
     bound: UnitOfWork | None = None
     mfa: MfaDeps | None = None
     threat: ThreatProtection | None = None
+    in_phase: Callable[[StepContext, Passed], Outcome] | None = None
 
     # -- phases --------------------------------------------------------------------------------
 
@@ -77,6 +79,13 @@ class StepContext:
         self._no_phase()
         with self.store.transaction() as uow:
             yield replace(self, bound=uow)
+
+    def settle_in_phase(self, passed: Passed) -> Outcome:
+        """A step passed in this write phase: what the engine can make of it without leaving
+        the phase (``Issued`` when the tokens can be prepared here), else ``passed`` itself."""
+        if self.bound is None:
+            raise RuntimeError("settle_in_phase belongs inside a write phase")
+        return passed if self.in_phase is None else self.in_phase(self, passed)
 
     def _no_phase(self) -> None:
         if self.bound is not None:

@@ -39,7 +39,7 @@ from poolgate.auth.devices import device_skips_mfa, find_pending_step, needs_dev
 from poolgate.auth.existence import Simulator
 from poolgate.auth.flows import FLOWS
 from poolgate.auth.gating import check_flow
-from poolgate.auth.hooks import finish
+from poolgate.auth.hooks import finish, finish_in_phase, signed
 from poolgate.auth.ports import TokenIssuer
 from poolgate.auth.sessions import LoadedSession, Sessions
 from poolgate.auth.state import (
@@ -50,6 +50,7 @@ from poolgate.auth.state import (
     ChallengeName,
     Complete,
     Failed,
+    Issued,
     Outcome,
     Passed,
     Rejected,
@@ -287,6 +288,7 @@ class Engine:
             trigger_points=self._with.triggers,
             mfa=self._with.mfa,
             threat=self._with.threat,
+            in_phase=self._settle_in_phase,
         )
 
     def _locate(
@@ -303,10 +305,28 @@ class Engine:
             return find_pending_step(ctx, responses)
         raise InvalidParameterException(messages.missing_parameter("Session"))
 
+    @staticmethod
+    def _settle_in_phase(phase: StepContext, passed: Passed) -> Outcome:
+        """Inside the write phase of a password step that passed (``StepContext.settle_in_phase``):
+        when tokens come next and nothing has to run before them (no CUSTOM_AUTH round, no
+        threat rating, no PostAuthentication or PreTokenGeneration), their token session is
+        stored in this phase (``hooks.finish_in_phase``), which saves a write transaction.
+        Otherwise ``passed`` goes on to ``_settle`` as usual."""
+        session = passed.session
+        if session.custom is not None or session.risk_event is not None or threat.rates_sign_ins(phase):
+            return passed
+        if next_challenge(session, passed.user, phase.pool, phase.client) is not NextStep.TOKENS:
+            return passed
+        issued = finish_in_phase(phase, session, passed.user)
+        return passed if issued is None else issued
+
     def _settle(self, ctx: StepContext, outcome: Outcome) -> StepResult:
         while True:
             if isinstance(outcome, (Challenge, Authenticated)):
                 return outcome
+            if isinstance(outcome, Issued):
+                threat.finished(ctx, outcome.session, passed=True)
+                return signed(outcome)
             if isinstance(outcome, Complete):
                 return self._tokens(ctx, outcome.session, outcome.user)
             if isinstance(outcome, Failed):

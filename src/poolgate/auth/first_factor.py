@@ -15,7 +15,7 @@ from collections.abc import Callable
 from poolgate.auth import account, lockout, messages
 from poolgate.auth.context import StepContext
 from poolgate.auth.devices import recognise_device
-from poolgate.auth.state import AuthSession, ChallengeName, Failed, Passed, Rejected
+from poolgate.auth.state import AuthSession, ChallengeName, Failed, Outcome, Passed, Rejected
 from poolgate.errors import NotAuthorizedException
 from poolgate.srp import ProofMismatch, SrpError
 from poolgate.users.model import User
@@ -42,9 +42,11 @@ def password_step(
     session: AuthSession,
     step: ChallengeName,
     verify: Callable[[], None],
-) -> Passed | Failed | Rejected:
+) -> Outcome:
     """Run ``verify`` (which raises an ``SrpError`` when the password or proof is wrong) under
-    the lockout and account rules; on success return ``session`` with ``step`` passed.
+    the lockout and account rules; on success return ``session`` with ``step`` passed, as the
+    engine settles it within this phase (``StepContext.settle_in_phase``: ``Issued`` when the
+    tokens could be prepared here too).
 
     ``ProofMismatch`` counts towards the lockout and reports ``Failed``; other SRP errors (a
     stale TIMESTAMP, a bad SRP_A) are refused with the same generic message but not counted,
@@ -69,4 +71,4 @@ def password_step(
         return Rejected(error)
     # Raises (rolling the phase back) for a DEVICE_KEY that is not a device of this user.
     passed = recognise_device(ctx, user, session.passed(step, now=ctx.now, password=True))
-    return Passed(passed, user)
+    return ctx.settle_in_phase(Passed(passed, user))

@@ -14,6 +14,8 @@ All run between phases, with no transaction open.
   On a pool that tracks devices (``devices.plan_for_tokens``) the same write phase hands out a
   new device (``NewDeviceMetadata``, and the tokens are bound to it) when the sign-in named
   none, or binds the tokens to the device that device SRP proved; ``newDeviceUsed`` says which.
+- :func:`finish_in_phase` is the same write work done in the write phase of the step that
+  passed, when neither trigger is configured (the engine offers it when tokens come next).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from typing import Final
 
 from poolgate.auth import account
 from poolgate.auth.context import StepContext
-from poolgate.auth.devices import hand_out_device, new_device_metadata, plan_for_tokens
+from poolgate.auth.devices import DevicePlan, hand_out_device, new_device_metadata, plan_for_tokens
 from poolgate.auth.existence import hides_existence, unknown_user_error
-from poolgate.auth.state import Authenticated, AuthSession, ChallengeName
-from poolgate.triggers.api import MigrationResult
+from poolgate.auth.state import Authenticated, AuthSession, ChallengeName, Issued
+from poolgate.errors import CognitoError
+from poolgate.triggers.api import MigrationResult, TokenOverrides
 from poolgate.users.lookup import find_user
 from poolgate.users.migration import migrated_user, store_migrated_user
 from poolgate.users.model import User
@@ -115,13 +118,42 @@ def finish(ctx: StepContext, session: AuthSession, user: User) -> Authenticated:
         if current is None:
             raise unknown_user_error(ctx.client)
         account.check_at_issue(current)
-        device = hand_out_device(phase, current) if devices.hand_out else None
-        pending = ctx.tokens.prepare_sign_in(
-            phase.uow, ctx.pool, ctx.client, current,
-            auth_time=session.auth_time if session.auth_time is not None else ctx.now,
-            device_key=device.device_key if device is not None else devices.bind,
-            overrides=overrides,
-            event_id=session.risk_event,
-        )
-    # Signed once the token session has committed: the RSA work holds no lock.
-    return Authenticated(pending.sign(), None if device is None else new_device_metadata(device))
+        issued = _issue(phase, session, current, devices, overrides)
+    return signed(issued)
+
+
+def finish_in_phase(phase: StepContext, session: AuthSession, user: User) -> Issued | None:
+    """:func:`finish` inside the write phase of the step that just passed (``phase``), which
+    read ``user`` itself: possible when neither PostAuthentication nor PreTokenGeneration has
+    to run first and ``user`` may have tokens. Saves the token phase's transaction (a password
+    sign-in then commits once). None when the regular :func:`finish` must run instead."""
+    points = phase.trigger_points
+    if points.configured(phase.pool, "PostAuthentication") or points.configured(phase.pool, "PreTokenGeneration"):
+        return None
+    try:
+        account.check_at_issue(user)
+    except CognitoError:
+        # Raised by finish after the step has committed, as it would be without this shortcut.
+        return None
+    return _issue(phase, session, user, plan_for_tokens(phase.pool, session), None)
+
+
+def signed(issued: Issued) -> Authenticated:
+    """The tokens of ``issued``, signed (after its phase committed: the RSA work holds no lock)."""
+    device = issued.device
+    return Authenticated(issued.tokens.sign(), None if device is None else new_device_metadata(device))
+
+
+def _issue(
+    phase: StepContext, session: AuthSession, user: User, devices: DevicePlan, overrides: TokenOverrides | None
+) -> Issued:
+    """In a write phase: the device handed out (if the plan says so) and the token session."""
+    device = hand_out_device(phase, user) if devices.hand_out else None
+    pending = phase.tokens.prepare_sign_in(
+        phase.uow, phase.pool, phase.client, user,
+        auth_time=session.auth_time if session.auth_time is not None else phase.now,
+        device_key=device.device_key if device is not None else devices.bind,
+        overrides=overrides,
+        event_id=session.risk_event,
+    )
+    return Issued(session, user, pending, device)

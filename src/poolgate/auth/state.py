@@ -11,6 +11,8 @@ A step ends in exactly one outcome (STYLE.md section 3):
   where the failure becomes a ``false`` entry of the session array and DefineAuthChallenge
   decides;
 - ``Complete``: DefineAuthChallenge said ``issueTokens``: tokens follow, without the table;
+- ``Issued``: the step's own write phase also stored the token session (``hooks.finish_in_phase``,
+  when nothing has to run between the step and the tokens); the engine signs them;
 - ``Rejected``: the call fails with ``error``.
 
 Steps write in their own short write transactions (``context.StepContext.writing``), so what a
@@ -26,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from poolgate.auth.ports import PendingTokens
+from poolgate.devices.model import Device
 from poolgate.errors import CognitoError
 from poolgate.srp import ServerChallenge
 from poolgate.tokens.model import IssuedTokens
@@ -246,6 +250,17 @@ class Complete:
 
 
 @dataclass(frozen=True, slots=True)
+class Issued:
+    """The passed step's write phase stored the token session too; ``tokens`` are signed once
+    it has committed. ``device`` is the device handed out with them, if any."""
+
+    session: AuthSession
+    user: User
+    tokens: PendingTokens
+    device: Device | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """The call fails with ``error``; what the step wrote has committed."""
 
@@ -255,5 +270,5 @@ class Rejected:
 StepResult = Challenge | Authenticated
 """What a successful call returns."""
 
-Outcome = Challenge | Authenticated | Passed | Failed | Complete | Rejected
+Outcome = Challenge | Authenticated | Passed | Failed | Complete | Issued | Rejected
 """What a flow or challenge responder reports to the engine."""

@@ -64,6 +64,11 @@ def _active(ctx: StepContext) -> ThreatProtection | None:
     return ctx.threat
 
 
+def rates_sign_ins(ctx: StepContext) -> bool:
+    """True when threat protection rates this pool's sign-ins (its mode is not OFF)."""
+    return _active(ctx) is not None
+
+
 def sign_in_context(ctx: StepContext, session: AuthSession) -> SignInContext:
     """Where the attempt comes from: this call's connection and (User)ContextData, falling back
     to what the call that began the sign-in sent (an SRP answer often carries none)."""
