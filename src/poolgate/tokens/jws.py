@@ -14,8 +14,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -70,7 +72,19 @@ def b64url_decode(text: str) -> bytes:
 
 
 def _json_encode(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Compact UTF-8 JSON. orjson writes what ``json.dumps(separators=(",", ":"),
+    ensure_ascii=False)`` writes, several times faster; the few values it refuses (integers
+    past 64 bits from a PreTokenGeneration answer, say) go to the standard encoder."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _encoded_header(kid: str) -> str:
+    """The base64url JOSE header for ``kid``: the same for every token a key signs."""
+    return b64url_encode(_json_encode({"kid": kid, "alg": ALGORITHM}))
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -94,7 +108,7 @@ def _json_object(raw: bytes) -> dict[str, Any]:
 
 def sign(payload: Mapping[str, Any], key: RSAPrivateKey, kid: str) -> str:
     """The compact JWS of ``payload`` signed with RS256; the header is ``{"kid", "alg"}``."""
-    header = b64url_encode(_json_encode({"kid": kid, "alg": ALGORITHM}))
+    header = _encoded_header(kid)
     body = b64url_encode(_json_encode(payload))
     signing_input = f"{header}.{body}".encode("ascii")
     signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
