@@ -151,7 +151,7 @@ def _variant(live: ServerProcess, operation: str, variant: str, body: bytes) -> 
     if variant == "none":
         return {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{PREFIX}.{operation}"}
     if variant == "garbage header":
-        return {**_variant(live, operation, "none", body), "Authorization": "garbage \x01 not sigv4"}
+        return {**_variant(live, operation, "none", body), "Authorization": "garbage ;=, not sigv4"}
     args: dict[str, Any] = {
         "unknown key": {"key": "AKIAUNKNOWNKEY000000"},
         "wrong secret": {"secret": "not-the-secret"},
@@ -159,6 +159,14 @@ def _variant(live: ServerProcess, operation: str, variant: str, body: bytes) -> 
         "wrong scope": {"region": "ap-south-1"},
     }[variant]
     return sign(live.url, operation, body, **args)
+
+
+def test_control_characters_in_a_header_are_refused_by_the_http_layer(live: ServerProcess) -> None:
+    """Not a valid field value (RFC 9110 section 5.5): the parser answers 400 before the API sees it."""
+    headers = {**_variant(live, "ListUserPools", "none", BODY), "Authorization": "garbage \x01 not sigv4"}
+    resp = send(live, headers, BODY)
+    _outcomes[f"control character in Authorization -> {resp.status_code}"] += 1
+    assert resp.status_code == 400
 
 
 def test_every_signed_operation_refuses_six_bad_auths(live: ServerProcess) -> None:
