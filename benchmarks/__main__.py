@@ -50,6 +50,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--peers", help="comma-separated peers to compare with, or 'none' [moto,ministack; smoke none]")
     parser.add_argument("--users", type=int, help="users per pool [200; smoke 16]")
     parser.add_argument("--no-generator-check", action="store_true", help="skip the do-nothing-server run")
+    parser.add_argument("--no-floor", action="store_true", help="skip the bare-sign-in run (benchmarks/floor_server.py)")
     parser.add_argument("--profile", action="store_true",
                         help="also sample Poolgate with py-spy under --profile-scenarios (results/profiles/)")
     parser.add_argument("--profile-scenarios", default="user_password_auth,refresh")
@@ -103,6 +104,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.growth:
         args.peers = []
         args.no_generator_check = True
+        args.no_floor = True
     args.output = args.output or RESULTS / ("growth" if args.growth else "smoke" if smoke else "latest")
     return args
 
@@ -168,6 +170,32 @@ async def generator_check(args: argparse.Namespace) -> list[dict[str, Any]]:
                 )
                 rows.append(cell.summary())
                 _progress(cell)
+        return rows
+    finally:
+        server.stop()
+
+
+async def floor_check(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Drive ``benchmarks.floor_server`` (a password sign-in with only its unavoidable work, on
+    Poolgate's stack) with signed ADMIN_USER_PASSWORD_AUTH at each concurrency."""
+    server = servers.start_floor(args.server_core)
+    try:
+        api = Api(server.endpoint)
+        rows = []
+
+        async def op(conn: Any, user: int, worker: int) -> Any:
+            params = {"UserPoolId": ceiling.POOL_ID, "ClientId": "c" * 26, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                      "AuthParameters": {"USERNAME": f"user{user % 200:04d}", "PASSWORD": ceiling.PASSWORD}}
+            return await api.call(conn, "AdminInitiateAuth", params, signed=True)
+
+        for conc in args.concurrency:
+            cell = await run_cell(
+                server="floor", scenario="admin_password_auth (bare)", host=server.endpoint.host,
+                port=server.endpoint.port, pid=server.pid, op=op, check=None, n_users=args.users,
+                concurrency=conc, duration=args.duration, warmup=args.warmup,
+            )
+            rows.append(cell.summary())
+            _progress(cell)
         return rows
     finally:
         server.stop()
@@ -434,6 +462,9 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
     if not args.no_generator_check:
         print("generator check against the do-nothing server", flush=True)
         data["generator_check"] = await generator_check(args)
+    if "admin_password_auth" in args.scenarios and not args.no_floor:
+        print("the stack's floor: a bare password sign-in (benchmarks/floor_server.py)", flush=True)
+        data["floor"] = await floor_check(args)
 
     ok = True
     with contextlib.ExitStack() as stack:

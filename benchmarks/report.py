@@ -88,6 +88,24 @@ def render_markdown(data: dict[str, Any]) -> str:
             )
         out.append("")
 
+    floor = data.get("floor") or []
+    if floor:
+        bare = data["crypto"]["ceilings"]["admin_password_auth"]["ops_per_s"]
+        out.append("## The stack's floor (a bare password sign-in)")
+        out.append("")
+        out.append("benchmarks/floor_server.py on uvicorn + httptools + Starlette: SigV4 check, verifier check, one "
+                   "SQLite write (synchronous=FULL), two RS256 signatures, nothing else.")
+        out.append("")
+        out.append("| request | conc | ops/s | p50 ms | p99 ms | errors | server CPU % | ÷ ceiling |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for row in floor:
+            out.append(
+                f"| {row['scenario']} | {row['concurrency']} | {_fmt(row['ops_per_s'])} | {_fmt(row['p50_ms'], 2)} "
+                f"| {_fmt(row['p99_ms'], 2)} | {row['errors']} | {_fmt(row['server_cpu_percent'], 0)} "
+                f"| {row['ops_per_s'] / bare:.2f}× |"
+            )
+        out.append("")
+
     peers = [p for p in meta["servers"] if p != "poolgate"]
     for name, scenario in data["scenarios"].items():
         ceiling = data["crypto"]["ceilings"].get(name)

@@ -375,6 +375,18 @@ def start_null(core: int | None, timeout: float = 30.0) -> Server:
     return Server("null", Endpoint("127.0.0.1", port), process, log_path, workdir, issuer=lambda pool_id: "")
 
 
+def start_floor(core: int | None, timeout: float = 60.0) -> Server:
+    """The bare sign-in of ``benchmarks.floor_server``: the stack's floor for a password sign-in."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    port = _free_port()
+    argv = [sys.executable, "-m", "benchmarks.floor_server", "--port", str(port), "--data", str(workdir)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
+    process, log_path = _spawn(_pinned(core, argv), env, workdir)
+    _wait_for_port(process, port, log_path, timeout)
+    return Server("floor", Endpoint("127.0.0.1", port), process, log_path, workdir, issuer=lambda pool_id: "")
+
+
 STARTERS: dict[str, Callable[[int | None], Server]] = {
     "poolgate": start_poolgate,
     "moto": start_moto,
