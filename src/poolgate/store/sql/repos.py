@@ -137,8 +137,9 @@ class ConfigRows:
     so other processes and threads stop using their copies once it commits. A transaction
     that rolls back leaves an epoch nobody will read again.
 
-    Rows are kept, not the objects built from them: pools and clients carry mutable
-    configuration dicts, and each caller gets its own.
+    For pools and clients the rows are kept, not the objects built from them: those carry
+    mutable configuration dicts, and each caller gets its own. Signing keys are frozen values
+    and are kept built (``SqlSigningKeyRepo.list``).
     """
 
     __slots__ = ("_conn", "_epoch", "_shared")

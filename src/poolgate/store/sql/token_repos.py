@@ -58,9 +58,14 @@ class SqlSigningKeyRepo:
         insert_unique(self._conn, signing_keys, values, f"signing key {key.kid} of {key.user_pool_id}")
 
     def list(self, pool_id: str) -> Sequence[SigningKey]:
-        """Every key of the pool, oldest first (ties broken by ``kid``)."""
-        rows = self._config.get("signing keys", pool_id, lambda: _KEYS_OF_POOL.all(self._conn, {"pool_id": pool_id}))
-        return [self._from_row(row) for row in rows]
+        """Every key of the pool, oldest first (ties broken by ``kid``). The decrypted keys are
+        kept with the configuration rows (``ConfigRows``): keys are frozen values, and every
+        token issued or checked needs them, so each is decrypted once per config epoch."""
+        keys = self._config.get(
+            "signing keys", pool_id,
+            lambda: tuple(self._from_row(row) for row in _KEYS_OF_POOL.all(self._conn, {"pool_id": pool_id})),
+        )
+        return list(keys)
 
     def retire(self, pool_id: str, kid: str, when: float) -> None:
         """Mark the key retired at ``when``; a key already retired keeps its first time."""
