@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import html
 import logging
 from collections.abc import AsyncIterator
@@ -81,6 +82,11 @@ def create_app(settings: Settings, services: Services | None = None, *, on_ready
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         purge = asyncio.create_task(_purge_forever(services))
+        # What start-up built (the service model, SQLAlchemy's tables, the app) lives as long as
+        # the process; frozen, it is out of the way of the collector, whose full passes over
+        # those ~100,000 objects took about 20 ms each.
+        gc.collect()
+        gc.freeze()
         if on_ready:
             print(on_ready, flush=True)
         try:
