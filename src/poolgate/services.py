@@ -118,7 +118,9 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         sender=sender,
         tokens=tokens,
         triggers=triggers,
-        auth=AuthService(store, clock, tokens, master_key, triggers=triggers, mfa=mfa, threat=threat),
+        auth=AuthService(
+            store, clock, tokens, master_key, triggers=triggers, mfa=mfa, threat=threat, snapshots=store
+        ),
         pools=PoolService(
             store, clock, region=settings.region, account_id=settings.account_id, on_create=tokens.ensure_keys
         ),

@@ -66,7 +66,7 @@ from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.pools.service import require_client, require_pool
 from poolgate.security.service import ThreatProtection
-from poolgate.store.base import Store
+from poolgate.store.base import ConfigSnapshots, StaleConfig, Store
 from poolgate.triggers.api import Caller, Triggers
 from poolgate.users.model import User, UserStatus
 
@@ -197,6 +197,7 @@ class Collaborators:
     triggers: Triggers
     mfa: MfaDeps | None = None
     threat: ThreatProtection | None = None
+    snapshots: ConfigSnapshots | None = None
 
 
 class Engine:
@@ -220,13 +221,16 @@ class Engine:
         caller: Caller | None,
     ) -> StepResult:
         """InitiateAuth (``pool_id`` None) or AdminInitiateAuth."""
-        ctx = self._context(pool_id, client_id, metadata, caller, responding=False)
-        if auth_flow not in AuthFlow.__members__:
-            # The protocol layer checks the enum; a value a newer model adds is not ours yet.
-            raise InvalidParameterException(messages.METHOD_NOT_SUPPORTED)
-        flow = AuthFlow(auth_flow)
-        check_flow(flow, admin=ctx.admin, client_config=ctx.client.config)
-        return self._settle(ctx, FLOWS[flow].start(ctx, flow, parameters))
+
+        def run(ctx: StepContext) -> StepResult:
+            if auth_flow not in AuthFlow.__members__:
+                # The protocol layer checks the enum; a value a newer model adds is not ours yet.
+                raise InvalidParameterException(messages.METHOD_NOT_SUPPORTED)
+            flow = AuthFlow(auth_flow)
+            check_flow(flow, admin=ctx.admin, client_config=ctx.client.config)
+            return self._settle(ctx, FLOWS[flow].start(ctx, flow, parameters))
+
+        return self._call(run, pool_id, client_id, metadata, caller, responding=False)
 
     def respond(
         self,
@@ -240,24 +244,49 @@ class Engine:
         caller: Caller | None,
     ) -> StepResult:
         """RespondToAuthChallenge (``pool_id`` None) or AdminRespondToAuthChallenge."""
-        ctx = self._context(pool_id, client_id, metadata, caller, responding=True)
-        if challenge_name not in ChallengeName.__members__:
-            raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
-        name = ChallengeName(challenge_name)
-        username = required(responses, "USERNAME")
-        check_secret_hash(ctx.client, username, responses.get("SECRET_HASH"))
-        with ctx.reading() as phase:
-            loaded = self._locate(phase, name, responses, session)
-        Sessions.check_usable(
-            loaded, pool_id=ctx.pool.id, client_id=ctx.client.client_id, challenge=name, now=ctx.now
-        )
-        responder = RESPONDERS.get(name)
-        if responder is None:
-            raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
-        outcome = responder.respond(ctx, loaded, responses)
-        if isinstance(outcome, Rejected) and name.value in MFA_STEPS:
-            threat.record_mfa(ctx, loaded.session, False)
-        return self._settle(ctx, outcome)
+
+        def run(ctx: StepContext) -> StepResult:
+            if challenge_name not in ChallengeName.__members__:
+                raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
+            name = ChallengeName(challenge_name)
+            username = required(responses, "USERNAME")
+            check_secret_hash(ctx.client, username, responses.get("SECRET_HASH"))
+            with ctx.reading() as phase:
+                loaded = self._locate(phase, name, responses, session)
+            Sessions.check_usable(
+                loaded, pool_id=ctx.pool.id, client_id=ctx.client.client_id, challenge=name, now=ctx.now
+            )
+            responder = RESPONDERS.get(name)
+            if responder is None:
+                raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
+            outcome = responder.respond(ctx, loaded, responses)
+            if isinstance(outcome, Rejected) and name.value in MFA_STEPS:
+                threat.record_mfa(ctx, loaded.session, False)
+            return self._settle(ctx, outcome)
+
+        return self._call(run, pool_id, client_id, metadata, caller, responding=True)
+
+    def _call(
+        self, run: Callable[[StepContext], StepResult], pool_id: str | None, client_id: str,
+        metadata: RequestMetadata, caller: Caller | None, *, responding: bool,
+    ) -> StepResult:
+        """``run`` with the call's context. The pool and client come from the store's cache
+        when it has them (``store.base.ConfigSnapshots``), which saves a read transaction per
+        call; the call's first transaction then checks that they are current, and on
+        ``StaleConfig`` the call starts again with both read in a transaction. Nothing has
+        been written or sent by then: every flow and responder opens a phase before it invokes
+        a trigger (they only ask ``triggers.configured`` before), and an error raised before
+        any transaction is checked against the epoch on its way out (``expecting``)."""
+        snapshots = self._with.snapshots
+        found = snapshots.snapshot(pool_id, client_id) if snapshots is not None else None
+        if snapshots is not None and found is not None:
+            ctx = self._new_context(found.pool, found.client, pool_id, metadata, caller, responding=responding)
+            try:
+                with snapshots.expecting(found):
+                    return run(ctx)
+            except StaleConfig:
+                pass
+        return run(self._context(pool_id, client_id, metadata, caller, responding=responding))
 
     def _context(
         self, pool_id: str | None, client_id: str, metadata: RequestMetadata, caller: Caller | None, *,
@@ -273,6 +302,12 @@ class Engine:
                 if found is None:
                     raise ResourceNotFoundException(f"User pool client {client_id} does not exist.")
                 pool = found
+        return self._new_context(pool, client, pool_id, metadata, caller, responding=responding)
+
+    def _new_context(
+        self, pool: UserPool, client: AppClient, pool_id: str | None, metadata: RequestMetadata,
+        caller: Caller | None, *, responding: bool,
+    ) -> StepContext:
         return StepContext(
             store=self._with.store,
             pool=pool,

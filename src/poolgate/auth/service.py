@@ -21,7 +21,7 @@ from poolgate.delivery.outbox import OutboxSender
 from poolgate.mfa.deps import MfaDeps, mfa_deps
 from poolgate.security.crypto import MasterKey
 from poolgate.security.service import ThreatProtection
-from poolgate.store.base import Store
+from poolgate.store.base import ConfigSnapshots, Store
 from poolgate.triggers.api import Caller, NoTriggers, Triggers
 
 
@@ -32,7 +32,8 @@ class AuthService:
     ``master_key`` keys the SECRET_BLOCK and the stand-ins for unknown users; ``triggers`` runs
     the pool's Lambda triggers. Every method takes the request's ``metadata`` (ClientMetadata,
     AnalyticsMetadata, ContextData) and ``caller`` (the triggers' ``callerContext``; default:
-    the app client and an unknown SDK), returns a ``Challenge`` or ``Authenticated`` and raises
+    the app client and an unknown SDK); ``snapshots`` lets calls take their pool and client from
+    the store's cache (``store.base.ConfigSnapshots``; the SQL store is one), returns a ``Challenge`` or ``Authenticated`` and raises
     ``CognitoError`` subclasses: ResourceNotFoundException (pool or client),
     InvalidParameterException (flow, parameters, challenge name), NotAuthorizedException
     (credentials, SECRET_HASH, session, lockout, disabled), UserNotFoundException,
@@ -56,6 +57,7 @@ class AuthService:
         triggers: Triggers | None = None,
         mfa: MfaDeps | None = None,
         threat: ThreatProtection | None = None,
+        snapshots: ConfigSnapshots | None = None,
     ) -> None:
         self._engine = Engine(
             Collaborators(
@@ -67,6 +69,7 @@ class AuthService:
                 triggers=triggers or NoTriggers(),
                 mfa=mfa or mfa_deps(master_key, OutboxSender(store, clock)),
                 threat=threat,
+                snapshots=snapshots,
             )
         )
 

@@ -32,6 +32,39 @@ class DuplicateError(Exception):
         self.kind = kind
 
 
+class StaleConfig(Exception):
+    """The configuration a call took from the process's cache (``ConfigSnapshots``) had
+    changed by its first transaction; the call starts again from a fresh read."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSnapshot:
+    """A pool and app client as the process's cache holds them, and the config epoch under
+    which they were read."""
+
+    pool: UserPool
+    client: AppClient
+    epoch: str
+
+
+class ConfigSnapshots(Protocol):
+    """Pools and clients without a transaction, checked by the call's first transaction.
+
+    A store that caches configuration rows per config epoch (``poolgate.store.sql.repos``)
+    can hand them out before any transaction opens; the first transaction the call then
+    opens (:meth:`expecting`) reads the epoch and raises :class:`StaleConfig` if it moved."""
+
+    def snapshot(self, pool_id: str | None, client_id: str) -> ConfigSnapshot | None:
+        """The client (of ``pool_id`` when given) and its pool, if both are cached and
+        exist; None otherwise (the caller then reads them in a transaction)."""
+
+    def expecting(self, snapshot: ConfigSnapshot) -> AbstractContextManager[None]:
+        """Within the block, the first transaction opened in this context checks the epoch
+        (``StaleConfig`` when it moved). A ``CognitoError`` leaving the block before any
+        transaction checked it is checked on the way out: ``StaleConfig`` if the snapshot
+        was stale (the error may have come from the stale configuration)."""
+
+
 # A user lookup key: (kind, folded value). The core computes them (it knows the pool's
 # case sensitivity and alias rules); the store keeps them unique per pool.
 UserKey = tuple[str, str]

@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.security.crypto import MasterKey
-from poolgate.store.base import DuplicateError, OutboxMessage, StoredAccessKey
+from poolgate.store.base import ConfigSnapshot, DuplicateError, OutboxMessage, StoredAccessKey
 from poolgate.store.sql.fast import Sql, select_by
 from poolgate.store.sql.tables import (
     ACCESS_KEY_SECRET,
@@ -125,6 +125,17 @@ class SharedConfigCache:
                 self._rows = {}
             return self._rows
 
+    def peek(self, entries: Sequence[tuple[str, str]]) -> tuple[str, list[Any]] | None:
+        """The epoch last read and the rows kept under it for ``entries``, without reading
+        anything; None unless every entry is kept (and exists)."""
+        with self._lock:
+            if self._epoch is None:
+                return None
+            values = [self._rows.get(entry) for entry in entries]
+            if any(value is None for value in values):
+                return None
+            return self._epoch, values
+
 
 class ConfigRows:
     """One transaction's view of :class:`SharedConfigCache`.
@@ -149,12 +160,16 @@ class ConfigRows:
         self._shared = shared
         self._epoch: str | None = None
 
-    def get(self, kind: str, key: str, load: Callable[[], Any]) -> Any:
-        """The cached row(s) of ``(kind, key)``, loaded with ``load`` on a miss."""
+    def epoch(self) -> str:
+        """The config epoch this transaction sees (read once)."""
         if self._epoch is None:
             found = _READ_EPOCH.one(self._conn, {"key": CONFIG_EPOCH_KEY})
             self._epoch = "" if found is None else str(found[0])
-        rows = self._shared.rows(self._epoch)
+        return self._epoch
+
+    def get(self, kind: str, key: str, load: Callable[[], Any]) -> Any:
+        """The cached row(s) of ``(kind, key)``, loaded with ``load`` on a miss."""
+        rows = self._shared.rows(self.epoch())
         entry = (kind, key)
         if entry in rows:
             return rows[entry]
@@ -288,19 +303,42 @@ class SqlClientRepo:
         }
 
     def _from_row(self, row: Any) -> AppClient:
-        client_id = str(row.client_id)
-        secret = None
-        if row.secret_enc is not None:
-            secret = self._key.decrypt(bytes(row.secret_enc), CLIENT_SECRET.aad(client_id)).decode("utf-8")
-        return AppClient(
-            client_id=client_id,
-            user_pool_id=str(row.user_pool_id),
-            client_name=str(row.client_name),
-            created_at=float(row.created_at),
-            updated_at=float(row.updated_at),
-            client_secret=secret,
-            config=load_config(row.config),
-        )
+        return _client_from_row(row, self._key)
+
+
+def _client_from_row(row: Any, key: MasterKey) -> AppClient:
+    client_id = str(row.client_id)
+    secret = None
+    if row.secret_enc is not None:
+        secret = key.decrypt(bytes(row.secret_enc), CLIENT_SECRET.aad(client_id)).decode("utf-8")
+    return AppClient(
+        client_id=client_id,
+        user_pool_id=str(row.user_pool_id),
+        client_name=str(row.client_name),
+        created_at=float(row.created_at),
+        updated_at=float(row.updated_at),
+        client_secret=secret,
+        config=load_config(row.config),
+    )
+
+
+def cached_snapshot(
+    cache: SharedConfigCache, key: MasterKey, pool_id: str | None, client_id: str
+) -> ConfigSnapshot | None:
+    """The client (of ``pool_id`` when given) and its pool from the process's cache, with the
+    epoch they were read under; None unless both are kept and exist (``store.base.ConfigSnapshots``)."""
+    found = cache.peek([("client", client_id)])
+    if found is None:
+        return None
+    owner = str(found[1][0].user_pool_id)
+    if pool_id is not None and owner != pool_id:
+        return None
+    # Both rows again, in one look, so that they belong to the same epoch.
+    both = cache.peek([("client", client_id), ("pool", owner)])
+    if both is None:
+        return None
+    epoch, (client_row, pool_row) = both
+    return ConfigSnapshot(_pool_from_row(pool_row), _client_from_row(client_row, key), epoch)
 
 
 class SqlAccessKeyRepo:

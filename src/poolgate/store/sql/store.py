@@ -13,6 +13,7 @@ import base64
 import binascii
 import threading
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Self
 
@@ -25,6 +26,7 @@ from poolgate.store.base import (
     AuthSessionRepo,
     ClientRepo,
     CodeRepo,
+    ConfigSnapshot,
     CounterRepo,
     DeviceRepo,
     DuplicateError,
@@ -34,9 +36,11 @@ from poolgate.store.base import (
     OutboxRepo,
     PoolRepo,
     SigningKeyRepo,
+    StaleConfig,
     TokenSessionRepo,
     UserRepo,
 )
+from poolgate.errors import CognitoError
 from poolgate.store.sql.auth_event_repo import SqlAuthEventRepo
 from poolgate.store.sql.auth_repos import SqlAuthSessionRepo, SqlLoginAttemptRepo
 from poolgate.store.sql.codes_counters import SqlCodeRepo, SqlCounterRepo
@@ -51,6 +55,7 @@ from poolgate.store.sql.repos import (
     SqlMetaRepo,
     SqlOutboxRepo,
     SqlPoolRepo,
+    cached_snapshot,
     insert_unique,
 )
 from poolgate.store.sql.tables import (
@@ -174,6 +179,11 @@ def _select_ciphertexts(
     return [([str(value) for value in row[:-1]], bytes(row[-1])) for row in conn.execute(query)]
 
 
+# The config epoch a call's snapshot was taken under, while no transaction of the call has
+# checked it yet (``SqlStore.expecting``); one mutable cell per call, cleared by the check.
+_UNCHECKED_EPOCH: ContextVar[list[str | None] | None] = ContextVar("poolgate_unchecked_epoch", default=None)
+
+
 class SqlStore:
     """The SQL implementation of ``store.base.Store`` on SQLite or PostgreSQL.
 
@@ -228,7 +238,36 @@ class SqlStore:
             if readonly:
                 conn.execution_options(**{BEGIN_OPTION: "DEFERRED"})
             with conn.begin():
-                yield SqlUnitOfWork(conn, self.master_key, self._config_cache)
+                uow = SqlUnitOfWork(conn, self.master_key, self._config_cache)
+                unchecked = _UNCHECKED_EPOCH.get()
+                if unchecked is not None and unchecked[0] is not None:
+                    if uow.config.epoch() != unchecked[0]:
+                        raise StaleConfig("the configuration changed since the snapshot")
+                    unchecked[0] = None
+                yield uow
+
+    # -- ConfigSnapshots ------------------------------------------------------------------------
+
+    def snapshot(self, pool_id: str | None, client_id: str) -> ConfigSnapshot | None:
+        """See ``store.base.ConfigSnapshots``: from the rows this process keeps per epoch."""
+        return cached_snapshot(self._config_cache, self.master_key, pool_id, client_id)
+
+    @contextmanager
+    def expecting(self, snapshot: ConfigSnapshot) -> Iterator[None]:
+        """See ``store.base.ConfigSnapshots``."""
+        cell: list[str | None] = [snapshot.epoch]
+        token = _UNCHECKED_EPOCH.set(cell)
+        try:
+            yield
+        except CognitoError:
+            if cell[0] is not None:
+                # Refused before any transaction looked at the epoch: perhaps because of the
+                # stale configuration. An empty read-only transaction checks it.
+                with self.transaction(readonly=True):
+                    pass
+            raise
+        finally:
+            _UNCHECKED_EPOCH.reset(token)
 
     def ping(self) -> None:
         """Raise if the database cannot be reached."""
