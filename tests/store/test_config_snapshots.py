@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from tests.store.test_pools_clients import make_client, make_pool
 
 from poolgate.errors import NotAuthorizedException
 from poolgate.security.crypto import MasterKey
 from poolgate.store.base import StaleConfig
 from poolgate.store.sql import SqlStore
-from tests.store.test_pools_clients import make_client, make_pool
 
 POOL = "us-east-1_Snap1"
 

@@ -13,12 +13,13 @@ import base64
 import binascii
 import threading
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Self
 
 import sqlalchemy as sa
 
+from poolgate.errors import CognitoError
 from poolgate.security.crypto import MasterKey, WrongMasterKeyError
 from poolgate.store.base import (
     AccessKeyRepo,
@@ -40,7 +41,6 @@ from poolgate.store.base import (
     TokenSessionRepo,
     UserRepo,
 )
-from poolgate.errors import CognitoError
 from poolgate.store.sql.auth_event_repo import SqlAuthEventRepo
 from poolgate.store.sql.auth_repos import SqlAuthSessionRepo, SqlLoginAttemptRepo
 from poolgate.store.sql.codes_counters import SqlCodeRepo, SqlCounterRepo
