@@ -48,3 +48,38 @@ def test_challenge_answered_on_another_process(tmp_path: Path) -> None:
         finally:
             a.stop()
             b.stop()
+
+
+@pytest.mark.postgres
+def test_client_change_on_one_process_applies_at_once_on_the_other(tmp_path: Path) -> None:
+    """Process b keeps the pool and client in its cache after a sign-in; a change made through
+    process a is seen by b's very next sign-in (the cached copy fails the epoch check)."""
+    with pg.fresh_schema() as url:
+        env = {"POOLGATE_MASTER_KEY": MasterKey.generate().to_text(), "POOLGATE_PUBLIC_URL": "http://auth.example"}
+        a = start_server(tmp_path / "a", database_url=url, env=env)
+        b = start_server(tmp_path / "b", database_url=url, env=env)
+        try:
+            ca, cb = a.client(), b.client()
+            pool = ca.create_user_pool(PoolName="shared")["UserPool"]["Id"]
+            client = ca.create_user_pool_client(UserPoolId=pool, ClientName="c", ExplicitAuthFlows=FLOWS)[
+                "UserPoolClient"]["ClientId"]
+            ca.admin_create_user(UserPoolId=pool, Username="sam", MessageAction="SUPPRESS")
+            ca.admin_set_user_password(UserPoolId=pool, Username="sam", Password=PASSWORD, Permanent=True)
+            params = {"USERNAME": "sam", "PASSWORD": PASSWORD}
+            for _ in range(2):  # the second one runs on b's cached pool and client
+                assert "AuthenticationResult" in cb.initiate_auth(
+                    ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+            ca.update_user_pool_client(UserPoolId=pool, ClientId=client, ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+            with pytest.raises(ClientError) as exc:
+                cb.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+            assert exc.value.response["Error"]["Code"] == "InvalidParameterException"
+            ca.update_user_pool_client(UserPoolId=pool, ClientId=client, ExplicitAuthFlows=FLOWS)
+            assert "AuthenticationResult" in cb.initiate_auth(
+                ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+            ca.delete_user_pool_client(UserPoolId=pool, ClientId=client)
+            with pytest.raises(ClientError) as exc:
+                cb.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+            assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+        finally:
+            a.stop()
+            b.stop()
