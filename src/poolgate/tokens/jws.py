@@ -97,6 +97,16 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
+    # Fast path: a document that orjson reads and writes back byte for byte is canonical JSON
+    # of an object, so no duplicate member can hide in it (the copy would be shorter). Tokens
+    # Poolgate signs are written by orjson and take this path; anything else (older tokens,
+    # other writers, forgeries) gets the strict parse below.
+    try:
+        fast = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        fast = None
+    if isinstance(fast, dict) and orjson.dumps(fast) == raw:
+        return fast
     try:
         value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
     except (UnicodeDecodeError, ValueError) as exc:
