@@ -136,6 +136,12 @@ class SharedConfigCache:
                 return None
             return self._epoch, values
 
+    def remember(self, epoch: str, entry: tuple[str, str], value: Any) -> None:
+        """Keep ``value`` under ``entry`` if ``epoch`` is still the current one."""
+        with self._lock:
+            if epoch == self._epoch:
+                self._rows[entry] = value
+
 
 class ConfigRows:
     """One transaction's view of :class:`SharedConfigCache`.
@@ -326,7 +332,16 @@ def cached_snapshot(
     cache: SharedConfigCache, key: MasterKey, pool_id: str | None, client_id: str
 ) -> ConfigSnapshot | None:
     """The client (of ``pool_id`` when given) and its pool from the process's cache, with the
-    epoch they were read under; None unless both are kept and exist (``store.base.ConfigSnapshots``)."""
+    epoch they were read under; None unless both are kept and exist (``store.base.ConfigSnapshots``).
+
+    The snapshot is built once per epoch and then shared by the calls that use it: unlike the
+    rows the repositories hand out, its pool and client are read-only for their users (the
+    sign-in engine, which never changes a configuration; ``config`` is a ``Mapping``)."""
+    memo = ("snapshot", f"{pool_id or ''}/{client_id}")
+    kept = cache.peek([memo])
+    if kept is not None:
+        snapshot: ConfigSnapshot = kept[1][0]
+        return snapshot
     found = cache.peek([("client", client_id)])
     if found is None:
         return None
@@ -338,7 +353,9 @@ def cached_snapshot(
     if both is None:
         return None
     epoch, (client_row, pool_row) = both
-    return ConfigSnapshot(_pool_from_row(pool_row), _client_from_row(client_row, key), epoch)
+    built = ConfigSnapshot(_pool_from_row(pool_row), _client_from_row(client_row, key), epoch)
+    cache.remember(epoch, memo, built)
+    return built
 
 
 class SqlAccessKeyRepo:
