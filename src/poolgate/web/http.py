@@ -55,6 +55,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._header_deadline: asyncio.TimerHandle | None = None
         # Bytes of the current request's line and headers seen so far; None once they are complete.
         self._header_bytes: int | None = 0
+        self._tail = b""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -66,27 +67,31 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._header_bytes is not None:
+            before = self._header_bytes
             self._header_bytes += len(data)
-            if self._header_bytes > MAX_HEADER_BYTES and not self._headers_fit(data):
+            if self._header_bytes > MAX_HEADER_BYTES and not self._headers_fit(data, before):
                 self._disarm_header_deadline()
                 self.transport.write(_TOO_LARGE)
                 self.transport.close()
                 return
+            self._tail = data[-3:]
         super().data_received(data)
 
-    def _headers_fit(self, data: bytes) -> bool:
+    def _headers_fit(self, data: bytes, before: int) -> bool:
         """Whether the headers end within the cap although the bytes received passed it (a
-        request's body can arrive in the same read as its headers)."""
-        end = data.find(b"\r\n\r\n")
-        if end < 0:
-            return False
-        return self._header_bytes is not None and self._header_bytes - len(data) + end + 4 <= MAX_HEADER_BYTES
+        request's body can arrive in the same read as its headers). ``before`` counts the
+        request's bytes received earlier, the last three of them kept in ``_tail`` in case the
+        blank line ending the headers is split between two reads."""
+        window = self._tail + data
+        end = window.find(b"\r\n\r\n")
+        return end >= 0 and before - len(self._tail) + end + 4 <= MAX_HEADER_BYTES
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         # A pipelined request starts in the same read as the previous one ended.
         if self._header_bytes is None:
             self._header_bytes = 0
+            self._tail = b""
 
     def on_headers_complete(self) -> None:
         self._header_bytes = None
@@ -106,6 +111,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _await_headers(self) -> None:
         self._header_bytes = 0
+        self._tail = b""
         self._arm_header_deadline()
 
     def _arm_header_deadline(self) -> None:

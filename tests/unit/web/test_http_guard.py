@@ -100,3 +100,14 @@ def test_the_deadline_restarts_after_each_response(port: int) -> None:
             time.sleep(0.3)  # each wait alone is inside the deadline, together they are not
             conn.sendall(_request(b"ab"))
             assert conn.recv(1024).startswith(b"HTTP/1.1 200")
+
+
+def test_a_large_body_after_a_blank_line_split_between_reads_is_fine(port: int) -> None:
+    body = b"y" * (MAX_HEADER_BYTES * 2)
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r"
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        conn.sendall(head)
+        time.sleep(0.1)  # the server reads the head alone, then the rest in one go
+        conn.sendall(b"\n" + body)
+        answer = conn.recv(1024)
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(str(len(body)).encode())
