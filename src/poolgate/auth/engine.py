@@ -5,15 +5,18 @@ change, the MFA steps (``mfa.selection``), device SRP (``devices``) and tokens. 
 one call in phases (``context``): read-only transactions, trigger calls with no transaction
 open, and short write transactions that re-read what they check.
 
-- ``initiate``: pool and client (read) -> the operation and the client allow the AuthFlow ->
-  the flow class's ``start``;
-- ``respond``: pool and client (read) -> ``USERNAME`` and ``SECRET_HASH`` -> the session (by
+- ``initiate``: pool and client (from the store's per-epoch cache, checked by the call's first
+  transaction, or read) -> the operation and the client allow the AuthFlow -> the flow class's
+  ``start``;
+- ``respond``: pool and client (as for ``initiate``) -> ``USERNAME`` and ``SECRET_HASH`` -> the session (by
   ``Session``, or by SECRET_BLOCK for PASSWORD_VERIFIER; read) -> its pool, client, expiry and
   challenge -> the responder;
 - the outcome is settled: ``Passed`` continues through ``next_challenge`` (or, in CUSTOM_AUTH,
   through DefineAuthChallenge) to the next challenge or tokens; ``Complete`` goes to tokens;
   ``Failed`` and ``Rejected`` raise, except that a ``Failed`` password proof of CUSTOM_AUTH goes
-  to DefineAuthChallenge as a ``false`` entry. Tokens come from ``hooks.finish``.
+  to DefineAuthChallenge as a ``false`` entry. Tokens come from ``hooks.finish``, or from
+  ``hooks.finish_in_phase`` inside a password step's own write phase (``Issued``) when nothing
+  has to run between the step and the tokens.
 """
 
 from __future__ import annotations
