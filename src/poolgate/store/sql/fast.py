@@ -54,12 +54,17 @@ class Sql:
         self._pg = _PARAM.sub(lambda match: f"%({match.group(1)})s", text.replace("%", "%%")) + postgresql_suffix
         self._row: Any = namedtuple("Row", list(columns)) if columns else None
 
-    def _cursor(self, conn: sa.Connection, params: Mapping[str, Any]) -> Any:
+    def _cursor(self, conn: sa.Connection, params: Any, *, many: bool = False) -> Any:
+        """A cursor that has run the statement once with ``params`` (a mapping), or once per
+        mapping of ``params`` with ``many``; DBAPI errors come out as SQLAlchemy's."""
         dialect = conn.dialect
         text = self._pg if dialect.name == "postgresql" else self._sqlite
         cursor = conn.connection.cursor()
         try:
-            cursor.execute(text, params)
+            if many:
+                cursor.executemany(text, params)
+            else:
+                cursor.execute(text, params)
         except dialect.loaded_dbapi.Error as exc:
             cursor.close()
             # The same exception classes SQLAlchemy raises (IntegrityError, OperationalError...).
@@ -78,15 +83,7 @@ class Sql:
 
     def run_many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute once per parameter set (``executemany``)."""
-        dialect = conn.dialect
-        text = self._pg if dialect.name == "postgresql" else self._sqlite
-        cursor = conn.connection.cursor()
-        try:
-            cursor.executemany(text, rows)
-        except dialect.loaded_dbapi.Error as exc:
-            raise sa.exc.DBAPIError.instance(text, rows, exc, dialect.loaded_dbapi.Error, dialect=dialect) from exc
-        finally:
-            cursor.close()
+        self._cursor(conn, rows, many=True).close()
 
     def one(self, conn: sa.Connection, params: Mapping[str, Any]) -> Any | None:
         """The first row, or None."""
