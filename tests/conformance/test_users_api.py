@@ -130,6 +130,84 @@ def test_update_and_delete_attributes(cognito: Any, server: ServerProcess, email
     assert code_of(exc) == "InvalidParameterException"
 
 
+def test_delete_attributes_follows_the_update_rules(cognito: Any, server: ServerProcess) -> None:
+    """Issue 15 item 2: DeleteUserAttributes checks what UpdateUserAttributes checks (the
+    client's WriteAttributes, developer-only and immutable attributes, unknown names),
+    AdminDeleteUserAttributes what AdminUpdateUserAttributes checks; required attributes stay."""
+    pool = cognito.create_user_pool(
+        PoolName="deletes",
+        Schema=[
+            {"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
+            {"Name": "tenant", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "level", "AttributeDataType": "String", "Mutable": True},
+            {"Name": "secret", "AttributeDataType": "String", "Mutable": True, "DeveloperOnlyAttribute": True},
+        ],
+    )["UserPool"]["Id"]
+    flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="narrow", ExplicitAuthFlows=flows,
+        WriteAttributes=["email", "given_name", "custom:tenant"],
+    )["UserPoolClient"]["ClientId"]
+    open_client = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="open", ExplicitAuthFlows=flows
+    )["UserPoolClient"]["ClientId"]
+    values = {"email": "fay@example.com", "given_name": "Fay", "custom:tenant": "acme", "custom:level": "3",
+              "dev:custom:secret": "s3cr3t"}
+    cognito.admin_create_user(UserPoolId=pool, Username="fay", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": k, "Value": v} for k, v in values.items()])
+    cognito.admin_set_user_password(UserPoolId=pool, Username="fay", Password=STRONG, Permanent=True)
+
+    def token(client_id: str) -> str:
+        result = cognito.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                                       AuthParameters={"USERNAME": "fay", "PASSWORD": STRONG})
+        return str(result["AuthenticationResult"]["AccessToken"])
+
+    def refused(call: Any, **kwargs: Any) -> tuple[str, str]:
+        with pytest.raises(ClientError) as exc:
+            call(**kwargs)
+        return code_of(exc), str(exc.value.response["Error"]["Message"])
+
+    narrow, wide = token(client), token(open_client)
+    unauthorized = ("NotAuthorizedException", "A client attempted to write unauthorized attribute")
+    immutable = ("InvalidParameterException", "Attribute cannot be updated")
+    # Not in the client's WriteAttributes, developer-only, immutable: refused, as by UpdateUserAttributes.
+    for access, name, expected in [
+        (narrow, "custom:level", unauthorized),
+        (wide, "dev:custom:secret", unauthorized),
+        (wide, "email_verified", unauthorized),
+        (narrow, "custom:tenant", immutable),
+        (wide, "custom:tenant", immutable),
+    ]:
+        assert refused(cognito.delete_user_attributes, AccessToken=access, UserAttributeNames=[name]) == expected
+        assert refused(cognito.update_user_attributes, AccessToken=access,
+                       UserAttributes=[{"Name": name, "Value": "x"}]) == expected
+    assert refused(cognito.delete_user_attributes, AccessToken=wide, UserAttributeNames=["email"]) == (
+        "InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required\n")
+    assert refused(cognito.delete_user_attributes, AccessToken=wide, UserAttributeNames=["custom:nope"]) == (
+        "InvalidParameterException", "Invalid user attributes: user.custom:nope: Attribute does not exist in the schema.")
+    # Administrators are not bound by a client's list; immutability, required and the schema apply.
+    for name, expected in [
+        ("custom:tenant", immutable),
+        ("email", ("InvalidParameterException",
+                   "Attributes did not conform to the schema: email: The attribute is required\n")),
+        ("custom:nope", ("InvalidParameterException",
+                         "Invalid user attributes: user.custom:nope: Attribute does not exist in the schema.")),
+    ]:
+        assert refused(cognito.admin_delete_user_attributes, UserPoolId=pool, Username="fay",
+                       UserAttributeNames=[name]) == expected
+    # A refused request deletes nothing, not even the names before the refused one.
+    refused(cognito.delete_user_attributes, AccessToken=wide, UserAttributeNames=["given_name", "custom:tenant"])
+    assert attrs(cognito.admin_get_user(UserPoolId=pool, Username="fay")).items() >= values.items()
+
+    cognito.delete_user_attributes(AccessToken=narrow, UserAttributeNames=["given_name"])
+    cognito.delete_user_attributes(AccessToken=wide, UserAttributeNames=["custom:level"])
+    cognito.admin_delete_user_attributes(UserPoolId=pool, Username="fay", UserAttributeNames=["dev:custom:secret"])
+    left = attrs(cognito.admin_get_user(UserPoolId=pool, Username="fay"))
+    assert {"given_name", "custom:level", "dev:custom:secret"}.isdisjoint(left)
+    assert left["custom:tenant"] == "acme" and left["email"] == "fay@example.com"
+    cognito.delete_user_pool(UserPoolId=pool)
+
+
 def test_list_users_filter_and_pages(cognito: Any, email_pool: dict[str, str]) -> None:
     pool = email_pool["pool"]
     for i in range(7):

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from poolgate.delivery import Message
-from poolgate.errors import InvalidParameterException, UnsupportedUserStateException
+from poolgate.errors import UnsupportedUserStateException
 from poolgate.passwords import generate_temporary_password
 from poolgate.pools.model import UserPool
 from poolgate.pools.service import Page, decode_token, encode_token, require_pool
@@ -214,18 +214,17 @@ class AdminUserService:
         outgoing.deliver(self.deps.sender)
 
     def delete_attributes(self, pool_id: str, username: str, names: Sequence[str]) -> None:
-        """AdminDeleteUserAttributes; required attributes and ``sub`` cannot be deleted."""
+        """AdminDeleteUserAttributes: the checks of AdminUpdateUserAttributes (``sub``,
+        immutable and unknown attributes; no client's ``WriteAttributes``), and required
+        attributes cannot be deleted."""
         with self.deps.store.transaction() as uow:
             pool = require_pool(uow, pool_id)
             user = require_user(uow, pool, username)
             merged = dict(user.attributes)
-            for name in names:
-                if name == "sub":
-                    raise InvalidParameterException(rules.SCHEMA_PREFIX + "sub: Attribute cannot be modified")
+            for name in attributes.check_deletable(pool, names, context="admin_update"):
                 merged.pop(name, None)
                 if name in VERIFIABLE:
                     merged.pop(f"{name}_verified", None)
-            attributes.check_required(pool, merged)
             save_user(uow, pool, replace(user, attributes=merged, updated_at=self.deps.clock.now()))
 
     # -- list ---------------------------------------------------------------------------------

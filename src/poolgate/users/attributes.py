@@ -22,6 +22,7 @@ CONTEXTS: frozenset[str] = frozenset({"sign_up", "admin_create", "admin_update",
 # The contexts in which the caller is an app client rather than an administrator.
 _CLIENT_CONTEXTS = frozenset({"sign_up", "user_update"})
 _CREATE_CONTEXTS = frozenset({"sign_up", "admin_create"})
+_UPDATE_CONTEXTS = frozenset({"admin_update", "user_update"})
 
 # One "@", something on both sides, no whitespace [decision; AWS does not publish its rule].
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+")
@@ -51,23 +52,16 @@ def validate_attributes(
     if context not in CONTEXTS:
         raise ValueError(f"unknown attribute context {context!r}")
     values = _as_dict(attrs)
-    client = context in _CLIENT_CONTEXTS
     entries = _schema_entries(pool)
     result: dict[str, str] = {}
     for name, value in values.items():
-        if client and write_attributes is not None and name not in write_attributes:
-            raise NotAuthorizedException(rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE)
-        if client and (name in schema.VERIFICATION_ATTRIBUTES or name.startswith(schema.DEVELOPER_PREFIX)):
-            raise NotAuthorizedException(rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE)
-        if name == "sub":
-            raise InvalidParameterException(rules.SCHEMA_PREFIX + "sub: Attribute cannot be modified")
-        entry = entries.get(name)
-        if entry is None:
-            raise InvalidParameterException(
-                rules.SCHEMA_PREFIX + f"Type for attribute {{{name}}} could not be determined"
-            )
-        if context not in _CREATE_CONTEXTS and not entry.get("Mutable", True):
-            raise InvalidParameterException("Attribute cannot be updated")
+        entry = _writable_entry(
+            entries,
+            name,
+            context=context,
+            write_attributes=write_attributes,
+            unknown=rules.SCHEMA_PREFIX + f"Type for attribute {{{name}}} could not be determined",
+        )
         result[name] = _checked_value(entry, value)
     if (
         context == "sign_up"
@@ -83,6 +77,43 @@ def validate_attributes(
         required = schema.required_names(entries.values())
         blanked = [name for name in entries if name in required and result.get(name) == ""]
         _raise_required(blanked)
+    return result
+
+
+def check_deletable(
+    pool: UserPool,
+    names: Sequence[str],
+    *,
+    context: str,
+    write_attributes: Collection[str] | None = None,
+) -> list[str]:
+    """Check the names sent to DeleteUserAttributes (``context`` ``user_update``) or
+    AdminDeleteUserAttributes (``admin_update``) and return them without repeats, in
+    request order.
+
+    Deleting is an update: each name passes the rules 1–6 of docs/management.md section 11
+    in the same order as in :func:`validate_attributes` (client write permission,
+    verification flags and developer-only attributes for clients, ``sub``, immutable
+    attributes), except that a name not in the schema gets Cognito's
+    ``Invalid user attributes: user.<name>: Attribute does not exist in the schema.``.
+    Then no required attribute may be deleted (rule 9, the message of a blanked one).
+    """
+    if context not in _UPDATE_CONTEXTS:
+        raise ValueError(f"attributes are deleted in an update context, not {context!r}")
+    entries = _schema_entries(pool)
+    result: list[str] = []
+    for name in names:
+        _writable_entry(
+            entries,
+            name,
+            context=context,
+            write_attributes=write_attributes,
+            unknown=rules.attribute_not_in_schema_message(name),
+        )
+        if name not in result:
+            result.append(name)
+    required = schema.required_names(entries.values())
+    _raise_required([name for name in entries if name in required and name in result])
     return result
 
 
@@ -171,6 +202,31 @@ def mask_destination(channel: str, value: str) -> str:
     elif len(value) > 5 and value.startswith("+"):
         return "+" + "*" * (len(value) - 5) + value[-4:]
     return f"{value[:1]}***"
+
+
+def _writable_entry(
+    entries: Mapping[str, Mapping[str, Any]],
+    name: str,
+    *,
+    context: str,
+    write_attributes: Collection[str] | None,
+    unknown: str,
+) -> Mapping[str, Any]:
+    """The schema entry of ``name`` once the caller of ``context`` may write it (rules 1–6 of
+    docs/management.md section 11); ``unknown`` is the message for a name not in the schema."""
+    client = context in _CLIENT_CONTEXTS
+    if client and write_attributes is not None and name not in write_attributes:
+        raise NotAuthorizedException(rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE)
+    if client and (name in schema.VERIFICATION_ATTRIBUTES or name.startswith(schema.DEVELOPER_PREFIX)):
+        raise NotAuthorizedException(rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE)
+    if name == "sub":
+        raise InvalidParameterException(rules.SCHEMA_PREFIX + "sub: Attribute cannot be modified")
+    entry = entries.get(name)
+    if entry is None:
+        raise InvalidParameterException(unknown)
+    if context not in _CREATE_CONTEXTS and not entry.get("Mutable", True):
+        raise InvalidParameterException("Attribute cannot be updated")
+    return entry
 
 
 def _as_dict(attrs: Sequence[Mapping[str, str]] | Mapping[str, str]) -> dict[str, str]:

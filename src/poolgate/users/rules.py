@@ -65,6 +65,13 @@ def account_exists_message(attribute: str) -> str:
     return f"An account with the given {attribute} already exists."
 
 
+def attribute_not_in_schema_message(name: str) -> str:
+    """The InvalidParameterException text of (Admin)DeleteUserAttributes for a name the
+    pool's schema lacks (issue 15; AWS's ``user.<name>: Attribute does not exist in the
+    schema.`` as reported for attribute updates, under the prefix of its attribute errors)."""
+    return f"Invalid user attributes: user.{name}: Attribute does not exist in the schema."
+
+
 def already_confirmed_message(status: str) -> str:
     """The NotAuthorizedException text of ConfirmSignUp for a user that is not UNCONFIRMED."""
     return f"User cannot be confirmed. Current status is {status}"

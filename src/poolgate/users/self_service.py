@@ -215,17 +215,19 @@ class SelfService:
             raise
 
     def delete_attributes(self, token: str, names: Sequence[str]) -> None:
-        """DeleteUserAttributes: required attributes and ``sub`` cannot be deleted."""
+        """DeleteUserAttributes: the checks of UpdateUserAttributes (the client's
+        ``WriteAttributes``, verification flags, developer-only, ``sub``, immutable and unknown
+        attributes), and required attributes cannot be deleted."""
         with self.deps.store.transaction() as uow:
             holder = self._holder(uow, token)
+            writable = holder.client.config.get("WriteAttributes") if holder.client else None
             merged = dict(holder.user.attributes)
-            for name in names:
-                if name == "sub" or name in ("email_verified", "phone_number_verified"):
-                    raise NotAuthorizedException(rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE)
+            for name in attributes.check_deletable(
+                holder.pool, names, context="user_update", write_attributes=writable
+            ):
                 merged.pop(name, None)
                 if name in VERIFIABLE:
                     merged.pop(f"{name}_verified", None)
-            attributes.check_required(holder.pool, merged)
             save_user(uow, holder.pool, replace(holder.user, attributes=merged, updated_at=self.deps.clock.now()))
 
     def delete_user(self, token: str) -> None:

@@ -11,6 +11,7 @@ from poolgate.pools import defaults
 from poolgate.pools.model import UserPool
 from poolgate.users import rules
 from poolgate.users.attributes import (
+    check_deletable,
     check_required,
     fold,
     mask_destination,
@@ -353,3 +354,65 @@ def test_messages_live_in_rules() -> None:
         rules.already_confirmed_message("CONFIRMED")
         == "User cannot be confirmed. Current status is CONFIRMED"
     )
+
+
+# -- deleting attributes (issue 15 item 2) --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "write_attributes", "error", "text"),
+    [
+        (
+            "custom:level",
+            ["email", "given_name"],
+            NotAuthorizedException,
+            rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE,
+        ),
+        ("dev:custom:secret", None, NotAuthorizedException, rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE),
+        ("email_verified", None, NotAuthorizedException, rules.UNAUTHORIZED_ATTRIBUTE_MESSAGE),
+        ("custom:tenant", None, InvalidParameterException, "Attribute cannot be updated"),
+        ("sub", None, InvalidParameterException, rules.SCHEMA_PREFIX + "sub: Attribute cannot be modified"),
+        (
+            "custom:nope",
+            None,
+            InvalidParameterException,
+            "Invalid user attributes: user.custom:nope: Attribute does not exist in the schema.",
+        ),
+        (
+            "given_name",
+            None,
+            InvalidParameterException,
+            rules.SCHEMA_PREFIX + "given_name: The attribute is required\n",
+        ),
+    ],
+)
+def test_a_client_deletes_only_what_it_may_update(
+    name: str, write_attributes: list[str] | None, error: type[Exception], text: str
+) -> None:
+    with pytest.raises(error) as exc:
+        check_deletable(
+            SCHEMA_POOL, ["nickname", name], context="user_update", write_attributes=write_attributes
+        )
+    assert message(exc) == text
+
+
+def test_an_administrator_deletes_developer_attributes_and_flags_but_not_immutable_or_required() -> None:
+    names = ["dev:custom:secret", "email_verified", "custom:level", "custom:level"]
+    assert check_deletable(SCHEMA_POOL, names, context="admin_update", write_attributes=["email"]) == [
+        "dev:custom:secret",
+        "email_verified",
+        "custom:level",
+    ]
+    with pytest.raises(InvalidParameterException, match="Attribute cannot be updated"):
+        check_deletable(SCHEMA_POOL, ["custom:tenant"], context="admin_update")
+    # Every required name, in schema order, as on create.
+    with pytest.raises(InvalidParameterException) as exc:
+        check_deletable(SCHEMA_POOL, ["email", "given_name"], context="admin_update")
+    assert (
+        message(exc)
+        == rules.SCHEMA_PREFIX + "given_name: The attribute is required\nemail: The attribute is required\n"
+    )
+    with pytest.raises(
+        InvalidParameterException, match="user.custom:nope: Attribute does not exist in the schema."
+    ):
+        check_deletable(SCHEMA_POOL, ["custom:nope"], context="admin_update")
