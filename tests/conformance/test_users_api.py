@@ -208,6 +208,37 @@ def test_delete_attributes_follows_the_update_rules(cognito: Any, server: Server
     cognito.delete_user_pool(UserPoolId=pool)
 
 
+def test_admin_create_user_of_a_taken_sign_in_email(cognito: Any) -> None:
+    """Issue 15 C (moto's test suite): in a pool that signs in with the e-mail, AdminCreateUser
+    of an e-mail another user has answers as SignUp does, not AliasExistsException; an
+    alias taken in an AliasAttributes pool stays AliasExistsException."""
+    pool = cognito.create_user_pool(PoolName="by-email", UsernameAttributes=["email", "phone_number"])
+    pool_id = pool["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]["ClientId"]
+    for username in ("gil@example.com", "+15555550100"):
+        cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    for username, kind in (("gil@example.com", "email"), ("+15555550100", "phone_number")):
+        with pytest.raises(ClientError) as exc:
+            cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+        assert code_of(exc) == "UsernameExistsException"
+        assert exc.value.response["Error"]["Message"] == f"An account with the given {kind} already exists."
+    with pytest.raises(ClientError) as exc:
+        cognito.sign_up(ClientId=client_id, Username="gil@example.com", Password=STRONG)
+    assert code_of(exc) == "UsernameExistsException"
+    assert exc.value.response["Error"]["Message"] == "An account with the given email already exists."
+    cognito.delete_user_pool(UserPoolId=pool_id)
+
+    alias_pool = cognito.create_user_pool(PoolName="alias", AliasAttributes=["email"])["UserPool"]["Id"]
+    verified = [{"Name": "email", "Value": "hal@example.com"}, {"Name": "email_verified", "Value": "true"}]
+    cognito.admin_create_user(UserPoolId=alias_pool, Username="hal", MessageAction="SUPPRESS", UserAttributes=verified)
+    with pytest.raises(ClientError) as exc:
+        cognito.admin_create_user(UserPoolId=alias_pool, Username="hal2", MessageAction="SUPPRESS",
+                                  UserAttributes=verified)
+    assert code_of(exc) == "AliasExistsException"
+    assert exc.value.response["Error"]["Message"] == "An account with the given email already exists."
+    cognito.delete_user_pool(UserPoolId=alias_pool)
+
+
 def test_list_users_filter_and_pages(cognito: Any, email_pool: dict[str, str]) -> None:
     pool = email_pool["pool"]
     for i in range(7):

@@ -153,7 +153,7 @@ def store_new_user(uow: UnitOfWork, pool: UserPool, user: User, *, admin: bool) 
     try:
         uow.users.add(user, username_keys(pool, user.username, user.attributes))
     except DuplicateError as exc:
-        raise duplicate_error(exc.kind, admin=admin) from None
+        raise duplicate_error(exc.kind, admin=admin, sign_in=pool.username_attributes) from None
 
 
 def save_user(uow: UnitOfWork, pool: UserPool, user: User) -> None:
@@ -164,12 +164,21 @@ def save_user(uow: UnitOfWork, pool: UserPool, user: User) -> None:
         raise duplicate_error(exc.kind, admin=True) from None
 
 
-def duplicate_error(kind: str | None, *, admin: bool) -> Exception:
+def duplicate_error(kind: str | None, *, admin: bool, sign_in: Collection[str] = ()) -> Exception:
+    """The error for a new or changed user whose key of ``kind`` another user holds.
+
+    ``sign_in`` is the pool's UsernameAttributes when a user is being created: there an
+    e-mail or phone number is the name the user signs in with, so AdminCreateUser answers
+    UsernameExistsException as SignUp does (boto/boto3#3213: "the exception cast is
+    UsernameExistsException ... the message properly states the conflict is on email"; moto's
+    test_admin_create_user_with_existing_username_attribute_fails). An alias taken by an
+    administrator's create (AliasAttributes pools) or by an update is AliasExistsException.
+    """
     if kind in (None, "username"):
         return UsernameExistsException(
             rules.USER_EXISTS_ADMIN_MESSAGE if admin else rules.USER_EXISTS_SIGN_UP_MESSAGE
         )
-    if kind in ("email", "phone_number") and not admin:
+    if kind in ("email", "phone_number") and (not admin or kind in sign_in):
         return UsernameExistsException(rules.account_exists_message(kind))
     return AliasExistsException(rules.account_exists_message(kind))
 
@@ -184,7 +193,7 @@ def check_free(
     database checks again when the write phase inserts the user."""
     for kind, key in username_keys(pool, username, attrs):
         if kind not in movable and uow.users.find(pool.id, kind, key) is not None:
-            raise duplicate_error(kind, admin=admin)
+            raise duplicate_error(kind, admin=admin, sign_in=pool.username_attributes)
 
 
 def reload_user(uow: UnitOfWork, pool: UserPool, user: User) -> User:
