@@ -25,7 +25,8 @@ from tests.server import ServerProcess, start_server
 
 SMS_CONFIGURATION = {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"}
 INVALID_CODE = ("CodeMismatchException", "Invalid code or auth state for the user.")
-REUSED = ("CodeMismatchException", "Your software token has already been used once.")
+# ExpiredCodeException, as Cognito answers a replayed TOTP code (issue 15 D, docs/security.md).
+REUSED = ("ExpiredCodeException", "Your software token has already been used once.")
 INVALID_SESSION = ("NotAuthorizedException", "Invalid session for the user.")
 NO_FACTOR = (
     "Invalid MFA configuration given, can't disable all MFAs with a required or optional configuration."
@@ -233,6 +234,28 @@ def test_totp_enrolment_and_password_flows(ap: AuthPool) -> None:
         ChallengeResponses={"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code_now(ap.server, totp)},
     )
     assert tokens["AuthenticationResult"]["AccessToken"]
+
+
+def test_the_code_verify_software_token_accepted_is_expired_at_sign_in(ap: AuthPool) -> None:
+    """Issue 15 D (moto's test suite): signing in right after VerifySoftwareToken with the code
+    it accepted answers ExpiredCodeException, as Cognito does; the challenge stays answerable
+    and the next step's code passes."""
+    ap.user("bea")
+    access = ap.password_auth("bea")["AuthenticationResult"]["AccessToken"]
+    totp = pyotp.TOTP(ap.cognito.associate_software_token(AccessToken=access)["SecretCode"])
+    used = code_now(ap.server, totp)
+    assert ap.cognito.verify_software_token(AccessToken=access, UserCode=used)["Status"] == "SUCCESS"
+    ap.cognito.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    first = ap.password_auth("bea")
+    assert first["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    with pytest.raises(ClientError) as exc:
+        respond(ap, first, "bea", SOFTWARE_TOKEN_MFA_CODE=used)
+    assert error(exc) == REUSED
+    ap.server.advance_clock(30)
+    done = respond(ap, first, "bea", SOFTWARE_TOKEN_MFA_CODE=code_now(ap.server, totp))
+    assert done["AuthenticationResult"]["AccessToken"]
 
 
 def respond(

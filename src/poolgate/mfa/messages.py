@@ -12,7 +12,10 @@ CODE_EXPIRED: Final = "Invalid code provided, please request a code again."
 """ExpiredCodeException for an SMS or e-mail code past its lifetime [observed for sign-up codes]."""
 
 TOKEN_REUSED: Final = "Your software token has already been used once."
-"""CodeMismatchException for a TOTP code whose time step was already accepted [inferred]."""
+"""ExpiredCodeException for a TOTP code whose time step was already accepted [observed:
+aws-amplify/amplify-swift's MFASignInTests against Cognito wait 30 s after verifyTOTPSetup, "otherwise
+will get RespondToAuthChallengeOutputError.expiredCodeException - Your software token has already
+been used once."]."""
 
 ENABLE_MISMATCH: Final = "Code mismatch and fail enable Software Token MFA"
 """EnableSoftwareTokenMFAException: VerifySoftwareToken with a wrong code [observed]."""

@@ -14,6 +14,7 @@ from dataclasses import replace
 from poolgate.errors import (
     CodeMismatchException,
     EnableSoftwareTokenMFAException,
+    ExpiredCodeException,
     SoftwareTokenMFANotFoundException,
 )
 from poolgate.mfa import messages, user_settings
@@ -71,9 +72,11 @@ def verify_sign_in(deps: MfaDeps, user: User, code: str, *, now: float) -> User:
     of a later time step than the last accepted one. Returns the user with that step recorded.
 
     Raises SoftwareTokenMFANotFoundException ``Software Token MFA does not exist for the
-    user.`` without a verified token (or with one that does not open, see :func:`_open`), and
-    CodeMismatchException ``Invalid code or auth state
-    for the user.`` (wrong code) or ``Your software token has already been used once.``.
+    user.`` without a verified token (or with one that does not open, see :func:`_open`),
+    CodeMismatchException ``Invalid code or auth state for the user.`` for a wrong code, and
+    ExpiredCodeException ``Your software token has already been used once.`` for a right code
+    whose time step was already accepted (at sign-in or by VerifySoftwareToken), as Cognito
+    answers it (see ``messages.TOKEN_REUSED``).
     """
     record = user_settings.read(user).totp
     if record.secret is None:
@@ -82,7 +85,7 @@ def verify_sign_in(deps: MfaDeps, user: User, code: str, *, now: float) -> User:
     try:
         step = totp.verify(code, now, last_used_step=record.last_step)
     except CodeReused:
-        raise CodeMismatchException(messages.TOKEN_REUSED) from None
+        raise ExpiredCodeException(messages.TOKEN_REUSED) from None
     except InvalidCode:
         raise CodeMismatchException(messages.INVALID_CODE) from None
     # A sign-in is not a change of the user: UserLastModifiedDate stays.

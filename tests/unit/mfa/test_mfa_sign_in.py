@@ -64,7 +64,7 @@ def test_totp_sign_in_wrong_then_right_then_replayed(mw: MfaWorld) -> None:
     )
     again = challenge(mw.sign_in(client, "alice"))
     fails(
-        CodeMismatchException,
+        ExpiredCodeException,
         "Your software token has already been used once.",
         mw.answer,
         client,

@@ -4,8 +4,9 @@ current code of the user's authenticator app, answered with ``SOFTWARE_TOKEN_MFA
 Issued with ``{}`` as ChallengeParameters (``FRIENDLY_DEVICE_NAME`` added when the token was
 verified with one). Answering takes the session and the user under lock in one write phase and
 checks the code with ``mfa.software_token.verify_sign_in``: RFC 6238, the step before or after
-the current one accepted, and a time step never accepted twice, so a replayed code fails with
-CodeMismatchException ``Your software token has already been used once.``. A wrong or replayed
+the current one accepted, and a time step never accepted twice, so a replayed code (also the one
+VerifySoftwareToken just accepted) fails with ExpiredCodeException ``Your software token has
+already been used once.``, as in Cognito (``mfa.messages.TOKEN_REUSED``). A wrong or replayed
 code is counted on the session, which stays usable until the third wrong answer ends it. A
 right code records its time step on the user, spends the session and passes the step.
 """
@@ -22,7 +23,7 @@ from poolgate.auth.challenges.sms_mfa import mfa_deps
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Passed, Rejected
-from poolgate.errors import CodeMismatchException, NotAuthorizedException
+from poolgate.errors import CodeMismatchException, ExpiredCodeException, NotAuthorizedException
 from poolgate.mfa import codes, software_token, user_settings
 from poolgate.users.model import User
 
@@ -56,7 +57,7 @@ class SoftwareTokenMfa:
                 raise NotAuthorizedException(messages.INVALID_SESSION)
             try:
                 updated = software_token.verify_sign_in(deps, user, code, now=ctx.now)
-            except CodeMismatchException as exc:
+            except (CodeMismatchException, ExpiredCodeException) as exc:
                 codes.count_wrong_answer(phase.uow, current.id)
                 return Rejected(exc)
             phase.uow.users.update(updated)
