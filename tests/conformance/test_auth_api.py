@@ -233,6 +233,82 @@ def test_get_tokens_from_refresh_token_with_rotation(ap: AuthPool) -> None:
     assert "AccessToken" in result["AuthenticationResult"]
 
 
+def test_disable_reset_enable_leaves_the_old_tokens_revoked(ap: AuthPool) -> None:
+    """Finding 5: AdminDisableUser "revokes all access tokens for the user" [API reference];
+    Poolgate revokes the refresh tokens too, so the incident response disable, reset, enable
+    leaves every token issued before it dead: access tokens on GetUser, refresh tokens on
+    InitiateAuth, AdminInitiateAuth and GetTokensFromRefreshToken, on a plain client, a
+    rotating one and one without token revocation (its tokens carry no origin_jti)."""
+    ap.user("nora")
+    rotating = ap.client(
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+    )
+    untracked = ap.client(EnableTokenRevocation=False)
+    plain = ap.password_auth("nora")["AuthenticationResult"]
+    admin = ap.cognito.admin_initiate_auth(
+        UserPoolId=ap.pool_id,
+        ClientId=ap.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "nora", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    rotated = ap.cognito.get_tokens_from_refresh_token(
+        ClientId=rotating,
+        RefreshToken=ap.password_auth("nora", client_id=rotating)["AuthenticationResult"]["RefreshToken"],
+    )["AuthenticationResult"]
+    bare = ap.password_auth("nora", client_id=untracked)["AuthenticationResult"]
+    assert "origin_jti" not in ap.decode(bare["AccessToken"])
+    accesses = [plain["AccessToken"], admin["AccessToken"], rotated["AccessToken"], bare["AccessToken"]]
+    for access in accesses:
+        ap.cognito.get_user(AccessToken=access)
+
+    ap.cognito.admin_disable_user(UserPoolId=ap.pool_id, Username="nora")
+    ap.cognito.admin_set_user_password(
+        UserPoolId=ap.pool_id, Username="nora", Password="N3w!Passw0rd", Permanent=True
+    )
+    ap.cognito.admin_enable_user(UserPoolId=ap.pool_id, Username="nora")
+
+    for access in accesses:
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.get_user(AccessToken=access)
+        assert error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
+    revoked = ("NotAuthorizedException", "Refresh Token has been revoked")
+    for client_id, refresh in (
+        (ap.client_id, plain["RefreshToken"]),
+        (ap.client_id, admin["RefreshToken"]),
+        (untracked, bare["RefreshToken"]),
+    ):
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.initiate_auth(
+                ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh}
+            )
+        assert error(exc) == revoked
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.admin_initiate_auth(
+                UserPoolId=ap.pool_id,
+                ClientId=client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh},
+            )
+        assert error(exc) == revoked
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.get_tokens_from_refresh_token(ClientId=client_id, RefreshToken=refresh)
+        assert error(exc) == revoked
+    with pytest.raises(ClientError) as exc:
+        ap.cognito.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=rotated["RefreshToken"])
+    assert error(exc) == revoked
+    # RevokeToken on a token that is already revoked succeeds, as for any revoked token.
+    ap.cognito.revoke_token(ClientId=ap.client_id, Token=plain["RefreshToken"])
+    # The user signs in again with the new password; those tokens work.
+    fresh = ap.password_auth("nora", "N3w!Passw0rd")["AuthenticationResult"]
+    assert ap.cognito.get_user(AccessToken=fresh["AccessToken"])["Username"] == "nora"
+    ap.cognito.initiate_auth(
+        ClientId=ap.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": fresh["RefreshToken"]},
+    )
+
+
 def test_access_token_errors(ap: AuthPool) -> None:
     ap.user("kim")
     tokens = ap.password_auth("kim")["AuthenticationResult"]
