@@ -309,6 +309,40 @@ def test_disable_reset_enable_leaves_the_old_tokens_revoked(ap: AuthPool) -> Non
     )
 
 
+def test_a_challenge_answered_after_disable_and_enable_gives_no_working_tokens(server: ServerProcess) -> None:
+    """Finding 5: a sign-in that proved the password before AdminDisableUser and answers its MFA
+    challenge after AdminSetUserPassword and AdminEnableUser gets tokens, but they are dated
+    from the old password and refused like the rest of that user's old tokens."""
+    ap = make_pool(server, SmsConfiguration={"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"})
+    try:
+        ap.cognito.set_user_pool_mfa_config(
+            UserPoolId=ap.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}"},
+            MfaConfiguration="ON",
+        )
+        ap.user("olga", phone_number="+15555550188")
+        challenge = ap.password_auth("olga")
+        assert challenge["ChallengeName"] == "SMS_MFA"
+        ap.server.advance_clock(5)
+        ap.cognito.admin_disable_user(UserPoolId=ap.pool_id, Username="olga")
+        ap.cognito.admin_set_user_password(
+            UserPoolId=ap.pool_id, Username="olga", Password="N3w!Passw0rd", Permanent=True
+        )
+        ap.cognito.admin_enable_user(UserPoolId=ap.pool_id, Username="olga")
+        late = ap.cognito.respond_to_auth_challenge(
+            ClientId=ap.client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": "olga", "SMS_MFA_CODE": ap.server.last_code(ap.pool_id, "olga")},
+        )["AuthenticationResult"]
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.get_user(AccessToken=late["AccessToken"])
+        assert error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.initiate_auth(ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                     AuthParameters={"REFRESH_TOKEN": late["RefreshToken"]})
+        assert error(exc) == ("NotAuthorizedException", "Refresh Token has been revoked")
+    finally:
+        ap.cognito.delete_user_pool(UserPoolId=ap.pool_id)
+
+
 def test_access_token_errors(ap: AuthPool) -> None:
     ap.user("kim")
     tokens = ap.password_auth("kim")["AuthenticationResult"]
