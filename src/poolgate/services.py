@@ -125,7 +125,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
             store, clock, region=settings.region, account_id=settings.account_id, on_create=tokens.ensure_keys
         ),
         groups=GroupService(store, clock),
-        admin_users=AdminUserService(deps),
+        admin_users=AdminUserService(deps, tokens),
         sign_up=SignUpService(deps),
         recovery=RecoveryService(deps),
         self_service=SelfService(deps, tokens),

@@ -233,6 +233,116 @@ def test_get_tokens_from_refresh_token_with_rotation(ap: AuthPool) -> None:
     assert "AccessToken" in result["AuthenticationResult"]
 
 
+def test_disable_reset_enable_leaves_the_old_tokens_revoked(ap: AuthPool) -> None:
+    """Finding 5: AdminDisableUser "revokes all access tokens for the user" [API reference];
+    Poolgate revokes the refresh tokens too, so the incident response disable, reset, enable
+    leaves every token issued before it dead: access tokens on GetUser, refresh tokens on
+    InitiateAuth, AdminInitiateAuth and GetTokensFromRefreshToken, on a plain client, a
+    rotating one and one without token revocation (its tokens carry no origin_jti)."""
+    ap.user("nora")
+    rotating = ap.client(
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+    )
+    untracked = ap.client(EnableTokenRevocation=False)
+    plain = ap.password_auth("nora")["AuthenticationResult"]
+    admin = ap.cognito.admin_initiate_auth(
+        UserPoolId=ap.pool_id,
+        ClientId=ap.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "nora", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    rotated = ap.cognito.get_tokens_from_refresh_token(
+        ClientId=rotating,
+        RefreshToken=ap.password_auth("nora", client_id=rotating)["AuthenticationResult"]["RefreshToken"],
+    )["AuthenticationResult"]
+    bare = ap.password_auth("nora", client_id=untracked)["AuthenticationResult"]
+    assert "origin_jti" not in ap.decode(bare["AccessToken"])
+    accesses = [plain["AccessToken"], admin["AccessToken"], rotated["AccessToken"], bare["AccessToken"]]
+    for access in accesses:
+        ap.cognito.get_user(AccessToken=access)
+
+    ap.cognito.admin_disable_user(UserPoolId=ap.pool_id, Username="nora")
+    ap.cognito.admin_set_user_password(
+        UserPoolId=ap.pool_id, Username="nora", Password="N3w!Passw0rd", Permanent=True
+    )
+    ap.cognito.admin_enable_user(UserPoolId=ap.pool_id, Username="nora")
+
+    for access in accesses:
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.get_user(AccessToken=access)
+        assert error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
+    revoked = ("NotAuthorizedException", "Refresh Token has been revoked")
+    for client_id, refresh in (
+        (ap.client_id, plain["RefreshToken"]),
+        (ap.client_id, admin["RefreshToken"]),
+        (untracked, bare["RefreshToken"]),
+    ):
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.initiate_auth(
+                ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh}
+            )
+        assert error(exc) == revoked
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.admin_initiate_auth(
+                UserPoolId=ap.pool_id,
+                ClientId=client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh},
+            )
+        assert error(exc) == revoked
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.get_tokens_from_refresh_token(ClientId=client_id, RefreshToken=refresh)
+        assert error(exc) == revoked
+    with pytest.raises(ClientError) as exc:
+        ap.cognito.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=rotated["RefreshToken"])
+    assert error(exc) == revoked
+    # RevokeToken on a token that is already revoked succeeds, as for any revoked token.
+    ap.cognito.revoke_token(ClientId=ap.client_id, Token=plain["RefreshToken"])
+    # The user signs in again with the new password; those tokens work.
+    fresh = ap.password_auth("nora", "N3w!Passw0rd")["AuthenticationResult"]
+    assert ap.cognito.get_user(AccessToken=fresh["AccessToken"])["Username"] == "nora"
+    ap.cognito.initiate_auth(
+        ClientId=ap.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": fresh["RefreshToken"]},
+    )
+
+
+def test_a_challenge_answered_after_disable_and_enable_gives_no_working_tokens(server: ServerProcess) -> None:
+    """Finding 5: a sign-in that proved the password before AdminDisableUser and answers its MFA
+    challenge after AdminSetUserPassword and AdminEnableUser gets tokens, but they are dated
+    from the old password and refused like the rest of that user's old tokens."""
+    ap = make_pool(server, SmsConfiguration={"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"})
+    try:
+        ap.cognito.set_user_pool_mfa_config(
+            UserPoolId=ap.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}"},
+            MfaConfiguration="ON",
+        )
+        ap.user("olga", phone_number="+15555550188")
+        challenge = ap.password_auth("olga")
+        assert challenge["ChallengeName"] == "SMS_MFA"
+        ap.server.advance_clock(5)
+        ap.cognito.admin_disable_user(UserPoolId=ap.pool_id, Username="olga")
+        ap.cognito.admin_set_user_password(
+            UserPoolId=ap.pool_id, Username="olga", Password="N3w!Passw0rd", Permanent=True
+        )
+        ap.cognito.admin_enable_user(UserPoolId=ap.pool_id, Username="olga")
+        late = ap.cognito.respond_to_auth_challenge(
+            ClientId=ap.client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": "olga", "SMS_MFA_CODE": ap.server.last_code(ap.pool_id, "olga")},
+        )["AuthenticationResult"]
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.get_user(AccessToken=late["AccessToken"])
+        assert error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
+        with pytest.raises(ClientError) as exc:
+            ap.cognito.initiate_auth(ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                     AuthParameters={"REFRESH_TOKEN": late["RefreshToken"]})
+        assert error(exc) == ("NotAuthorizedException", "Refresh Token has been revoked")
+    finally:
+        ap.cognito.delete_user_pool(UserPoolId=ap.pool_id)
+
+
 def test_access_token_errors(ap: AuthPool) -> None:
     ap.user("kim")
     tokens = ap.password_auth("kim")["AuthenticationResult"]

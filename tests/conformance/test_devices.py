@@ -227,6 +227,45 @@ def test_refresh_is_bound_to_the_device(ap: AuthPool, to_server: list[dict[str, 
     ) == INVALID_REFRESH
 
 
+def test_disabling_the_user_revokes_the_refresh_tokens_bound_to_a_device(
+    ap: AuthPool, to_server: list[dict[str, Any]]
+) -> None:
+    """Finding 5: AdminDisableUser then AdminEnableUser leaves device-bound refresh tokens
+    revoked, with or without the device key. The device stays remembered (the user still has to
+    pass the password step before device SRP)."""
+    ap.user("ines")
+    device = remember(ap, "ines", to_server)
+    signed_in = srp_client(ap, "ines", device).authenticate_user()["AuthenticationResult"]
+    ap.cognito.admin_disable_user(UserPoolId=ap.pool_id, Username="ines")
+    ap.cognito.admin_enable_user(UserPoolId=ap.pool_id, Username="ines")
+    revoked = ("NotAuthorizedException", "Refresh Token has been revoked")
+    for token in (device["refresh"], signed_in["RefreshToken"]):
+        assert (
+            fails(
+                ap.cognito.initiate_auth,
+                ClientId=ap.client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": token, "DEVICE_KEY": device["key"]},
+            )
+            == revoked
+        )
+        assert (
+            fails(
+                ap.cognito.get_tokens_from_refresh_token,
+                ClientId=ap.client_id,
+                RefreshToken=token,
+                DeviceKey=device["key"],
+            )
+            == revoked
+        )
+    assert fails(ap.cognito.get_user, AccessToken=signed_in["AccessToken"]) == (
+        "NotAuthorizedException",
+        "Access Token has been revoked",
+    )
+    again = srp_client(ap, "ines", device).authenticate_user()["AuthenticationResult"]
+    assert ap.decode(again["AccessToken"])["device_key"] == device["key"]
+
+
 def test_unknown_device_key_at_password_verifier(ap: AuthPool) -> None:
     ap.user("ivan")
     client = srp_client(ap, "ivan", {"key": UNKNOWN_KEY, "group": "-nogroup", "password": "x"})

@@ -244,11 +244,14 @@ def test_amplify_with_refresh_token_rotation(js_pool: JsPool) -> None:
     assert refreshed["originJti"] == steps["fetchAuthSession"]["originJti"]
     # Amplify stored the rotated refresh token; the one it replaced is spent.
     assert refreshed["refreshToken"] and refreshed["refreshToken"] != first
-    assert js_pool.refresh_error(first, rotating)[0] == "RefreshTokenReuseException"
     again = js_pool.cognito.get_tokens_from_refresh_token(
         ClientId=rotating, RefreshToken=refreshed["refreshToken"]
     )
     assert js_pool.verify(again["AuthenticationResult"]["AccessToken"])["sub"] == sub
+    # Reusing the spent token revokes the sign-in, the newest token too (security.md finding 9).
+    assert js_pool.refresh_error(first, rotating)[0] == "RefreshTokenReuseException"
+    newest = again["AuthenticationResult"]["RefreshToken"]
+    assert js_pool.refresh_error(newest, rotating) == ("NotAuthorizedException", "Refresh Token has been revoked")
     assert steps["getCurrentUser"]["userId"] == sub
 
 

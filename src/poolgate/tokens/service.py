@@ -15,12 +15,13 @@ checks live in :mod:`poolgate.tokens.sessions`, access-token checks in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from poolgate.clock import Clock
-from poolgate.errors import ResourceNotFoundException
+from poolgate.errors import RefreshTokenReuseException, ResourceNotFoundException
 from poolgate.pools.clients import token_validity_seconds
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.store.base import Store, UnitOfWork
@@ -241,7 +242,24 @@ class TokenService:
         read-only transaction, the trigger (``TokenGeneration_RefreshTokens``, no
         ClientMetadata: InitiateAuth's does not reach it) with none open, then
         :meth:`prepare_refresh` in another read-only transaction, which checks everything
-        again, and the signatures after it."""
+        again, and the signatures after it. A rotated-out token (the client turned rotation off
+        since) revokes its sign-in and is refused with NotAuthorizedException."""
+        with self._reuse_revokes_sign_in(store, refresh_token):
+            return self._refresh_tokens(
+                store, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key, caller=caller
+            )
+
+    def _refresh_tokens(
+        self,
+        store: Store,
+        pool: UserPool,
+        client: AppClient,
+        refresh_token: str,
+        *,
+        secret_hash: str | None,
+        device_key: str | None,
+        caller: Caller,
+    ) -> IssuedTokens:
         overrides = None
         if self._triggers.configured(pool, "PreTokenGeneration"):
             with store.transaction(readonly=True) as uow:
@@ -300,7 +318,26 @@ class TokenService:
     ) -> IssuedTokens:
         """GetTokensFromRefreshToken with PreTokenGeneration (``TokenGeneration_RefreshTokens``,
         with this call's ClientMetadata): checks in a read-only transaction, the trigger with
-        none open, then :meth:`get_tokens_from_refresh_token` in a write transaction."""
+        none open, then :meth:`get_tokens_from_refresh_token` in a write transaction. A
+        rotated-out token past its grace period revokes its whole sign-in, the newest token
+        included, before RefreshTokenReuseException is raised."""
+        with self._reuse_revokes_sign_in(store, refresh_token):
+            return self._tokens_from_refresh_token(
+                store, client_id, refresh_token, client_secret=client_secret, device_key=device_key,
+                client_metadata=client_metadata, caller=caller,
+            )
+
+    def _tokens_from_refresh_token(
+        self,
+        store: Store,
+        client_id: str,
+        refresh_token: str,
+        *,
+        client_secret: str | None,
+        device_key: str | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
+    ) -> IssuedTokens:
         overrides = None
         with store.transaction(readonly=True) as uow:
             client, pool, _, user = sessions.check_rotation_request(
@@ -332,7 +369,9 @@ class TokenService:
         RetryGracePeriodSeconds.
 
         Raises ResourceNotFoundException (unknown client), NotAuthorizedException (client
-        secret, unusable token or user) or RefreshTokenReuseException (rotated-out token)."""
+        secret, unusable token or user) or RefreshTokenReuseException (rotated-out token). This
+        transaction rolls back with the error, so revoking the sign-in of a reused token is the
+        caller's to do afterwards (:meth:`tokens_from_refresh_token` does it)."""
         # Lock the token's row before reading the clock: a parallel use that waited for the lock
         # must judge the grace period at a time after the winner's rotation, not before it.
         uow.token_sessions.get(refresh_token_hash(refresh_token), for_update=True)
@@ -344,12 +383,7 @@ class TokenService:
         if not policy.enabled:
             return self._mint(uow, client, user, session, now, overrides)
         new_token = new_refresh_token()
-        successor = sessions.successor(
-            session,
-            refresh_token_hash(new_token),
-            now=now,
-            lifetime=token_validity_seconds(client.config)["RefreshToken"],
-        )
+        successor = sessions.successor(session, refresh_token_hash(new_token), now=now)
         uow.token_sessions.add(successor)
         if session.replaced_by is None:
             # A retry inside the grace period gets another token but does not extend the grace.
@@ -360,6 +394,18 @@ class TokenService:
                 replace(session, replaced_by=successor.refresh_hash, grace_until=grace_until)
             )
         return replace(self._mint(uow, client, user, successor, now, overrides), refresh_token=new_token)
+
+    @contextmanager
+    def _reuse_revokes_sign_in(self, store: Store, refresh_token: str) -> Iterator[None]:
+        """Let the refusals of the block through; after one for a reused (rotated-out) refresh
+        token, revoke that token's sign-in in a write transaction of its own (the block's
+        transactions rolled back with the error), then re-raise."""
+        try:
+            yield
+        except (RefreshTokenReuseException, sessions.ReusedRefreshToken):
+            with store.transaction() as uow:
+                sessions.revoke_reused(uow, refresh_token, now=self._clock.now())
+            raise
 
     def _mint(
         self,

@@ -4,6 +4,11 @@ A refresh token is usable when its token session exists, belongs to the pool and
 asking, has not been revoked (itself or any session of its sign-in), has not expired, has
 not been rotated out beyond its grace period, matches the device it was bound to, and
 its user exists and is enabled.
+
+A rotated-out token presented after its grace period is a sign that the token was copied:
+the check raises (:class:`RefreshTokenReuseException`, or :class:`ReusedRefreshToken` on
+REFRESH_TOKEN_AUTH) and the token service then revokes the whole sign-in with
+:func:`revoke_reused`, the newest token included (a Poolgate decision; AWS does not say).
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ from poolgate.users.model import User
 INVALID = "Invalid Refresh Token."
 REVOKED = "Refresh Token has been revoked"
 REUSED = "Refresh Token has been reused"
+
+
+class ReusedRefreshToken(NotAuthorizedException):
+    """REFRESH_TOKEN_AUTH's answer to a rotated-out refresh token used after its grace period.
+
+    On the wire it is NotAuthorizedException: InitiateAuth's and AdminInitiateAuth's error lists
+    have no RefreshTokenReuseException. The subclass only lets the token service tell it from
+    the other refusals, to revoke the token's sign-in (:func:`revoke_reused`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +104,11 @@ def _signed_out_after(session: TokenSession, user: User) -> bool:
     return session.auth_time < float(value)
 
 
+def rotated_out(session: TokenSession, now: float) -> bool:
+    """True when ``session``'s token was replaced by rotation and its grace period is over."""
+    return session.replaced_by is not None and (session.grace_until is None or now >= session.grace_until)
+
+
 def check_usable(
     uow: UnitOfWork,
     session: TokenSession,
@@ -103,8 +121,10 @@ def check_usable(
     """Raise unless the session may mint new tokens now.
 
     ``rotating`` is True on GetTokensFromRefreshToken, where a rotated-out token used after
-    its grace period is RefreshTokenReuseException; on REFRESH_TOKEN_AUTH it is
-    ``Invalid Refresh Token.`` (that operation's error list has no reuse error)."""
+    its grace period is RefreshTokenReuseException; on REFRESH_TOKEN_AUTH (a client that
+    turned rotation off since) it is :class:`ReusedRefreshToken`, a NotAuthorizedException
+    (that operation's error list has no reuse error). Either way the caller must then revoke
+    the sign-in with :func:`revoke_reused` in a transaction of its own."""
     if (
         session.revoked_at is not None
         or uow.token_sessions.origin_revoked(session.user_pool_id, session.origin_jti)
@@ -113,10 +133,10 @@ def check_usable(
         raise NotAuthorizedException(REVOKED)
     if now >= session.expires_at:
         raise NotAuthorizedException(INVALID)
-    if session.replaced_by is not None and (session.grace_until is None or now >= session.grace_until):
+    if rotated_out(session, now):
         if rotating:
             raise RefreshTokenReuseException(REUSED)
-        raise NotAuthorizedException(INVALID)
+        raise ReusedRefreshToken(REUSED)
     # A token issued to a tracked device is bound to it (auth-flows.md §4.3 step 5).
     if session.device_key is not None and device_key != session.device_key:
         raise NotAuthorizedException(INVALID)
@@ -124,14 +144,15 @@ def check_usable(
         raise NotAuthorizedException("User is disabled.")
 
 
-def successor(session: TokenSession, refresh_hash: str, *, now: float, lifetime: int) -> TokenSession:
+def successor(session: TokenSession, refresh_hash: str, *, now: float) -> TokenSession:
     """The record of the token that rotation issues in place of ``session``'s: same sign-in
-    (``origin_jti``, ``event_id``, ``auth_time``, device), a fresh full lifetime."""
+    (``origin_jti``, ``event_id``, ``auth_time``, device) and the same expiry. Rotation does
+    not extend a session: the new token gets only the original's remaining lifetime
+    [docs: Developer Guide "Refresh tokens", section "Refresh token rotation"]."""
     return replace(
         session,
         refresh_hash=refresh_hash,
         issued_at=now,
-        expires_at=now + lifetime,
         revoked_at=None,
         replaced_by=None,
         grace_until=None,
@@ -214,8 +235,24 @@ def revoke(uow: UnitOfWork, client_id: str, token: str, *, client_secret: str | 
     if session.client_id != client.client_id:
         raise UnauthorizedException("The token was not issued to this app client.")
     if session.revoked_at is None:
-        # The record is what refuses the access tokens of this sign-in, so it must outlive
-        # them: expired records get purged, and a refresh token may expire long before an
-        # access token minted from it does.
-        keep_until = max(session.expires_at, now + LONGEST_TOKEN_LIFETIME)
-        uow.token_sessions.update(replace(session, revoked_at=now, expires_at=keep_until))
+        uow.token_sessions.update(_revoked(session, now))
+
+
+def revoke_reused(uow: UnitOfWork, refresh_token: str, *, now: float) -> None:
+    """Revoke the sign-in of ``refresh_token`` if it is a rotated-out token past its grace
+    period (``check_usable`` refused it as reused): every refresh token of that sign-in, the
+    newest included, and the ID and access tokens minted from them stop working. Does nothing
+    for any other token."""
+    session = uow.token_sessions.get(refresh_token_hash(refresh_token), for_update=True)
+    if session is not None and session.revoked_at is None and rotated_out(session, now):
+        # One revoked record refuses every token with its origin_jti (``origin_revoked``), the
+        # successors rotation issued before and after this moment included.
+        uow.token_sessions.update(_revoked(session, now))
+
+
+def _revoked(session: TokenSession, now: float) -> TokenSession:
+    # The record is what refuses the tokens of this sign-in, so it must outlive them: expired
+    # records get purged, and a refresh token may expire long before an access token minted
+    # from it does. Rotation keeps the sign-in's expiry, so the record outlives its successors.
+    keep_until = max(session.expires_at, now + LONGEST_TOKEN_LIFETIME)
+    return replace(session, revoked_at=now, expires_at=keep_until)

@@ -104,6 +104,18 @@ def _issued_before_sign_out(issued_at: int, revoked_before: float | None, *, has
     return issued_at < cutoff if has_session else issued_at <= cutoff
 
 
+def _authenticated_before_sign_out(claims: Mapping[str, Any], revoked_before: float | None) -> bool:
+    # A sign-in that proved the password before a global sign-out or AdminDisableUser but got
+    # its tokens after it (a challenge answered later, the user enabled again meanwhile) has
+    # tokens dated after the sign-out. Its refresh token is refused by its ``auth_time``
+    # (``sessions._signed_out_after``); its access tokens are refused the same way here. The
+    # claim has whole seconds, so only an earlier second counts.
+    auth_time = claims.get("auth_time")
+    if revoked_before is None or isinstance(auth_time, bool) or not isinstance(auth_time, int):
+        return False
+    return auth_time < math.floor(revoked_before)
+
+
 def verify_access_token(
     uow: UnitOfWork, token: str, *, now: float, issuer: Callable[[str], str], keys: KeyCache
 ) -> AccessContext:
@@ -134,7 +146,10 @@ def verify_access_token(
     user = uow.users.get(pool_id, sub)
     if origin_jti is not None and uow.token_sessions.origin_revoked(pool_id, origin_jti):
         raise NotAuthorizedException(REVOKED)
-    if _issued_before_sign_out(issued_at, _revoked_before(user), has_session=origin_jti is not None):
+    revoked_before = _revoked_before(user)
+    if _issued_before_sign_out(issued_at, revoked_before, has_session=origin_jti is not None):
+        raise NotAuthorizedException(REVOKED)
+    if _authenticated_before_sign_out(claims, revoked_before):
         raise NotAuthorizedException(REVOKED)
     scope = claims.get("scope")
     if not isinstance(scope, str) or ADMIN_SCOPE not in scope.split(" "):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from poolgate.delivery import Message
 from poolgate.errors import UnsupportedUserStateException
@@ -39,6 +39,13 @@ from poolgate.users.model import User, UserStatus
 DEFAULT_DELIVERY_MEDIUMS = ("SMS",)
 
 
+class TokenRevoker(Protocol):
+    """The part of the TokenService AdminDisableUser needs."""
+
+    def global_sign_out(self, uow: UnitOfWork, pool: UserPool, user: User) -> None:
+        """Revoke every refresh token of the user and the access tokens issued before now."""
+
+
 class AdminUserService:
     """User management by an administrator (IAM-signed calls).
 
@@ -49,8 +56,9 @@ class AdminUserService:
     ``CLIENT_ID_NOT_APPLICABLE`` as the client.
     """
 
-    def __init__(self, deps: UserDeps) -> None:
+    def __init__(self, deps: UserDeps, tokens: TokenRevoker) -> None:
         self.deps = deps
+        self.tokens = tokens
 
     # -- create ------------------------------------------------------------------------------
 
@@ -160,9 +168,16 @@ class AdminUserService:
             uow.users.delete(pool_id, user.sub)
 
     def set_enabled(self, pool_id: str, username: str, enabled: bool) -> None:
+        """AdminEnableUser / AdminDisableUser. Disabling also revokes all of the user's tokens
+        as GlobalSignOut does, so that enabling the user again does not bring them back
+        [docs: AdminDisableUser "Deactivates a user profile and revokes all access tokens for
+        the user"; refresh tokens too, docs/security.md finding 5]."""
         with self.deps.store.transaction() as uow:
-            user = require_user(uow, require_pool(uow, pool_id), username)
-            uow.users.update(replace(user, enabled=enabled, updated_at=self.deps.clock.now()))
+            pool = require_pool(uow, pool_id)
+            user = replace(require_user(uow, pool, username), enabled=enabled, updated_at=self.deps.clock.now())
+            uow.users.update(user)
+            if not enabled:
+                self.tokens.global_sign_out(uow, pool, user)
 
     def set_password(self, pool_id: str, username: str, password: str, permanent: bool) -> None:
         """AdminSetUserPassword: permanent → CONFIRMED, else a new temporary password."""

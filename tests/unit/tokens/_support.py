@@ -31,6 +31,7 @@ from poolgate.store.sql import SqlStore, memory_store
 from poolgate.tokens.keys import generate_rsa_key
 from poolgate.tokens.model import IssuedTokens, SigningKey, TokenSession
 from poolgate.tokens.service import TokenService
+from poolgate.triggers.api import Caller
 from poolgate.users.model import Group, User, UserStatus
 
 POOL_ID = "us-east-1_TokTest1"
@@ -218,11 +219,17 @@ class World:
         secret_hash: str | None = None,
         device_key: str | None = None,
     ) -> IssuedTokens:
-        with self.store.transaction(readonly=True) as uow:
-            pending = self.tokens.prepare_refresh(
-                uow, self.pool, client or self.client, token, secret_hash=secret_hash, device_key=device_key
-            )
-        return pending.sign()
+        """REFRESH_TOKEN_AUTH through the service's entry point, which runs its own transactions."""
+        client = client or self.client
+        return self.tokens.refresh_tokens(
+            self.store,
+            self.pool,
+            client,
+            token,
+            secret_hash=secret_hash,
+            device_key=device_key,
+            caller=Caller(client.client_id),
+        )
 
     def get_tokens(
         self,
@@ -232,14 +239,18 @@ class World:
         client_secret: str | None = None,
         device_key: str | None = None,
     ) -> IssuedTokens:
-        with self.store.transaction() as uow:
-            return self.tokens.get_tokens_from_refresh_token(
-                uow,
-                (client or self.client).client_id,
-                token,
-                client_secret=client_secret,
-                device_key=device_key,
-            )
+        """GetTokensFromRefreshToken through the service's entry point, which runs its own
+        transactions (a reused token's sign-in is revoked in one of them)."""
+        client_id = (client or self.client).client_id
+        return self.tokens.tokens_from_refresh_token(
+            self.store,
+            client_id,
+            token,
+            client_secret=client_secret,
+            device_key=device_key,
+            client_metadata=None,
+            caller=Caller(client_id),
+        )
 
     def revoke(
         self, token: str, client: AppClient | None = None, *, client_secret: str | None = None

@@ -4,6 +4,7 @@ without rotation (tokens.md §8, auth-flows.md §4.3-4.4)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -205,14 +206,83 @@ def test_rotation_issues_a_new_token_and_the_old_one_has_a_grace_period(world: W
     retry = world.get_tokens(old, client)
     assert retry.refresh_token not in (None, old, new)
 
-    # After it, using the old token is reuse; the new one keeps working.
+    # Until it ends, the new token works as well.
+    newer = world.get_tokens(new, client)
+    assert newer.refresh_token is not None
+    world.verify(newer.access_token)
+
+    # After it, using the old token is reuse.
     world.clock.advance(1)
     with _raises(RefreshTokenReuseException, "Refresh Token has been reused"):
         world.get_tokens(old, client)
-    newer = world.get_tokens(new, client)
-    assert newer.refresh_token is not None
+
+
+def test_reuse_after_the_grace_period_revokes_the_whole_sign_in(world: World) -> None:
+    """Finding 9: a rotated-out token used after its grace period means two parties hold the
+    sign-in's tokens; Poolgate revokes all of them, the newest included (AWS does not say)."""
+    client = world.add_client(RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 10})
+    old = world.sign_in(client).refresh_token
+    other = world.sign_in(client)  # another sign-in of the same user
+    assert old is not None and other.refresh_token is not None
+    rotated = world.get_tokens(old, client)
+    assert rotated.refresh_token is not None
+    newest = world.get_tokens(rotated.refresh_token, client)
+    assert newest.refresh_token is not None
+    world.verify(newest.access_token)
+
+    world.clock.advance(10)
+    with _raises(RefreshTokenReuseException, "Refresh Token has been reused"):
+        world.get_tokens(old, client)
+    for token in (rotated.refresh_token, newest.refresh_token, old):
+        with _raises(NotAuthorizedException, "Refresh Token has been revoked"):
+            world.get_tokens(token, client)
+    for access in (rotated.access_token, newest.access_token):
+        with _raises(NotAuthorizedException, "Access Token has been revoked"):
+            world.verify(access)
+    # The user's other sign-in is a different family and keeps working.
+    assert world.get_tokens(other.refresh_token, client).refresh_token is not None
+    world.verify(other.access_token)
+
+
+def test_reuse_of_a_token_replaced_inside_the_grace_period_revokes_the_sign_in(world: World) -> None:
+    """The middle token of a chain, replaced twice (a retry in its grace period), is also reuse
+    once that period is over; revoking it ends the successors issued to both uses."""
+    client = world.add_client(RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 5})
+    old = world.sign_in(client).refresh_token
+    assert old is not None
+    first = world.get_tokens(old, client).refresh_token
+    retry = world.get_tokens(old, client).refresh_token
+    assert first is not None and retry is not None
+    world.clock.advance(5)
+    with _raises(RefreshTokenReuseException, "Refresh Token has been reused"):
+        world.get_tokens(old, client)
+    for token in (first, retry):
+        with _raises(NotAuthorizedException, "Refresh Token has been revoked"):
+            world.get_tokens(token, client)
+
+
+def test_refresh_token_auth_with_a_rotated_out_token_revokes_the_sign_in(world: World) -> None:
+    """A client that rotated tokens and then turned rotation off (so REFRESH_TOKEN_AUTH works
+    again): a rotated-out token sent to InitiateAuth is reuse too. InitiateAuth's error list
+    has no RefreshTokenReuseException, so the answer is NotAuthorizedException; the sign-in is
+    revoked all the same."""
+    client = world.add_client(RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0})
+    old = world.sign_in(client).refresh_token
+    assert old is not None
+    rotated = world.get_tokens(old, client)
+    assert rotated.refresh_token is not None
+    config = dict(client.config)
+    config["RefreshTokenRotation"] = {"Feature": "DISABLED", "RetryGracePeriodSeconds": 0}
+    client = replace(client, config=config)
     with world.store.transaction() as uow:
-        world.tokens.verify_access_token(uow, newer.access_token)
+        uow.clients.update(client)
+    world.refresh(rotated.refresh_token, client)
+    with _raises(NotAuthorizedException, "Refresh Token has been reused"):
+        world.refresh(old, client)
+    with _raises(NotAuthorizedException, "Refresh Token has been revoked"):
+        world.refresh(rotated.refresh_token, client)
+    with _raises(NotAuthorizedException, "Access Token has been revoked"):
+        world.verify(rotated.access_token)
 
 
 def test_rotation_with_zero_grace_invalidates_immediately(world: World) -> None:
@@ -225,19 +295,39 @@ def test_rotation_with_zero_grace_invalidates_immediately(world: World) -> None:
         world.get_tokens(old, client)
 
 
-def test_rotated_token_gets_a_fresh_full_lifetime(world: World) -> None:
+def test_rotation_keeps_the_original_expiry(world: World) -> None:
+    """Finding 9: a rotated refresh token gets only the original's remaining lifetime
+    [docs: Developer Guide "Refresh tokens", "Refresh token rotation"]. A 60-minute token
+    rotated every 50 minutes used to keep renewing past 300 minutes."""
     client = world.add_client(
         RefreshTokenRotation={"Feature": "ENABLED"},
-        RefreshTokenValidity=2,
-        TokenValidityUnits={"RefreshToken": "hours"},
+        RefreshTokenValidity=60,
+        TokenValidityUnits={"RefreshToken": "minutes"},
     )
     token = world.sign_in(client).refresh_token
-    for _ in range(3):
+    renewed_at: list[int] = []
+    for minute in range(50, 301, 50):
+        world.clock.advance(50 * 60)
         assert token is not None
-        world.clock.advance(7000)
+        try:
+            token = world.get_tokens(token, client).refresh_token
+        except NotAuthorizedException as exc:
+            assert str(exc) == INVALID
+            break
+        renewed_at.append(minute)
+    assert renewed_at == [50]
+
+    # Every token of the chain expires when the first one does, to the second.
+    token = world.sign_in(client).refresh_token
+    for _ in range(5):
+        world.clock.advance(11 * 60)
+        assert token is not None
         token = world.get_tokens(token, client).refresh_token
     assert token is not None
-    world.clock.advance(7200)
+    world.clock.advance(5 * 60 - 1)
+    token = world.get_tokens(token, client).refresh_token
+    assert token is not None
+    world.clock.advance(1)
     with _raises(NotAuthorizedException, INVALID):
         world.get_tokens(token, client)
 

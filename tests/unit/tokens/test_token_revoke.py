@@ -142,3 +142,23 @@ def test_global_sign_out_refuses_tokens_without_origin_jti(world: World) -> None
         world.refresh(tokens.refresh_token or "", client)
     world.clock.advance(1)
     world.verify(world.sign_in(client).access_token)
+
+
+def test_a_sign_in_authenticated_before_a_sign_out_gets_no_working_tokens(world: World) -> None:
+    """Finding 5: a sign-in whose password step came before AdminDisableUser (or a global
+    sign-out) and whose last challenge was answered after the user was enabled again gets tokens
+    dated after the sign-out; neither its refresh token nor its access token may work."""
+    authenticated_at = world.clock.now()
+    world.clock.advance(5)
+    world.global_sign_out()
+    world.clock.advance(5)
+    with world.store.transaction() as uow:
+        pending = world.tokens.prepare_sign_in(
+            uow, world.pool, world.client, world.user, auth_time=authenticated_at
+        )
+    late = pending.sign()
+    with pytest.raises(NotAuthorizedException, match="^Access Token has been revoked$"):
+        world.verify(late.access_token)
+    with pytest.raises(NotAuthorizedException, match="^Refresh Token has been revoked$"):
+        world.refresh(late.refresh_token or "")
+    world.verify(world.sign_in().access_token)

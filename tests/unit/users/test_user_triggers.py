@@ -184,7 +184,7 @@ def world() -> Iterator[World]:
     deps = UserDeps(store, clock, HmacCodeHasher(b"k" * 32), sender, triggers)  # type: ignore[arg-type]
     yield World(
         store, triggers, sender, PoolService(inner, clock, region="us-east-1", account_id="000000000000"),
-        SignUpService(deps), AdminUserService(deps), RecoveryService(deps),
+        SignUpService(deps), AdminUserService(deps, FakeTokens()), RecoveryService(deps),
         SelfService(deps, FakeTokens()),
     )
     inner.close()
