@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from poolgate.errors import (
-    CodeMismatchException,
     InvalidParameterException,
     NotAuthorizedException,
     UserNotFoundException,
@@ -184,35 +183,27 @@ class SelfService:
 
     def verify_attribute(self, token: str, name: str, code: str) -> None:
         """VerifyUserAttribute: marks the attribute verified (applying a held-back value)."""
-        target: User | None = None
         purpose = f"VERIFY_ATTRIBUTE:{name}"
-        try:
-            with self.deps.store.transaction() as uow:
-                holder = self._holder(uow, token)
-                if name not in VERIFIABLE:
-                    raise InvalidParameterException(f"Invalid attribute name: {name}")
-                target = holder.user
-                codes.consume(
-                    uow, self.deps.hasher, pool_id=holder.pool.id, sub=holder.user.sub, purpose=purpose, code=code,
-                    now=self.deps.clock.now(),
-                )
-                pending = dict(holder.user.settings.get(PENDING) or {})
-                merged = dict(holder.user.attributes)
-                if name in pending:
-                    merged[name] = pending.pop(name)
-                merged[f"{name}_verified"] = "true"
-                settings = {k: v for k, v in holder.user.settings.items() if k != PENDING}
-                if pending:
-                    settings[PENDING] = pending
-                save_user(
-                    uow, holder.pool,
-                    replace(holder.user, attributes=merged, settings=settings, updated_at=self.deps.clock.now()),
-                )
-        except CodeMismatchException:
-            if target is not None:
-                with self.deps.store.transaction() as uow:
-                    uow.codes.record_failure(target.user_pool_id, target.sub, purpose)
-            raise
+        with codes.checking(self.deps.store) as uow:
+            holder = self._holder(uow, token)
+            if name not in VERIFIABLE:
+                raise InvalidParameterException(f"Invalid attribute name: {name}")
+            codes.consume(
+                uow, self.deps.hasher, pool_id=holder.pool.id, sub=holder.user.sub, purpose=purpose, code=code,
+                now=self.deps.clock.now(),
+            )
+            pending = dict(holder.user.settings.get(PENDING) or {})
+            merged = dict(holder.user.attributes)
+            if name in pending:
+                merged[name] = pending.pop(name)
+            merged[f"{name}_verified"] = "true"
+            settings = {k: v for k, v in holder.user.settings.items() if k != PENDING}
+            if pending:
+                settings[PENDING] = pending
+            save_user(
+                uow, holder.pool,
+                replace(holder.user, attributes=merged, settings=settings, updated_at=self.deps.clock.now()),
+            )
 
     def delete_attributes(self, token: str, names: Sequence[str]) -> None:
         """DeleteUserAttributes: required attributes and ``sub`` cannot be deleted."""
