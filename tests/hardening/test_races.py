@@ -92,7 +92,7 @@ def test_parallel_wrong_passwords_respect_the_lockout(pair: Pair) -> None:
     started = time.monotonic()
     results = Counter(parallel(attempt, range(n), threads=32))
     elapsed = time.monotonic() - started
-    # The lock after the 5th failure lasts 1 s, then 2 s, 4 s, ... (poolgate.auth.lockout, as
+    # The lock after the 5th failure lasts 1 s, then 2 s, 4 s, ... (poolgate.security.lockout, as
     # Cognito); each lock that runs out inside the flood lets exactly one more attempt through.
     expired, spent = 0, 0.0
     while spent + 2.0**expired <= elapsed:
