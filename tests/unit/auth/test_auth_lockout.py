@@ -153,7 +153,9 @@ class _AccessTokens:
 
 
 def _change_password(world: World, pool: UserPool, client: AppClient, user: User) -> Callable[[str], None]:
-    deps = UserDeps(world.store, world.clock, HmacCodeHasher(b"k" * 32), OutboxSender(world.store, world.clock))
+    deps = UserDeps(
+        world.store, world.clock, HmacCodeHasher(b"k" * 32), OutboxSender(world.store, world.clock)
+    )
     service = SelfService(deps, _AccessTokens())
     token = f"{pool.id}|{client.client_id}|{user.sub}"
     return lambda previous: service.change_password(token, previous, NEW_PASSWORD)

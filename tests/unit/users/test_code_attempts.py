@@ -87,7 +87,12 @@ class World:
     def issue(self, purpose: str) -> str:
         with self.store.inner.transaction() as uow:
             return codes.issue(
-                uow, HASHER, pool_id=self.pool.id, sub=self.user.sub, purpose=purpose, now=self.clock.now(),
+                uow,
+                HASHER,
+                pool_id=self.pool.id,
+                sub=self.user.sub,
+                purpose=purpose,
+                now=self.clock.now(),
                 ttl=3600,
             )
 
