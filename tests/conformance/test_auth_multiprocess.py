@@ -1,5 +1,5 @@
 """Sign-in state lives in the database: a challenge issued by one process is answered on another,
-and failed sign-ins on two processes count towards one lockout."""
+and failed sign-ins and wrong ChangePassword guesses on two processes count towards one lockout."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 from tests import pg
@@ -85,3 +86,36 @@ def test_client_change_on_one_process_applies_at_once_on_the_other(tmp_path: Pat
         with pytest.raises(ClientError) as exc:
             cb.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
         assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+@pytest.mark.postgres
+def test_change_password_guesses_lock_on_every_process(tmp_path: Path) -> None:
+    """Issue 15 item 1: wrong PreviousPassword guesses on two processes count toward the user's
+    one lockout; then ChangePassword is refused with LimitExceededException on both, even with
+    the right old password, and sign-in answers 'Password attempts exceeded'."""
+    with _replicas(tmp_path) as (ca, cb, pool, client):
+        ca.admin_create_user(UserPoolId=pool, Username="sam", MessageAction="SUPPRESS")
+        ca.admin_set_user_password(UserPoolId=pool, Username="sam", Password=PASSWORD, Permanent=True)
+        token = ca.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+                                 AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD})[
+            "AuthenticationResult"]["AccessToken"]
+        for i in range(8):
+            if i > 4:
+                # Let the running lock (1 s, then 2 s, 4 s) run out on the shared testing clock, so
+                # the next guess is checked again; the eighth failure locks for 8 s, time enough for
+                # the calls below even on a loaded machine.
+                httpx.post(f"{ca.meta.endpoint_url}/_testing/clock", json={"advance": 2.0 ** (i - 5)},
+                           timeout=10).raise_for_status()
+            with pytest.raises(ClientError) as exc:
+                (ca if i % 2 else cb).change_password(AccessToken=token, PreviousPassword=f"Wr0ng!{i}",
+                                                      ProposedPassword="An0ther!Pass")
+            assert exc.value.response["Error"]["Message"] == "Incorrect username or password."
+        for cognito in (ca, cb):
+            with pytest.raises(ClientError) as exc:
+                cognito.change_password(AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="An0ther!Pass")
+            assert exc.value.response["Error"] == {
+                "Code": "LimitExceededException", "Message": "Attempt limit exceeded, please try after some time."}
+        with pytest.raises(ClientError) as exc:
+            cb.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+                             AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD})
+        assert exc.value.response["Error"]["Message"] == "Password attempts exceeded"

@@ -1,5 +1,6 @@
 """Codes delivered for real (SMTP, SMS webhook, the outbox CLI), code expiry on the testing
-clock, and concurrent sign-ups for one username on SQLite and PostgreSQL."""
+clock, concurrent sign-ups for one username on SQLite and PostgreSQL, and parallel wrong codes
+against the attempt limit on SQLite (two worker processes)."""
 
 from __future__ import annotations
 
@@ -162,3 +163,41 @@ def test_concurrent_sign_ups_postgres(tmp_path: Path) -> None:
             _race(server)
         finally:
             server.stop()
+
+
+def test_parallel_wrong_codes_sqlite(data_dir: Path) -> None:
+    """Issue 15 item 8: 49 parallel wrong ConfirmForgotPassword codes on two worker processes
+    sharing one SQLite file; the attempt limit is tested and counted in one step, so exactly 5
+    are compared (CodeMismatchException). The PostgreSQL version is in
+    tests/hardening/test_races.py."""
+    server = start_server(data_dir, extra_args=("--workers", "2"))
+    try:
+        pool, client = _pool_and_client(server)
+        cognito = server.client()
+        cognito.admin_create_user(UserPoolId=pool, Username="forgetful", MessageAction="SUPPRESS",
+                                  UserAttributes=[{"Name": "email", "Value": "f@example.com"},
+                                                  {"Name": "email_verified", "Value": "true"}])
+        cognito.admin_set_user_password(UserPoolId=pool, Username="forgetful", Password=STRONG, Permanent=True)
+        cognito.forgot_password(ClientId=client, Username="forgetful")
+        code = server.last_code(pool, "forgetful")
+        wrong = "000000" if code != "000000" else "111111"
+        clients = [server.client() for _ in range(49)]
+
+        def confirm(i: int, guess: str) -> str:
+            try:
+                clients[i].confirm_forgot_password(ClientId=client, Username="forgetful", ConfirmationCode=guess,
+                                                   Password="N3w!Password")
+            except ClientError as exc:
+                return str(exc.response["Error"]["Code"])
+            return "ok"
+
+        with ThreadPoolExecutor(max_workers=49) as executor:
+            outcomes = list(executor.map(lambda i: confirm(i, wrong), range(49)))
+        print(f"\n[races] issue 15 item 8: 49 parallel wrong codes on SQLite, 2 workers: "
+              f"{outcomes.count('CodeMismatchException')} compared, "
+              f"{outcomes.count('LimitExceededException')} LimitExceededException")
+        assert outcomes.count("CodeMismatchException") == 5, outcomes
+        assert outcomes.count("LimitExceededException") == 44, outcomes
+        assert confirm(0, code) == "LimitExceededException"
+    finally:
+        server.stop()

@@ -1,4 +1,5 @@
-"""Races between two ``poolgate serve`` processes sharing one PostgreSQL (issue 9, items 9-13).
+"""Races between two ``poolgate serve`` processes sharing one PostgreSQL (issue 9, items 9-13;
+issue 15, items 1 and 8).
 
 Each test asserts correctness (exactly one sign-up, no refresh after a revoke, ...) and
 prints its figures. The whole module is in the ``stress`` suite (``./dev stress``). Counts are
@@ -92,19 +93,97 @@ def test_parallel_wrong_passwords_respect_the_lockout(pair: Pair) -> None:
     started = time.monotonic()
     results = Counter(parallel(attempt, range(n), threads=32))
     elapsed = time.monotonic() - started
-    # The lock after the 5th failure lasts 1 s, then 2 s, 4 s, ... (poolgate.auth.lockout, as
-    # Cognito); each lock that runs out inside the flood lets exactly one more attempt through.
-    expired, spent = 0, 0.0
-    while spent + 2.0**expired <= elapsed:
-        spent += 2.0**expired
-        expired += 1
-    allowed = 5 + expired
+    allowed = _failures_allowed(elapsed)
     figure(f"item 10: {n} parallel wrong passwords on 2 processes ({elapsed:.1f} s; "
            f"the lockout allows {allowed} 'Incorrect' answers in that time)", results)
     incorrect = results["NotAuthorizedException: Incorrect username or password."]
     exceeded = results["NotAuthorizedException: Password attempts exceeded"]
     assert incorrect <= allowed
     assert incorrect + exceeded == n
+
+
+def _failures_allowed(elapsed: float) -> int:
+    """The failed password checks the lockout lets through in a flood of ``elapsed`` seconds.
+
+    The lock after the 5th failure lasts 1 s, then 2 s, 4 s, ... (poolgate.security.lockout, as
+    Cognito); each lock that runs out inside the flood lets exactly one more attempt through.
+    """
+    expired, spent = 0, 0.0
+    while spent + 2.0**expired <= elapsed:
+        spent += 2.0**expired
+        expired += 1
+    return 5 + expired
+
+
+ATTEMPT_LIMIT = ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+
+
+def test_parallel_wrong_previous_passwords_respect_the_lockout(pair: Pair) -> None:
+    """Issue 15 item 1: N parallel ChangePassword calls with one access token and wrong
+    PreviousPassword guesses, split across both processes. The guesses count toward the
+    sign-in lockout: at most 5 (plus one per lock that runs out during the flood) are checked
+    and answered 'Incorrect username or password.', the rest refused with LimitExceededException;
+    the right old password is refused too while a lock holds."""
+    pool = _pool(pair)
+    pool.user("changer")
+    token = pool.password_auth("changer")["AuthenticationResult"]["AccessToken"]
+    clients = [pair.a.client(), pair.b.client()]
+    n = scale(100)
+
+    def change(i: int, previous: str) -> str:
+        try:
+            clients[i % 2].change_password(AccessToken=token, PreviousPassword=previous,
+                                           ProposedPassword="An0ther!Password")
+        except ClientError as exc:
+            return ": ".join(error_of(exc))
+        return "ok"
+
+    started = time.monotonic()
+    results = Counter(parallel(lambda i: change(i, f"Wr0ng!{i}"), range(n), threads=32))
+    elapsed = time.monotonic() - started
+    allowed = _failures_allowed(elapsed)
+    figure(f"issue 15 item 1: {n} parallel wrong PreviousPassword guesses, one access token, 2 processes "
+           f"({elapsed:.1f} s; the lockout allows {allowed} checked guesses in that time)", results)
+    checked = results["NotAuthorizedException: Incorrect username or password."]
+    assert checked <= allowed
+    assert checked + results[": ".join(ATTEMPT_LIMIT)] == n
+    # Once a wrong guess is counted again (a new lock of at least 2 s starts), the right old
+    # password is refused unchecked on either process, and so is a sign-in.
+    deadline = time.monotonic() + 120
+    while not change(0, "Wr0ng!again").startswith("NotAuthorizedException"):
+        assert time.monotonic() < deadline, "no lock ran out in 2 minutes"
+        time.sleep(0.05)
+    for i in range(2):
+        assert change(i, PASSWORD) == ": ".join(ATTEMPT_LIMIT)
+    with pytest.raises(ClientError) as exc:
+        pool.password_auth("changer")
+    assert error_of(exc.value) == ("NotAuthorizedException", "Password attempts exceeded")
+
+
+def test_parallel_wrong_codes_are_checked_at_most_five_times(pair: Pair) -> None:
+    """Issue 15 item 8: 49 parallel ConfirmForgotPassword calls with a wrong code, split across
+    both processes: the attempt limit (5) is tested and counted in one step, so exactly 5 are
+    compared (CodeMismatchException) and the rest get LimitExceededException; so does the
+    right code afterwards."""
+    pool = _pool(pair)
+    pool.user("forgetful", email="forgetful@example.com", email_verified="true")
+    pool.cognito.forgot_password(ClientId=pool.client_id, Username="forgetful")
+    code = pair.a.last_code(pool.pool_id, "forgetful")
+    wrong = "000000" if code != "000000" else "111111"
+    clients = [pair.a.client(), pair.b.client()]
+    n = scale(49)
+
+    def confirm(i: int, guess: str) -> str:
+        return outcome(lambda: clients[i % 2].confirm_forgot_password(
+            ClientId=pool.client_id, Username="forgetful", ConfirmationCode=guess, Password="N3w!Password"))
+
+    started = time.monotonic()
+    results = Counter(parallel(lambda i: confirm(i, wrong), range(n), threads=49))
+    figure(f"issue 15 item 8: {n} parallel wrong ConfirmForgotPassword codes on 2 processes "
+           f"({time.monotonic() - started:.1f} s; CodeMismatchException = codes compared)", results)
+    assert results["CodeMismatchException"] == 5
+    assert results["LimitExceededException"] == n - 5
+    assert confirm(0, code) == "LimitExceededException"
 
 
 def test_refresh_never_succeeds_after_revoke_returned(pair: Pair) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 from tests.store._support import POOL, add_pools, add_user, make_user
 
+from poolgate.store.base import UnitOfWork
 from poolgate.store.sql import SqlStore
 from poolgate.users.model import StoredCode
 
@@ -40,7 +42,7 @@ def test_code_put_get_replace_delete(store: SqlStore, sub: str) -> None:
     with store.transaction() as uow:
         assert uow.codes.get(POOL, sub, "SignUp") == code
         newer = make_code(sub, code_hash="sha256:def", created_at=2000.0, expires_at=2600.0, attempts=0)
-        uow.codes.record_failure(POOL, sub, "SignUp")
+        uow.codes.count_attempt(POOL, sub, "SignUp", now=1100.0, limit=5)
         # A new code replaces the old one, failed attempts included.
         uow.codes.put(newer)
     with store.transaction() as uow:
@@ -57,20 +59,32 @@ def test_code_for_a_missing_user_is_an_integrity_error(store: SqlStore, sub: str
         uow.codes.put(make_code("no-such-sub"))
 
 
-def test_record_failure_counts(store: SqlStore, sub: str) -> None:
-    with store.transaction() as uow:
-        assert uow.codes.record_failure(POOL, sub, "SignUp") == 0
-        uow.codes.put(make_code(sub))
-        assert [uow.codes.record_failure(POOL, sub, "SignUp") for _ in range(3)] == [1, 2, 3]
-        assert uow.codes.get(POOL, sub, "SignUp").attempts == 3  # type: ignore[union-attr]
-        assert uow.codes.record_failure(POOL, sub, "Other") == 0
+def _attempts(uow: UnitOfWork, sub: str, purpose: str = "SignUp", *, now: float = 1100.0) -> int | None:
+    counted = uow.codes.count_attempt(POOL, sub, purpose, now=now, limit=5)
+    return None if counted is None else counted.attempts
 
 
-def test_concurrent_failures_are_all_counted(store: SqlStore, sub: str) -> None:
+def test_count_attempt_counts_up_to_the_limit(store: SqlStore, sub: str) -> None:
+    with store.transaction() as uow:
+        assert _attempts(uow, sub) is None
+        uow.codes.put(make_code(sub))
+        assert [_attempts(uow, sub) for _ in range(6)] == [1, 2, 3, 4, 5, None]
+        assert uow.codes.get(POOL, sub, "SignUp").attempts == 5  # type: ignore[union-attr]
+        assert _attempts(uow, sub, "Other") is None
+        uow.codes.put(make_code(sub, "Late"))
+        # Expired at its expiry time: not counted.
+        assert _attempts(uow, sub, "Late", now=1600.0) is None
+        assert uow.codes.get(POOL, sub, "Late").attempts == 0  # type: ignore[union-attr]
+
+
+def test_concurrent_attempts_never_pass_the_limit(store: SqlStore, sub: str) -> None:
+    """Issue 15 item 8: testing the limit and counting is one step, so 20 transactions counting
+    at once (each held open a moment after its count) get exactly 5 attempts between them."""
     with store.transaction() as uow:
         uow.codes.put(make_code(sub))
-    results = _run_concurrently(20, lambda: _in_transaction(store, "failure", sub))
-    assert sorted(results) == list(range(1, 21))
+    results = _run_concurrently(20, lambda: _in_transaction(store, "attempt", sub))
+    assert sorted(r for r in results if r) == [1, 2, 3, 4, 5]
+    assert results.count(0) == 15
 
 
 def test_expired_codes_are_purged(store: SqlStore, sub: str) -> None:
@@ -126,8 +140,10 @@ def test_expired_counters_are_purged(store: SqlStore) -> None:
 
 def _in_transaction(store: SqlStore, what: str, sub: str) -> int:
     with store.transaction() as uow:
-        if what == "failure":
-            return uow.codes.record_failure(POOL, sub, "SignUp")
+        if what == "attempt":
+            counted = _attempts(uow, sub)
+            time.sleep(0.02)
+            return 0 if counted is None else counted
         return uow.counters.increment("race", "key", now=1000.0, window=60.0)
 
 

@@ -18,8 +18,9 @@ What lives where:
 - ``flows/``: one class per ``AuthFlow``; ``challenges/``: one responder per ``ChallengeName``.
 - ``gating``: which flows an operation and an app client accept.
 - ``sessions``: random ``Session`` handles (stored hashed) and the SRP ``SECRET_BLOCK``.
-- ``account``: the user-status checks of section 7; ``lockout``: the failed-sign-in schedule of
-  section 10; ``first_factor``: the password step that combines them with the password check;
+- ``account``: the user-status checks of section 7; ``first_factor``: the password step that
+  combines them and the failed-sign-in lockout of section 10 (``security.lockout``) with the
+  password check;
   ``existence``: the single place that decides how an unknown user is answered
   (PreventUserExistenceErrors) and fakes an SRP challenge for one.
 - ``messages``: Cognito's error texts; ``ports``: the ``TokenIssuer`` protocol.

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from poolgate.auth import account, lockout, messages
+from poolgate.auth import account, messages
 from poolgate.auth.context import StepContext
 from poolgate.auth.devices import recognise_device
 from poolgate.auth.state import AuthSession, ChallengeName, Failed, Outcome, Passed, Rejected
 from poolgate.errors import NotAuthorizedException
+from poolgate.security import lockout
 from poolgate.srp import ProofMismatch, SrpError
 from poolgate.users.model import User
 
@@ -27,10 +28,7 @@ def checks_before_password(ctx: StepContext, user: User) -> Rejected | None:
     A running lock returns ``Rejected`` (``Password attempts exceeded``) after noting the
     attempt; an account error is raised.
     """
-    repo = ctx.uow.login_attempts
-    record = lockout.current(repo.get(ctx.pool.id, user.sub, for_update=True), ctx.now)
-    if lockout.is_locked(record, ctx.now):
-        repo.save(ctx.pool.id, user.sub, lockout.after_refused(record, ctx.now))
+    if lockout.refuse_if_locked(ctx.uow.login_attempts, ctx.pool.id, user.sub, ctx.now):
         return Rejected(NotAuthorizedException(messages.ATTEMPTS_EXCEEDED))
     account.check_before_password(user, ctx.client)
     return None
@@ -60,8 +58,7 @@ def password_step(
     try:
         verify()
     except ProofMismatch:
-        record = lockout.current(repo.get(ctx.pool.id, user.sub, for_update=True), ctx.now)
-        repo.save(ctx.pool.id, user.sub, lockout.after_failure(record, ctx.now))
+        lockout.count_failure(repo, ctx.pool.id, user.sub, ctx.now)
         return Failed(session, user, step, NotAuthorizedException(messages.INCORRECT_CREDENTIALS))
     except SrpError:
         return Rejected(NotAuthorizedException(messages.INCORRECT_CREDENTIALS))

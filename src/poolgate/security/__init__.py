@@ -1,5 +1,5 @@
-"""Security: secret encryption at rest (``crypto``), and later risk decisions, lockout and
-the auth event log.
+"""Security: secret encryption at rest (``crypto``), the failed-password lockout shared by
+sign-in and ChangePassword (``lockout``), risk decisions and the auth event log.
 
 Core package: imports only the standard library, ``cryptography``, ``poolgate.config``,
 ``poolgate.errors``, ``poolgate.clock`` and ``poolgate.store.base``.

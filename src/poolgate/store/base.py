@@ -239,8 +239,14 @@ class CodeRepo(Protocol):
     def get(self, pool_id: str, sub: str, purpose: str) -> StoredCode | None:
         """The pending code, or None."""
 
-    def record_failure(self, pool_id: str, sub: str, purpose: str) -> int:
-        """Atomically add one failed attempt; return the new count (0 if there is no code)."""
+    def count_attempt(
+        self, pool_id: str, sub: str, purpose: str, *, now: float, limit: int
+    ) -> StoredCode | None:
+        """Atomically count one attempt at the pending code, if it has not expired at ``now``
+        and fewer than ``limit`` attempts were counted; return it with the new count, else None.
+        Several transactions (and processes) counting at once are counted one after another,
+        each tested against the limit: checking and counting is this one step. The count is
+        part of the caller's transaction."""
 
     def delete(self, pool_id: str, sub: str, purpose: str) -> None:
         """Forget the code (used, or superseded)."""

@@ -143,33 +143,25 @@ class RecoveryService:
         """ConfirmForgotPassword: checks the code and sets the new password; then
         PostConfirmation_ConfirmForgotPassword runs (its failure leaves the password set)."""
         context = context or TriggerContext()
-        target: User | None = None
-        try:
-            with self.deps.store.transaction() as uow:
-                client, pool = client_and_pool(uow, client_id)
-                check_secret_hash(client, username, request.get("SecretHash"))
-                user = find_user(uow, pool, username)
-                if user is None or (not user.enabled and hides_existence(client)):
-                    if hides_existence(client):
-                        raise CodeMismatchException(rules.CODE_MISMATCH_MESSAGE)
-                    raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
-                if not user.enabled:
-                    raise NotAuthorizedException(DISABLED_MESSAGE)
-                target = user
-                now = self.deps.clock.now()
-                codes.consume(
-                    uow, self.deps.hasher, pool_id=pool.id, sub=user.sub, purpose=FORGOT_PASSWORD, code=code, now=now
-                )
-                status = UserStatus.CONFIRMED if user.status is not UserStatus.UNCONFIRMED else user.status
-                updated = with_new_password(
-                    pool, user, password, operation="ConfirmForgotPassword", now=now, status=status
-                )
-                uow.users.update(updated)
-        except CodeMismatchException:
-            if target is not None:
-                with self.deps.store.transaction() as uow:
-                    uow.codes.record_failure(target.user_pool_id, target.sub, FORGOT_PASSWORD)
-            raise
+        with codes.checking(self.deps.store) as uow:
+            client, pool = client_and_pool(uow, client_id)
+            check_secret_hash(client, username, request.get("SecretHash"))
+            user = find_user(uow, pool, username)
+            if user is None or (not user.enabled and hides_existence(client)):
+                if hides_existence(client):
+                    raise CodeMismatchException(rules.CODE_MISMATCH_MESSAGE)
+                raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
+            if not user.enabled:
+                raise NotAuthorizedException(DISABLED_MESSAGE)
+            now = self.deps.clock.now()
+            codes.consume(
+                uow, self.deps.hasher, pool_id=pool.id, sub=user.sub, purpose=FORGOT_PASSWORD, code=code, now=now
+            )
+            status = UserStatus.CONFIRMED if user.status is not UserStatus.UNCONFIRMED else user.status
+            updated = with_new_password(
+                pool, user, password, operation="ConfirmForgotPassword", now=now, status=status
+            )
+            uow.users.update(updated)
         self.deps.triggers.post_confirmation(
             pool, source="ConfirmForgotPassword", user=updated, client_metadata=context.client_metadata,
             caller=context.for_client(client_id),

@@ -9,13 +9,15 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from poolgate.errors import (
-    CodeMismatchException,
+    CognitoError,
     InvalidParameterException,
+    LimitExceededException,
     NotAuthorizedException,
     UserNotFoundException,
 )
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.service import require_pool
+from poolgate.security import lockout
 from poolgate.srp import ProofMismatch, pool_name_from_pool_id
 from poolgate.srp import check_password as srp_check_password
 from poolgate.store.base import UnitOfWork
@@ -88,26 +90,72 @@ class SelfService:
         return holder.user, readable
 
     def change_password(self, token: str, previous: str | None, proposed: str) -> None:
-        """ChangePassword: the previous password must match; the new one follows the policy."""
+        """ChangePassword: the previous password must match; the new one follows the policy.
+
+        ``PreviousPassword`` is a password check like a sign-in's: it runs under the user's
+        lockout record (``security.lockout``, locked for the transaction), a wrong one counts as a
+        failed sign-in, and while a lock runs the call is refused with LimitExceededException
+        ``Attempt limit exceeded, please try after some time.`` without checking, as Cognito
+        answers ChangePassword then. Those writes are committed before the error is raised.
+        """
+        refused: CognitoError | None = None
         with self.deps.store.transaction() as uow:
             holder = self._holder(uow, token)
-            user = holder.user
-            if user.password is None or previous is None:
+            if holder.user.password is None or previous is None:
                 raise NotAuthorizedException(WRONG_PASSWORD_MESSAGE)
-            try:
-                srp_check_password(
-                    pool_name_from_pool_id(holder.pool.id), user.username, previous, user.password.salt,
-                    user.password.verifier,
+            checked = self._check_previous_password(uow, holder, previous)
+            if isinstance(checked, CognitoError):
+                refused = checked
+            else:
+                client_id = holder.client.client_id if holder.client else None
+                self.deps.screen(uow, holder.pool, client_id, proposed, "PASSWORD_CHANGE")
+                status = (
+                    UserStatus.CONFIRMED
+                    if checked.status is UserStatus.FORCE_CHANGE_PASSWORD
+                    else checked.status
                 )
-            except ProofMismatch:
-                raise NotAuthorizedException(WRONG_PASSWORD_MESSAGE) from None
-            client_id = holder.client.client_id if holder.client else None
-            self.deps.screen(uow, holder.pool, client_id, proposed, "PASSWORD_CHANGE")
-            updated = with_new_password(
-                holder.pool, user, proposed, operation="ChangePassword", now=self.deps.clock.now(),
-                status=UserStatus.CONFIRMED if user.status is UserStatus.FORCE_CHANGE_PASSWORD else user.status,
+                updated = with_new_password(
+                    holder.pool,
+                    checked,
+                    proposed,
+                    operation="ChangePassword",
+                    now=self.deps.clock.now(),
+                    status=status,
+                )
+                uow.users.update(updated)
+        if refused is not None:
+            raise refused
+
+    def _check_previous_password(
+        self, uow: UnitOfWork, holder: TokenHolder, previous: str
+    ) -> User | CognitoError:
+        """Check ``previous`` under the lockout. Returns the user as read under the record's
+        lock when it matches (the record is then reset, as a successful sign-in resets it), else
+        the error to raise once ``uow`` has committed what the lockout wrote."""
+        pool, sub, now = holder.pool, holder.user.sub, self.deps.clock.now()
+        repo = uow.login_attempts
+        if lockout.refuse_if_locked(repo, pool.id, sub, now):
+            return LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
+        # Read again under the lock, so a password changed meanwhile by a parallel call is the
+        # one checked (and replaced).
+        user = uow.users.get(pool.id, sub)
+        if user is None:
+            raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
+        if user.password is None:
+            raise NotAuthorizedException(WRONG_PASSWORD_MESSAGE)
+        try:
+            srp_check_password(
+                pool_name_from_pool_id(pool.id),
+                user.username,
+                previous,
+                user.password.salt,
+                user.password.verifier,
             )
-            uow.users.update(updated)
+        except ProofMismatch:
+            lockout.count_failure(repo, pool.id, sub, now)
+            return NotAuthorizedException(WRONG_PASSWORD_MESSAGE)
+        repo.reset(pool.id, sub)
+        return user
 
     def update_attributes(
         self, token: str, changes: Sequence[Mapping[str, str]], context: TriggerContext | None = None
@@ -184,35 +232,27 @@ class SelfService:
 
     def verify_attribute(self, token: str, name: str, code: str) -> None:
         """VerifyUserAttribute: marks the attribute verified (applying a held-back value)."""
-        target: User | None = None
         purpose = f"VERIFY_ATTRIBUTE:{name}"
-        try:
-            with self.deps.store.transaction() as uow:
-                holder = self._holder(uow, token)
-                if name not in VERIFIABLE:
-                    raise InvalidParameterException(f"Invalid attribute name: {name}")
-                target = holder.user
-                codes.consume(
-                    uow, self.deps.hasher, pool_id=holder.pool.id, sub=holder.user.sub, purpose=purpose, code=code,
-                    now=self.deps.clock.now(),
-                )
-                pending = dict(holder.user.settings.get(PENDING) or {})
-                merged = dict(holder.user.attributes)
-                if name in pending:
-                    merged[name] = pending.pop(name)
-                merged[f"{name}_verified"] = "true"
-                settings = {k: v for k, v in holder.user.settings.items() if k != PENDING}
-                if pending:
-                    settings[PENDING] = pending
-                save_user(
-                    uow, holder.pool,
-                    replace(holder.user, attributes=merged, settings=settings, updated_at=self.deps.clock.now()),
-                )
-        except CodeMismatchException:
-            if target is not None:
-                with self.deps.store.transaction() as uow:
-                    uow.codes.record_failure(target.user_pool_id, target.sub, purpose)
-            raise
+        with codes.checking(self.deps.store) as uow:
+            holder = self._holder(uow, token)
+            if name not in VERIFIABLE:
+                raise InvalidParameterException(f"Invalid attribute name: {name}")
+            codes.consume(
+                uow, self.deps.hasher, pool_id=holder.pool.id, sub=holder.user.sub, purpose=purpose, code=code,
+                now=self.deps.clock.now(),
+            )
+            pending = dict(holder.user.settings.get(PENDING) or {})
+            merged = dict(holder.user.attributes)
+            if name in pending:
+                merged[name] = pending.pop(name)
+            merged[f"{name}_verified"] = "true"
+            settings = {k: v for k, v in holder.user.settings.items() if k != PENDING}
+            if pending:
+                settings[PENDING] = pending
+            save_user(
+                uow, holder.pool,
+                replace(holder.user, attributes=merged, settings=settings, updated_at=self.deps.clock.now()),
+            )
 
     def delete_attributes(self, token: str, names: Sequence[str]) -> None:
         """DeleteUserAttributes: the checks of UpdateUserAttributes (the client's

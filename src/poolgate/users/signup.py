@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from poolgate.errors import (
-    CodeMismatchException,
     InvalidParameterException,
     NotAuthorizedException,
     ResourceNotFoundException,
@@ -179,34 +178,23 @@ class SignUpService:
         """ConfirmSignUp: checks the code, confirms the user and verifies the attribute the
         code went to; then runs PostConfirmation_ConfirmSignUp."""
         context = context or TriggerContext()
-        target: User | None = None
-        try:
-            with self.deps.store.transaction() as uow:
-                client, pool = client_and_pool(uow, client_id)
-                check_secret_hash(client, username, request.get("SecretHash"))
-                user = require_user(uow, pool, username)
-                if user.status is UserStatus.CONFIRMED:
-                    raise NotAuthorizedException(rules.already_confirmed_message(user.status.value))
-                target = user
-                codes.consume(
-                    uow, self.deps.hasher, pool_id=pool.id, sub=user.sub, purpose=SIGN_UP, code=code,
-                    now=self.deps.clock.now(),
-                )
-                confirmed = self._confirm(
-                    uow, pool, user, verify=True, force_alias=bool(request.get("ForceAliasCreation"))
-                )
-        except CodeMismatchException:
-            if target is not None:
-                self._count_failure(target.user_pool_id, target.sub)
-            raise
+        with codes.checking(self.deps.store) as uow:
+            client, pool = client_and_pool(uow, client_id)
+            check_secret_hash(client, username, request.get("SecretHash"))
+            user = require_user(uow, pool, username)
+            if user.status is UserStatus.CONFIRMED:
+                raise NotAuthorizedException(rules.already_confirmed_message(user.status.value))
+            codes.consume(
+                uow, self.deps.hasher, pool_id=pool.id, sub=user.sub, purpose=SIGN_UP, code=code,
+                now=self.deps.clock.now(),
+            )
+            confirmed = self._confirm(
+                uow, pool, user, verify=True, force_alias=bool(request.get("ForceAliasCreation"))
+            )
         self.deps.triggers.post_confirmation(
             pool, source="ConfirmSignUp", user=confirmed, client_metadata=context.client_metadata,
             caller=context.for_client(client_id),
         )
-
-    def _count_failure(self, pool_id: str, sub: str) -> None:
-        with self.deps.store.transaction() as uow:
-            uow.codes.record_failure(pool_id, sub, SIGN_UP)
 
     def _confirm(self, uow: UnitOfWork, pool: UserPool, user: User, *, verify: bool, force_alias: bool) -> User:
         attrs = dict(user.attributes)

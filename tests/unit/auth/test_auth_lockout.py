@@ -1,15 +1,24 @@
 """The failed sign-in lockout (auth-flows.md section 10): the pure schedule, and the same schedule
-through AuthService on a frozen clock, with failures committed although the call fails."""
+through AuthService and ChangePassword on a frozen clock, with failures committed although the
+call fails."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 from tests.unit.auth._support import PASSWORD, WRONG, World, challenge, tokens
 
-from poolgate.auth import lockout
-from poolgate.errors import NotAuthorizedException
-from poolgate.store.base import LoginAttempts
-from poolgate.users.model import UserStatus
+from poolgate.delivery.outbox import OutboxSender
+from poolgate.errors import LimitExceededException, NotAuthorizedException
+from poolgate.pools.model import AppClient, UserPool
+from poolgate.security import lockout
+from poolgate.store.base import LoginAttempts, UnitOfWork
+from poolgate.tokens.model import AccessContext
+from poolgate.users.codes import HmacCodeHasher
+from poolgate.users.common import UserDeps
+from poolgate.users.model import User, UserStatus
+from poolgate.users.self_service import SelfService
 
 LOCKED = "Password attempts exceeded"
 WRONG_MESSAGE = "Incorrect username or password."
@@ -125,3 +134,72 @@ def test_admin_flow_counts_too(world: World) -> None:
         with pytest.raises(NotAuthorizedException):
             world.auth.admin_initiate_auth(pool.id, client.client_id, "ADMIN_USER_PASSWORD_AUTH", params)
     _fail(world, client, "vera", PASSWORD, LOCKED)
+
+
+# -- ChangePassword's PreviousPassword (issue 15, item 1) ----------------------------------------
+
+NEW_PASSWORD = "An0ther!Horse"
+
+
+class _AccessTokens:
+    """Access tokens are ``"<pool>|<client>|<sub>"``."""
+
+    def verify_access_token(self, uow: UnitOfWork, token: str) -> AccessContext:
+        pool_id, client_id, sub = token.split("|")
+        return AccessContext(pool_id, client_id, sub, sub, None, None, {})
+
+    def global_sign_out(self, uow: UnitOfWork, pool: UserPool, user: User) -> None:
+        pass
+
+
+def _change_password(world: World, pool: UserPool, client: AppClient, user: User) -> Callable[[str], None]:
+    deps = UserDeps(
+        world.store, world.clock, HmacCodeHasher(b"k" * 32), OutboxSender(world.store, world.clock)
+    )
+    service = SelfService(deps, _AccessTokens())
+    token = f"{pool.id}|{client.client_id}|{user.sub}"
+    return lambda previous: service.change_password(token, previous, NEW_PASSWORD)
+
+
+def test_wrong_previous_passwords_lock_change_password_and_sign_in(world: World) -> None:
+    pool = world.pool()
+    client = world.client(pool)
+    user = world.user(pool, "wanda")
+    change = _change_password(world, pool, client, user)
+    for _ in range(5):
+        with pytest.raises(NotAuthorizedException) as exc:
+            change(WRONG)
+        assert exc.value.message == WRONG_MESSAGE
+    assert world.attempts(pool, user).failures == 5  # committed despite the error
+    # Locked for 1 s: the right previous password is refused unchecked (as Cognito answers
+    # ChangePassword then), and so is a sign-in; neither counts or extends the lock.
+    with pytest.raises(LimitExceededException) as limit:
+        change(PASSWORD)
+    assert limit.value.message == "Attempt limit exceeded, please try after some time."
+    _fail(world, client, "wanda", PASSWORD, LOCKED)
+    record = world.attempts(pool, user)
+    assert record.failures == 5 and record.locked_until == world.clock.now() + 1
+    world.clock.advance(1)
+    change(PASSWORD)
+    assert world.attempts(pool, user) == LoginAttempts()  # a right password resets the count
+    assert tokens(world.password_auth(client, "wanda", NEW_PASSWORD))
+
+
+def test_sign_in_and_change_password_share_one_count(world: World) -> None:
+    pool = world.pool()
+    client = world.client(pool)
+    user = world.user(pool, "xena")
+    change = _change_password(world, pool, client, user)
+    for _ in range(3):
+        _fail(world, client, "xena", WRONG, WRONG_MESSAGE)
+    for _ in range(2):
+        with pytest.raises(NotAuthorizedException):
+            change(WRONG)
+    with pytest.raises(LimitExceededException):
+        change(PASSWORD)
+    world.clock.advance(1)
+    _fail(world, client, "xena", WRONG, WRONG_MESSAGE)  # the sixth failure: locked for 2 s
+    world.clock.advance(1.5)
+    with pytest.raises(LimitExceededException):
+        change(PASSWORD)
+    assert world.attempts(pool, user).failures == 6

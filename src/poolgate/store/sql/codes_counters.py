@@ -53,15 +53,21 @@ class SqlCodeRepo:
         row = self._conn.execute(sa.select(codes).where(self._key(pool_id, sub, purpose))).one_or_none()
         return None if row is None else _code_from_row(row)
 
-    def record_failure(self, pool_id: str, sub: str, purpose: str) -> int:
+    def count_attempt(
+        self, pool_id: str, sub: str, purpose: str, *, now: float, limit: int
+    ) -> StoredCode | None:
+        """One ``UPDATE ... WHERE attempts < limit ... RETURNING``: a second transaction
+        counting on the same row waits for the first (PostgreSQL's row lock; SQLite runs
+        writers one at a time) and then tests the limit against its count."""
+        c = codes.c
         statement = (
             sa.update(codes)
-            .where(self._key(pool_id, sub, purpose))
-            .values(attempts=codes.c.attempts + 1)
-            .returning(codes.c.attempts)
+            .where(self._key(pool_id, sub, purpose), c.expires_at > now, c.attempts < limit)
+            .values(attempts=c.attempts + 1)
+            .returning(*codes.c)
         )
-        attempts = self._conn.execute(statement).scalar_one_or_none()
-        return 0 if attempts is None else int(attempts)
+        row = self._conn.execute(statement).one_or_none()
+        return None if row is None else _code_from_row(row)
 
     def delete(self, pool_id: str, sub: str, purpose: str) -> None:
         self._conn.execute(sa.delete(codes).where(self._key(pool_id, sub, purpose)))

@@ -1,5 +1,6 @@
-"""The failed sign-in lockout (auth-flows.md section 10), as pure functions of a
-``LoginAttempts`` record and the time.
+"""The failed sign-in lockout (auth-flows.md section 10): pure functions of a
+``LoginAttempts`` record and the time, and the two steps that read and write the record
+(:func:`refuse_if_locked`, :func:`count_failure`).
 
 - After ``FAILURES_BEFORE_LOCK`` (5) failed password checks the user is locked for 1 s; each
   further failure doubles the lock: ``2 ** (n - 5)`` seconds after the n-th failure, capped at
@@ -12,8 +13,9 @@
   attempt"]. A successful password check resets the record.
 
 Applies to the password checks of USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH and SRP
-PASSWORD_VERIFIER; the engine reads the record under a row lock and commits every change
-before it raises (``state.Rejected``).
+PASSWORD_VERIFIER, and to ChangePassword's ``PreviousPassword`` (one record per user: a guess
+through either counts for both). The callers read the record under a row lock and commit
+every change before they raise (the engine's ``state.Rejected``; ``SelfService.change_password``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from poolgate.store.base import LoginAttempts
+from poolgate.store.base import LoginAttemptRepo, LoginAttempts
 
 FAILURES_BEFORE_LOCK: Final = 5
 FIRST_LOCK_SECONDS: Final = 1.0
@@ -65,3 +67,20 @@ def after_failure(record: LoginAttempts, now: float) -> LoginAttempts:
 def after_refused(record: LoginAttempts, now: float) -> LoginAttempts:
     """The record after an attempt refused because of a running lock: only the time moves."""
     return replace(record, last_failure_at=now)
+
+
+def refuse_if_locked(repo: LoginAttemptRepo, pool_id: str, sub: str, now: float) -> bool:
+    """Lock the user's record for this write transaction; True, after noting the refused
+    attempt, while a lock runs (the caller refuses without checking the password)."""
+    record = current(repo.get(pool_id, sub, for_update=True), now)
+    if not is_locked(record, now):
+        return False
+    repo.save(pool_id, sub, after_refused(record, now))
+    return True
+
+
+def count_failure(repo: LoginAttemptRepo, pool_id: str, sub: str, now: float) -> None:
+    """Count a failed password check of the user (record locked by :func:`refuse_if_locked`
+    earlier in the same transaction)."""
+    record = current(repo.get(pool_id, sub, for_update=True), now)
+    repo.save(pool_id, sub, after_failure(record, now))
