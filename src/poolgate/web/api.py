@@ -4,6 +4,9 @@ Order of checks, as AWS does it: size and content type, the target, the
 signature (for IAM-authorised operations), then the body's types and
 constraints, then the handler. Every failure is a Cognito error; anything
 unexpected is logged with the request id and answered InternalErrorException.
+
+The metrics recorded for each request take their label values from closed sets only
+(``_record``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
+from functools import cache
 from typing import Any
 
 from botocore.model import OperationModel
@@ -22,7 +26,7 @@ from starlette.responses import Response
 from poolgate import errors, metrics
 from poolgate.protocol import sigv4
 from poolgate.protocol.dispatch import OperationContext, handler_for
-from poolgate.protocol.model import TARGET_PREFIX, is_public, operation_model
+from poolgate.protocol.model import TARGET_PREFIX, is_public, operation_model, operation_names, service_model
 from poolgate.protocol.parser import parse_body
 from poolgate.protocol.serializer import error_response, serialize_result, success_headers
 from poolgate.protocol.validate import validate
@@ -66,9 +70,9 @@ class ApiEndpoint:
         request_id = str(uuid.uuid4())
         origin = request.headers.get("origin")
         started = time.perf_counter()
-        op_name = "unknown"
+        op_name = metrics.OTHER
         result: Any = None
-        # The AuthFlow or ChallengeName of a sign-in request, for the sign-in metric.
+        # The AuthFlow or ChallengeName of a sign-in request once validated, for the sign-in metric.
         flow: list[str] = []
         try:
             op_name, body = await self._read(request)
@@ -80,14 +84,14 @@ class ApiEndpoint:
             status, outcome = 200, "ok"
         except errors.CognitoError as err:
             status, headers, payload = error_response(err, request_id)
-            outcome = err.code
+            outcome = metrics.error_code(err)
         except Exception:
             log.exception("unexpected error handling request %s", request_id)
             status, headers, payload = error_response(
                 errors.InternalErrorException("An internal error occurred."), request_id
             )
             outcome = "InternalErrorException"
-        _record(op_name, outcome, result, flow[0] if flow else "unknown", time.perf_counter() - started)
+        _record(op_name, outcome, result, flow[0] if flow else metrics.OTHER, time.perf_counter() - started)
         headers.update(cors_headers(origin))
         return Response(payload, status_code=status, headers=headers)
 
@@ -132,8 +136,9 @@ class ApiEndpoint:
             pool_id = self.client_pools.pool_of(client_id) if isinstance(client_id, str) else None
             if pool_id is not None:
                 self.per_pool.check(pool_id)
-        flow.append(str(params.get("AuthFlow") or params.get("ChallengeName") or "unknown"))
         validate(op, params)
+        # Only now, validated, may the AuthFlow or ChallengeName become a label value.
+        flow.append(str(params.get("AuthFlow") or params.get("ChallengeName") or metrics.OTHER))
         handler = handler_for(op_name)
         if handler is None:
             raise errors.UnsupportedOperationException(f"Poolgate does not implement the {op_name} operation yet.")
@@ -171,8 +176,22 @@ SIGN_IN_OPERATIONS = frozenset(
 )
 
 
+@cache
+def _label_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """The closed sets of the ``operation`` label (the model's operations) and of the ``flow``
+    label (its AuthFlowType and ChallengeNameType enums)."""
+    model = service_model()
+    flows = {*model.shape_for("AuthFlowType").enum, *model.shape_for("ChallengeNameType").enum}
+    return frozenset(operation_names()), frozenset(flows)
+
+
 def _record(operation: str, outcome: str, result: Any, flow: str, seconds: float) -> None:
-    """Request metrics, and for the sign-in operations the sign-in step's outcome."""
+    """Request metrics, and for the sign-in operations the sign-in step's outcome. Every label
+    value is from a closed set (``metrics``): ``outcome`` is ``ok`` or ``metrics.error_code``,
+    and ``operation`` and ``flow`` are checked against the model here."""
+    operations, flows = _label_sets()
+    operation = metrics.closed(operation, operations)
+    flow = metrics.closed(flow, flows)
     metrics.REQUESTS.labels(operation, outcome).inc()
     metrics.REQUEST_SECONDS.labels(operation).observe(seconds)
     if operation not in SIGN_IN_OPERATIONS:
