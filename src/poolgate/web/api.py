@@ -5,8 +5,10 @@ signature (for IAM-authorised operations), then the body's types and
 constraints, then the handler. Every failure is a Cognito error; anything
 unexpected is logged with the request id and answered InternalErrorException.
 
-The metrics recorded for each request take their label values from closed sets only
-(``_record``).
+The request budgets of ``ratelimit`` are checked on the way: per client IP before the body
+is parsed, per pool once the client id is known, and the failed-sign-in budget just before
+the handler (and charged when the handler reports a failed guess). The metrics recorded for
+each request take their label values from closed sets only (``_record``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ from poolgate.protocol.validate import validate
 from poolgate.services import Services
 from poolgate.web.client_ip import ClientAddress
 from poolgate.web.cors import cors_headers
-from poolgate.web.ratelimit import RATE_LIMITED_OPERATIONS, ClientPools, RateLimiter
+from poolgate.web.ratelimit import (
+    RATE_LIMITED_OPERATIONS,
+    ClientPools,
+    FailedSignIns,
+    RateLimiter,
+    guessing_address,
+)
 
 log = logging.getLogger("poolgate.api")
 
@@ -58,6 +66,9 @@ class ApiEndpoint:
         settings = services.settings
         self.per_ip = RateLimiter(settings.rate_limit_per_ip)
         self.per_pool = RateLimiter(settings.rate_limit_per_pool)
+        self.failed_sign_ins = FailedSignIns(
+            settings.effective_failed_signin_rate, settings.failed_signin_burst_per_ip
+        )
         self.client_pools = ClientPools(self._pool_of_client)
         self.client_address = ClientAddress(settings.trusted_proxies)
 
@@ -76,9 +87,14 @@ class ApiEndpoint:
         flow: list[str] = []
         try:
             op_name, body = await self._read(request)
+            client_ip = self.client_address.resolve(
+                request.client.host if request.client else None, request.headers.get("x-forwarded-for")
+            )
             if op_name in RATE_LIMITED_OPERATIONS:
-                self.per_ip.check(request.client.host if request.client else "unknown")
-            result, op = await run_in_threadpool(self._run, request, op_name, body, request_id, flow)
+                self.per_ip.check(client_ip or "unknown")
+            result, op = await run_in_threadpool(
+                self._run, request, op_name, body, request_id, client_ip, flow
+            )
             payload = serialize_result(op, result)
             headers = success_headers(request_id)
             status, outcome = 200, "ok"
@@ -125,7 +141,8 @@ class ApiEndpoint:
         return op_name, b"".join(chunks)
 
     def _run(
-        self, request: Request, op_name: str, body: bytes, request_id: str, flow: list[str]
+        self, request: Request, op_name: str, body: bytes, request_id: str, client_ip: str | None,
+        flow: list[str],
     ) -> tuple[Any, OperationModel]:
         op = operation_model(op_name)
         assert op is not None
@@ -147,12 +164,16 @@ class ApiEndpoint:
             request_id=request_id,
             services=self.services,
             access_key_id=access_key_id,
-            source_ip=self.client_address.resolve(
-                request.client.host if request.client else None, request.headers.get("x-forwarded-for")
-            ),
+            source_ip=client_ip,
             user_agent=request.headers.get("user-agent"),
         )
-        return handler(ctx, params), op
+        guesser = guessing_address(op_name, params, client_ip) if self.failed_sign_ins.enabled else None
+        self.failed_sign_ins.check(guesser)
+        try:
+            return handler(ctx, params), op
+        except errors.CognitoError as err:
+            self.failed_sign_ins.failed(guesser, err)
+            raise
 
     def _authorise(self, request: Request, body: bytes) -> str:
         signed = sigv4.SignedRequest(
