@@ -25,7 +25,7 @@ import httpx
 import pytest
 from pycognito.aws_srp import AWSSRP
 from tests.conformance.auth_support import PASSWORD, AuthPool, make_pool
-from tests.hardening.load_support import Pair, figure, parallel, scale, two_processes
+from tests.hardening.load_support import Pair, figure, outcome, parallel, scale, two_processes
 from tests.server import ServerProcess, start_server
 
 pytestmark = pytest.mark.slow
@@ -155,6 +155,30 @@ def test_code_guesses_count_too(limited: ServerProcess) -> None:
         caller.close()
     assert got[:5] == ["CodeMismatchException"] * 5
     assert THROTTLED in got
+
+
+def test_admin_sign_ins_use_the_end_users_address(limited: ServerProcess) -> None:
+    """AdminInitiateAuth comes from the application's backend: its failures count against the
+    end user's ContextData.IpAddress, and without one the backend is not limited."""
+    pool = _users(limited, 2)
+
+    def admin(context: dict[str, Any] | None) -> str:
+        extra = {"ContextData": context} if context else {}
+        return outcome(lambda: pool.cognito.admin_initiate_auth(
+            UserPoolId=pool.pool_id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "nobody", "PASSWORD": "Wr0ng!Pass"}, **extra))
+
+    user_ip = {"IpAddress": "198.51.100.77", "ServerName": "app.example", "ServerPath": "/login",
+               "HttpHeaders": []}
+    from_user = [admin(user_ip) for _ in range(10)]
+    from_backend = [admin(None) for _ in range(10)]
+    right_from_backend = outcome(lambda: pool.cognito.admin_initiate_auth(
+        UserPoolId=pool.pool_id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "user1", "PASSWORD": PASSWORD}))
+    assert from_user[:5] == ["UserNotFoundException"] * 5
+    assert THROTTLED in from_user
+    assert from_backend == ["UserNotFoundException"] * 10
+    assert right_from_backend == "ok"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,13 +21,14 @@ not authenticated.
   Successful steps take nothing, so bulk sign-ins with the right passwords are never slowed.
   The address is the one ``client_ip.ClientAddress`` resolves (trusted proxies); for the
   IAM-signed Admin operations it is the end user's ``ContextData.IpAddress``, and without one
-  they are not limited here (the peer is the application's backend, shared by all its users;
+  (or with one that is no IP address) they are not limited here (the peer is the application's backend, shared by all its users;
   limiting it would let one attacker lock every user out). Under ``--testing`` the limit is
   off unless the variable is set (``Settings.effective_failed_signin_rate``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -166,7 +167,13 @@ def guessing_address(operation: str, params: Mapping[str, Any], client_ip: str |
         return client_ip
     context = params.get("ContextData")
     address = context.get("IpAddress") if isinstance(context, Mapping) else None
-    return address if isinstance(address, str) and address else None
+    if not isinstance(address, str):
+        return None
+    try:
+        # Normalised, and only an address: the bucket keys stay short whatever the caller sends.
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None
 
 
 class FailedSignIns:

@@ -156,6 +156,10 @@ def test_whose_budget_a_call_draws_on() -> None:
     assert guessing_address("AdminInitiateAuth", admin, "10.0.0.2") == "198.51.100.9"
     assert guessing_address("AdminRespondToAuthChallenge", admin, "10.0.0.2") == "198.51.100.9"
     assert guessing_address("AdminInitiateAuth", {}, "10.0.0.2") is None
+    other = {"ContextData": {**admin["ContextData"], "IpAddress": "not an address " * 1000}}
+    assert guessing_address("AdminInitiateAuth", other, "10.0.0.2") is None
+    ipv6 = {"ContextData": {**admin["ContextData"], "IpAddress": "2001:DB8::0001"}}
+    assert guessing_address("AdminInitiateAuth", ipv6, "10.0.0.2") == "2001:db8::1"
 
 
 def test_failed_sign_in_settings() -> None:
