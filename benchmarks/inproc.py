@@ -110,7 +110,9 @@ async def run(args: argparse.Namespace) -> None:
 
         api_module.run_in_threadpool = inline  # type: ignore[assignment]
     folder = Path(tempfile.mkdtemp(prefix="poolgate-inproc-"))
-    settings = Settings(data_dir=folder, database_url=args.db, access_keys=(KEY,), log_level="warning")
+    # The failed-sign-in limit off: the wrong_password scenario profiles the password check itself.
+    settings = Settings(data_dir=folder, database_url=args.db, access_keys=(KEY,), log_level="warning",
+                        failed_signin_rate_per_ip=0.0)
     services = build_services(settings)
     app = create_app(settings, services)
     statements: list[str] = []

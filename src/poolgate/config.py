@@ -18,6 +18,9 @@ ISSUER_STYLES = ("poolgate", "aws")
 # The accepted values of ``sqlite_synchronous`` (SQLite's PRAGMA synchronous in WAL mode).
 SQLITE_SYNCHRONOUS_MODES = ("FULL", "NORMAL")
 
+# Failed sign-ins per second and client IP when POOLGATE_FAILED_SIGNIN_RATE_PER_IP is not set.
+DEFAULT_FAILED_SIGNIN_RATE = 10.0
+
 SECRET_SETTINGS = (
     "master_key", "access_keys", "database_url", "smtp_url", "sms_webhook_url", "analytics_webhook_url"
 )
@@ -77,6 +80,11 @@ class Settings:
     # sign-in operations, per client IP and per user pool; past them TooManyRequestsException.
     rate_limit_per_ip: float = 1000.0
     rate_limit_per_pool: float = 5000.0
+    # Failed sign-ins per client IP and process (web.ratelimit): a bucket of burst failures
+    # refilled at rate per second; when it is empty, sign-ins from that IP get
+    # TooManyRequestsException. None: 10 per second, or off under --testing; 0 turns it off.
+    failed_signin_rate_per_ip: float | None = None
+    failed_signin_burst_per_ip: float = 20.0
     # How long a connection may take to send a request's headers, and then its body.
     header_timeout_seconds: float = 10.0
     body_timeout_seconds: float = 30.0
@@ -95,6 +103,14 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'poolgate.sqlite3').resolve()}"
+
+    @property
+    def effective_failed_signin_rate(self) -> float:
+        """Failed sign-ins per second and client IP: the setting, else 10 (0, off, under
+        ``--testing``, whose users' suites sign in wrongly on purpose, lockout tests included)."""
+        if self.failed_signin_rate_per_ip is not None:
+            return self.failed_signin_rate_per_ip
+        return 0.0 if self.testing else DEFAULT_FAILED_SIGNIN_RATE
 
     @property
     def is_sqlite(self) -> bool:
@@ -217,9 +233,11 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
             values[name] = _positive(v, f"POOLGATE_{name.upper()}", int)
     if (v := _read(env, "sqlite_synchronous", False)) is not None:
         values["sqlite_synchronous"] = parse_sqlite_synchronous(v)
-    for name in ("rate_limit_per_ip", "rate_limit_per_pool"):
+    for name in ("rate_limit_per_ip", "rate_limit_per_pool", "failed_signin_rate_per_ip"):
         if (v := _read(env, name, False)) is not None:
             values[name] = _not_negative(v, f"POOLGATE_{name.upper()}")
+    if (v := _read(env, "failed_signin_burst_per_ip", False)) is not None:
+        values["failed_signin_burst_per_ip"] = _at_least_one(v, "POOLGATE_FAILED_SIGNIN_BURST_PER_IP")
     for name in ("header_timeout_seconds", "body_timeout_seconds"):
         if (v := _read(env, name, False)) is not None:
             values[name] = _positive(v, f"POOLGATE_{name.upper()}", float)
@@ -267,8 +285,18 @@ def _not_negative(text: str, variable: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if value < 0:
+    if not value >= 0:
         raise ConfigError(f"{variable} must be a number of requests per second (0 turns it off), not {text!r}")
+    return value
+
+
+def _at_least_one(text: str, variable: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value >= 1:
+        raise ConfigError(f"{variable} must be a number of at least 1, not {text!r}")
     return value
 
 

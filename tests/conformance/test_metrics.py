@@ -63,3 +63,47 @@ def test_metrics_with_several_workers(data_dir: Path) -> None:
     finally:
         server.stop()
 
+
+
+def test_metric_labels_come_from_closed_sets(data_dir: Path) -> None:
+    """Issue 15, finding 3: an AuthFlow, ChallengeName or X-Amz-Target as sent never becomes a
+    label value. 40 requests with ~900 KiB AuthFlow values used to add each value to
+    poolgate_sign_ins_total (RSS 92 -> 190 MiB, /metrics 74 MB); now they count as ``other``."""
+    from poolgate.protocol.model import operation_names, service_model
+
+    model = service_model()
+    flows = {*model.shape_for("AuthFlowType").enum, *model.shape_for("ChallengeNameType").enum, "other"}
+    operations = {*operation_names(), "other"}
+    server = start_server(data_dir)
+    try:
+        ap = make_pool(server)
+        before = len(httpx.get(server.url + "/metrics", timeout=10).content)
+        junk = "A" * (100 * 1024)
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            for i in range(20):
+                for target, body in (
+                    ("InitiateAuth", {"ClientId": ap.client_id, "AuthFlow": f"{junk}{i}", "AuthParameters": {}}),
+                    ("RespondToAuthChallenge",
+                     {"ClientId": ap.client_id, "ChallengeName": f"{junk}{i}", "ChallengeResponses": {}}),
+                    (f"{i}{junk[:4000]}", {}),
+                ):
+                    resp = http.post("/", json=body, headers={
+                        "Content-Type": "application/x-amz-json-1.1",
+                        "X-Amz-Target": f"AWSCognitoIdentityProviderService.{target}",
+                    })
+                    assert resp.status_code == 400
+        text = httpx.get(server.url + "/metrics", timeout=10).text
+        grown = len(text.encode()) - before
+        data = samples(server.url)
+    finally:
+        server.stop()
+    print(f"\n/metrics grew by {grown} bytes after 60 requests with 100 KiB (4 KB for targets) junk labels")
+    assert grown < 20_000
+    for name, labels in data:
+        values = dict(labels)
+        if name.startswith("poolgate_sign_ins"):
+            assert values["flow"] in flows
+        if "operation" in values:
+            assert values["operation"] in operations
+    assert value(data, "poolgate_sign_ins_total", flow="other", outcome="InvalidParameterException") == 40
+    assert value(data, "poolgate_requests_total", operation="other", outcome="UnknownOperationException") == 20

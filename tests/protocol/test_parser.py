@@ -245,3 +245,22 @@ def test_wrong_json_types_name_the_member(name: str, body: bytes, message: str |
         parse_body(op(name), body)
     assert info.value.message == message
     assert info.value.code == "SerializationException"
+
+
+def test_unknown_operation_names_are_not_remembered() -> None:
+    """X-Amz-Target comes from unauthenticated callers: looking up names that are no operation
+    must not keep them (issue 15, finding 3: unauthenticated input must not grow memory)."""
+    import gc
+    import tracemalloc
+
+    assert operation_model("InitiateAuth") is operation_model("InitiateAuth")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(2000):
+            assert operation_model(f"{i:06d}" + "x" * 1000) is None
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 200_000, f"{grown} bytes kept for 2,000 unknown operation names"

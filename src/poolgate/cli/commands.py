@@ -242,6 +242,10 @@ def _export_settings(settings: Settings) -> None:
         "POOLGATE_SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
         "POOLGATE_RATE_LIMIT_PER_IP": str(settings.rate_limit_per_ip),
         "POOLGATE_RATE_LIMIT_PER_POOL": str(settings.rate_limit_per_pool),
+        "POOLGATE_FAILED_SIGNIN_RATE_PER_IP": (
+            "" if settings.failed_signin_rate_per_ip is None else str(settings.failed_signin_rate_per_ip)
+        ),
+        "POOLGATE_FAILED_SIGNIN_BURST_PER_IP": str(settings.failed_signin_burst_per_ip),
         "POOLGATE_HEADER_TIMEOUT_SECONDS": str(settings.header_timeout_seconds),
         "POOLGATE_BODY_TIMEOUT_SECONDS": str(settings.body_timeout_seconds),
         "POOLGATE_TRUSTED_PROXIES": ",".join(settings.trusted_proxies),

@@ -28,13 +28,23 @@ def service_model() -> ServiceModel:
     return botocore.session.get_session().get_service_model(SERVICE_NAME)
 
 
-@cache
 def operation_model(name: str) -> OperationModel | None:
     """The operation's model, or None if the service has no such operation."""
-    model = service_model()
-    if name not in model.operation_names:
+    if name not in _operation_name_set():
+        # Not cached: the name comes from X-Amz-Target, and remembering every name a caller
+        # sends would let it grow memory without bound.
         return None
-    return model.operation_model(name)
+    return _known_operation_model(name)
+
+
+@cache
+def _known_operation_model(name: str) -> OperationModel:
+    return service_model().operation_model(name)
+
+
+@lru_cache(maxsize=1)
+def _operation_name_set() -> frozenset[str]:
+    return frozenset(service_model().operation_names)
 
 
 def operation_names() -> list[str]:

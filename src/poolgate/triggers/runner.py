@@ -119,13 +119,14 @@ class TriggerRunner:
         """Invoke ``arn`` with ``event`` and return the function's parsed output (any JSON
         value); raises the trigger errors described in the module docstring."""
         started = time.perf_counter()
+        label = metrics.closed(trigger, events.SOURCES.keys())
         try:
             return self._run(pool, trigger, arn, event)
         except CognitoError as exc:
-            metrics.TRIGGER_FAILURES.labels(trigger, exc.code).inc()
+            metrics.TRIGGER_FAILURES.labels(label, metrics.error_code(exc)).inc()
             raise
         finally:
-            metrics.TRIGGER_SECONDS.labels(trigger).observe(time.perf_counter() - started)
+            metrics.TRIGGER_SECONDS.labels(label).observe(time.perf_counter() - started)
 
     def _run(self, pool: UserPool, trigger: str, arn: str, event: Mapping[str, Any]) -> Any:
         function = function_name(arn)
