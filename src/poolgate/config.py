@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The accepted values of ``issuer_style``.
 ISSUER_STYLES = ("poolgate", "aws")
@@ -52,6 +53,9 @@ class Settings:
     access_keys: tuple[AccessKey, ...] = ()
     dev: bool = False
     testing: bool = False
+    # Browser origins (scheme://host[:port]) whose pages may call the testing API, e.g. an
+    # end-to-end suite reading codes from its page; none by default (see poolgate.web.testing_api).
+    testing_allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
     log_level: str = "info"
     purge_interval_seconds: float = 300.0
@@ -191,6 +195,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     for name in ("dev", "testing"):
         if (v := _read(env, name, False)) is not None:
             values[name] = _truthy(v)
+    if (v := _read(env, "testing_allowed_origins", False)) is not None:
+        values["testing_allowed_origins"] = parse_origins(v, "POOLGATE_TESTING_ALLOWED_ORIGINS")
     if (v := _read(env, "database_url", True)) is not None:
         values["database_url"] = v
     if (v := _read(env, "master_key", True)) is not None:
@@ -230,6 +236,25 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     if (v := _read(env, "auth_event_retention_days", False)) is not None:
         values["auth_event_retention_days"] = _positive(v, "POOLGATE_AUTH_EVENT_RETENTION_DAYS", float)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def parse_origins(text: str, variable: str) -> tuple[str, ...]:
+    """Comma-separated web origins, each ``http(s)://host[:port]`` with no path; raises ConfigError."""
+    origins: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            parts = urlsplit(item)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or (
+            parts.query or parts.fragment or parts.username
+        ):
+            raise ConfigError(f"{variable}: {item!r} is not a web origin like http://localhost:3000")
+        origins.append(item.rstrip("/"))
+    return tuple(origins)
 
 
 def parse_sqlite_synchronous(text: str) -> str:

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from poolgate import __version__
-from poolgate.config import ConfigError, Settings, parse_cidrs, parse_function_map, settings_from_env
+from poolgate.config import (
+    ConfigError,
+    Settings,
+    parse_cidrs,
+    parse_function_map,
+    parse_origins,
+    settings_from_env,
+)
 
 DESCRIPTION = """\
 Poolgate: a self-hosted server for the Amazon Cognito user-pool API (cognito-idp).
@@ -54,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--testing", action="store_true", default=None,
         help="add the /_testing control API (messages, clock, reset) [POOLGATE_TESTING]",
+    )
+    serve.add_argument(
+        "--testing-allowed-origins", metavar="ORIGINS",
+        help="comma-separated browser origins (http://localhost:3000) whose pages may call the testing API "
+        "[POOLGATE_TESTING_ALLOWED_ORIGINS, none]",
     )
     serve.add_argument("--log-level", help="debug, info, warning, error [POOLGATE_LOG_LEVEL, info]")
     serve.add_argument(
@@ -141,6 +153,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
         workers=getattr(args, "workers", None),
         dev=getattr(args, "dev", None),
         testing=getattr(args, "testing", None),
+        testing_allowed_origins=(
+            parse_origins(args.testing_allowed_origins, "--testing-allowed-origins")
+            if getattr(args, "testing_allowed_origins", None) is not None else None
+        ),
         log_level=getattr(args, "log_level", None),
         trusted_proxies=(
             parse_cidrs(args.trusted_proxies, "--trusted-proxies")
