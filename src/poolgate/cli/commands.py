@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from poolgate.config import Settings, format_function_map
+from poolgate.private_files import make_private_folder
 
 
 def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
@@ -278,7 +279,7 @@ def _prepare_metrics_dir(settings: Settings) -> None:
 
     folder = (settings.data_dir / "metrics").resolve()
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_folder(folder)
     os.environ[MULTIPROCESS_VARIABLE] = str(folder)
 
 
@@ -287,7 +288,7 @@ def migrate(settings: Settings) -> int:
 
     url = settings.effective_database_url
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_folder(settings.data_dir)
     upgrade(url)
     print(f"database is at revision {current_revision(url)}")
     return 0
