@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 ISSUER_STYLES = ("poolgate", "aws")
 # The accepted values of ``sqlite_synchronous`` (SQLite's PRAGMA synchronous in WAL mode).
 SQLITE_SYNCHRONOUS_MODES = ("FULL", "NORMAL")
+# The accepted values of ``outbox`` (see poolgate.delivery.routing.outbox_channels).
+OUTBOX_MODES = ("auto", "on", "off")
 
 SECRET_SETTINGS = (
     "master_key", "access_keys", "database_url", "smtp_url", "sms_webhook_url", "analytics_webhook_url"
@@ -65,6 +67,10 @@ class Settings:
     smtp_from: str = "no-reply@verificationemail.com"
     sms_webhook_url: str | None = None
     sms_sns: bool = False
+    # Which messages the outbox keeps (codes and temporary passwords in clear, until they expire):
+    # "auto" those of a channel with no sender (the outbox is their delivery), and all of them with
+    # --testing; "on" all; "off" none.
+    outbox: str = "auto"
     # Lambda triggers (see poolgate.triggers.build). Function name -> "package.module:function"
     # run in-process, and function name -> Lambda Invoke API base URL; other functions go to
     # AWS Lambda (or AWS_ENDPOINT_URL_LAMBDA). Each attempt gets the timeout; a timed-out,
@@ -211,6 +217,11 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         values["smtp_from"] = v
     if (v := _read(env, "sms_sns", False)) is not None:
         values["sms_sns"] = _truthy(v)
+    if (v := _read(env, "outbox", False)) is not None:
+        mode = v.strip().lower()
+        if mode not in OUTBOX_MODES:
+            raise ConfigError(f"POOLGATE_OUTBOX must be one of {', '.join(OUTBOX_MODES)}, not {v!r}")
+        values["outbox"] = mode
     # Lambda triggers.
     if (v := _read(env, "lambda_handlers", False)) is not None:
         values["lambda_handlers"] = parse_function_map(v, "POOLGATE_LAMBDA_HANDLERS", kind="handler")

@@ -247,6 +247,7 @@ def _export_settings(settings: Settings) -> None:
         "POOLGATE_DEV": "1" if settings.dev else "0",
         "POOLGATE_TESTING": "1" if settings.testing else "0",
         "POOLGATE_TESTING_ALLOWED_ORIGINS": ",".join(settings.testing_allowed_origins),
+        "POOLGATE_OUTBOX": settings.outbox,
         "POOLGATE_LOG_LEVEL": settings.log_level,
         "POOLGATE_MAX_BODY_BYTES": str(settings.max_body_bytes),
         "POOLGATE_ISSUER_STYLE": settings.issuer_style,

@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["rotate"])
     keys.add_argument("--pool", required=True, help="the user pool id")
 
-    outbox = sub.add_parser("outbox", help="print the codes and messages sent to users (newest last)")
+    outbox = sub.add_parser(
+        "outbox", help="print the codes and messages the outbox kept (newest last; see POOLGATE_OUTBOX)"
+    )
     _store_flags(outbox)
     outbox.add_argument("--pool", help="only this user pool id")
     outbox.add_argument("--user", help="only this username")
