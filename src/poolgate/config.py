@@ -12,11 +12,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The accepted values of ``issuer_style``.
 ISSUER_STYLES = ("poolgate", "aws")
 # The accepted values of ``sqlite_synchronous`` (SQLite's PRAGMA synchronous in WAL mode).
 SQLITE_SYNCHRONOUS_MODES = ("FULL", "NORMAL")
+# The accepted values of ``outbox`` (see poolgate.delivery.routing.outbox_channels).
+OUTBOX_MODES = ("auto", "on", "off")
 
 # Failed sign-ins per second and client IP when POOLGATE_FAILED_SIGNIN_RATE_PER_IP is not set.
 DEFAULT_FAILED_SIGNIN_RATE = 10.0
@@ -55,6 +58,9 @@ class Settings:
     access_keys: tuple[AccessKey, ...] = ()
     dev: bool = False
     testing: bool = False
+    # Browser origins (scheme://host[:port]) whose pages may call the testing API, e.g. an
+    # end-to-end suite reading codes from its page; none by default (see poolgate.web.testing_api).
+    testing_allowed_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
     log_level: str = "info"
     purge_interval_seconds: float = 300.0
@@ -64,6 +70,10 @@ class Settings:
     smtp_from: str = "no-reply@verificationemail.com"
     sms_webhook_url: str | None = None
     sms_sns: bool = False
+    # Which messages the outbox keeps (codes and temporary passwords in clear, until they expire):
+    # "auto" those of a channel with no sender (the outbox is their delivery), and all of them with
+    # --testing; "on" all; "off" none.
+    outbox: str = "auto"
     # Lambda triggers (see poolgate.triggers.build). Function name -> "package.module:function"
     # run in-process, and function name -> Lambda Invoke API base URL; other functions go to
     # AWS Lambda (or AWS_ENDPOINT_URL_LAMBDA). Each attempt gets the timeout; a timed-out,
@@ -207,6 +217,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     for name in ("dev", "testing"):
         if (v := _read(env, name, False)) is not None:
             values[name] = _truthy(v)
+    if (v := _read(env, "testing_allowed_origins", False)) is not None:
+        values["testing_allowed_origins"] = parse_origins(v, "POOLGATE_TESTING_ALLOWED_ORIGINS")
     if (v := _read(env, "database_url", True)) is not None:
         values["database_url"] = v
     if (v := _read(env, "master_key", True)) is not None:
@@ -221,6 +233,11 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         values["smtp_from"] = v
     if (v := _read(env, "sms_sns", False)) is not None:
         values["sms_sns"] = _truthy(v)
+    if (v := _read(env, "outbox", False)) is not None:
+        mode = v.strip().lower()
+        if mode not in OUTBOX_MODES:
+            raise ConfigError(f"POOLGATE_OUTBOX must be one of {', '.join(OUTBOX_MODES)}, not {v!r}")
+        values["outbox"] = mode
     # Lambda triggers.
     if (v := _read(env, "lambda_handlers", False)) is not None:
         values["lambda_handlers"] = parse_function_map(v, "POOLGATE_LAMBDA_HANDLERS", kind="handler")
@@ -248,6 +265,25 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     if (v := _read(env, "auth_event_retention_days", False)) is not None:
         values["auth_event_retention_days"] = _positive(v, "POOLGATE_AUTH_EVENT_RETENTION_DAYS", float)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def parse_origins(text: str, variable: str) -> tuple[str, ...]:
+    """Comma-separated web origins, each ``http(s)://host[:port]`` with no path; raises ConfigError."""
+    origins: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            parts = urlsplit(item)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or (
+            parts.query or parts.fragment or parts.username
+        ):
+            raise ConfigError(f"{variable}: {item!r} is not a web origin like http://localhost:3000")
+        origins.append(item.rstrip("/"))
+    return tuple(origins)
 
 
 def parse_sqlite_synchronous(text: str) -> str:

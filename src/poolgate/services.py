@@ -20,6 +20,7 @@ from poolgate.devices.service import DeviceService
 from poolgate.mfa.deps import mfa_deps
 from poolgate.mfa.service import MfaService
 from poolgate.pools.service import PoolService
+from poolgate.private_files import make_private_folder
 from poolgate.security.analytics import build_sink
 from poolgate.security.crypto import MasterKey, load_or_create_master_key
 from poolgate.security.events import StoreAuthEventLog
@@ -85,7 +86,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     master_key = load_or_create_master_key(settings)
     url = settings.effective_database_url
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_folder(settings.data_dir)
     if migrate:
         upgrade(url)
     store = SqlStore(url, master_key)

@@ -66,6 +66,39 @@ def test_sign_up_code_is_emailed_over_smtp(data_dir: Path) -> None:
         controller.stop()
 
 
+def test_emailed_code_is_not_kept_in_clear_outside_testing(data_dir: Path) -> None:
+    """Issue 15 item 11: with SMTP delivering e-mail and no --testing, the outbox keeps no copy."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    server = start_server(data_dir, testing=False, env={"POOLGATE_SMTP_URL": f"smtp://127.0.0.1:{port}"})
+    try:
+        _pool, client = _pool_and_client(
+            server, AutoVerifiedAttributes=["email"],
+            VerificationMessageTemplate={"EmailSubject": "Welcome", "EmailMessage": "Your code: {####}"},
+        )
+        server.client().sign_up(ClientId=client, Username="ann", Password=STRONG,
+                                UserAttributes=[{"Name": "email", "Value": "ann@example.com"}])
+        assert len(inbox.envelopes) == 1
+        content = inbox.envelopes[0].content
+        text = content.decode() if isinstance(content, bytes) else str(content)
+        code = text.split("Your code: ")[1][:6]
+        assert code.isdigit()
+        # The database files, -wal included, hold the code nowhere in clear.
+        found = [p.name for p in data_dir.iterdir() if p.is_file() and code.encode() in p.read_bytes()]
+        print(f"\n[outbox] files holding the e-mailed code in clear: {found}")
+        assert found == []
+        server.client().confirm_sign_up(ClientId=client, Username="ann", ConfirmationCode=code)
+    finally:
+        server.stop()
+        controller.stop()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
+    out = subprocess.run([sys.executable, "-m", "poolgate", "outbox", "--data", str(data_dir)],
+                         capture_output=True, text=True, env=env, timeout=60, check=True)
+    assert out.stdout == "" and "The outbox is empty" in out.stderr
+
+
 def test_sms_code_goes_to_the_webhook(data_dir: Path) -> None:
     with serve_http() as hook:
         server = start_server(data_dir, env={"POOLGATE_SMS_WEBHOOK_URL": hook.url + "/sms"})

@@ -94,10 +94,55 @@ def test_testing_api_moves_the_clock(data_dir: Path) -> None:
             assert pool["CreationDate"].timestamp() >= before["now"] + 3600 - 5
             assert http.post("/_testing/clock", json={"bogus": 1}).status_code == 400
             assert http.get("/_testing/messages").json() == {"messages": []}
-            assert http.post("/_testing/reset").status_code == 200
+            assert http.post("/_testing/reset", json={}).status_code == 200
             assert http.get("/_testing/clock").json()["offset"] == 0
         with pytest.raises(ClientError):
             client.describe_user_pool(UserPoolId=pool["Id"])
+    finally:
+        server.stop()
+
+
+def test_testing_api_refuses_browsers(data_dir: Path) -> None:
+    """Issue 15 item 7: cross-site pages and DNS-rebinding names cannot use the testing API."""
+    server = start_server(data_dir, extra_args=("--testing-allowed-origins", "http://localhost:3000"))
+    try:
+        output = "".join(server.output)
+        assert "WARNING: --testing is on" in output and "http://localhost:3000" in output
+        pool_id = server.client().create_user_pool(PoolName="kept")["UserPool"]["Id"]
+        port = server.url.rsplit(":", 1)[1]
+        evil = {"Origin": "http://evil.example"}
+        with server.http() as http:
+            # A cross-site form or fetch without preflight: text/plain, the attacker's Origin.
+            plain = {"Content-Type": "text/plain"}
+            reset = http.post("/_testing/reset", content=b"{}", headers={**evil, **plain})
+            assert reset.status_code == 403, reset.text
+            assert http.post("/_testing/reset", content=b"{}", headers=plain).status_code == 415
+            lift = http.post("/_testing/clock", json={"advance": 3600}, headers=evil)
+            assert lift.status_code == 403, lift.text
+            ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+            assert http.options("/_testing/reset", headers={**evil, **ask}).status_code == 403
+            # DNS rebinding: the page's own name, resolved to this server.
+            rebound = http.get("/_testing/messages", headers={"Host": f"evil.example:{port}"})
+            assert rebound.status_code == 403, rebound.text
+            rebound = http.get(
+                "/_testing/messages",
+                headers={"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"},
+            )
+            assert rebound.status_code == 403
+            assert http.get("/_testing/clock").json()["offset"] == 0
+            # The server's own names and origin, and the allowed test page.
+            assert http.get("/_testing/messages", headers={"Host": f"localhost:{port}"}).status_code == 200
+            assert http.get("/_testing/clock", headers={"Origin": server.url}).status_code == 200
+            page = {"Origin": "http://localhost:3000"}
+            preflight = http.options("/_testing/clock", headers={**page, **ask})
+            assert preflight.status_code == 204
+            assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
+            assert "content-type" in preflight.headers["access-control-allow-headers"]
+            read = http.get("/_testing/messages", headers=page)
+            assert read.status_code == 200
+            assert read.headers["access-control-allow-origin"] == "http://localhost:3000"
+            assert "access-control-allow-origin" not in http.get("/_testing/messages").headers
+        assert server.client().describe_user_pool(UserPoolId=pool_id)["UserPool"]["Name"] == "kept"
     finally:
         server.stop()
 

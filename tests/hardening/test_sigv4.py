@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -29,11 +34,13 @@ from tests.server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, ServerProcess
 PREFIX = "AWSCognitoIdentityProviderService"
 MODEL = botocore.session.get_session().get_service_model("cognito-idp")
 SIGNED_OPERATIONS = sorted(
-    name for name in MODEL.operation_names
+    name
+    for name in MODEL.operation_names
     if MODEL.operation_model(name).metadata.get("signatureVersion") == "v4"
     and (MODEL.operation_model(name).auth_type != "none")
     and "smithy.api#noAuth" not in (MODEL.operation_model(name).auth or [])
 )
+JS_DIR = Path(__file__).resolve().parents[1] / "js"
 _outcomes: Counter[str] = Counter()
 
 
@@ -49,12 +56,27 @@ def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
-def sign(url: str, operation: str, body: bytes, *, when: datetime.datetime | None = None, region: str = REGION,
-         service: str = "cognito-idp", key: str = ACCESS_KEY_ID, secret: str = SECRET_ACCESS_KEY) -> dict[str, str]:
+def sign(
+    url: str,
+    operation: str,
+    body: bytes,
+    *,
+    when: datetime.datetime | None = None,
+    region: str = REGION,
+    service: str = "cognito-idp",
+    key: str = ACCESS_KEY_ID,
+    secret: str = SECRET_ACCESS_KEY,
+) -> dict[str, str]:
     """The headers botocore's signer produces for this request, signed at ``when``."""
-    request = AWSRequest(method="POST", url=url + "/", data=body, headers={
-        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{PREFIX}.{operation}",
-    })
+    request = AWSRequest(
+        method="POST",
+        url=url + "/",
+        data=body,
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"{PREFIX}.{operation}",
+        },
+    )
     with mock.patch("botocore.auth.get_current_datetime", return_value=when or _utcnow()):
         SigV4Auth(Credentials(key, secret), service, region).add_auth(request)
     return dict(request.headers.items())
@@ -85,16 +107,20 @@ def _on_whole_second() -> None:
     time.sleep(1 - time.time() % 1 + 0.01)
 
 
-@pytest.mark.parametrize("offset,code", [(-301, "InvalidSignatureException"), (-299, "200"),
-                                         (299, "200"), (301, "InvalidSignatureException")])
+@pytest.mark.parametrize(
+    "offset,code",
+    [(-301, "InvalidSignatureException"), (-299, "200"), (299, "200"), (301, "InvalidSignatureException")],
+)
 def test_skew_window_boundary(live: ServerProcess, offset: int, code: str) -> None:
     _on_whole_second()
     when = _utcnow().replace(microsecond=0) + datetime.timedelta(seconds=offset)
     resp = send(live, sign(live.url, "ListUserPools", BODY, when=when), BODY)
     _expect(f"skew {offset:+d} s", resp, code)
     if code != "200":
-        assert resp.json()["message"].startswith("Signature expired") or "Signature not yet current" in resp.json()[
-            "message"], resp.text
+        assert (
+            resp.json()["message"].startswith("Signature expired")
+            or "Signature not yet current" in resp.json()["message"]
+        ), resp.text
 
 
 def test_correct_signature_is_accepted(live: ServerProcess) -> None:
@@ -102,11 +128,16 @@ def test_correct_signature_is_accepted(live: ServerProcess) -> None:
 
 
 def test_wrong_region_and_service(live: ServerProcess) -> None:
-    _expect("region eu-west-1", send(live, sign(live.url, "ListUserPools", BODY, region="eu-west-1"), BODY),
-            "InvalidSignatureException")
-    _expect("service cognito-identity",
-            send(live, sign(live.url, "ListUserPools", BODY, service="cognito-identity"), BODY),
-            "InvalidSignatureException")
+    _expect(
+        "region eu-west-1",
+        send(live, sign(live.url, "ListUserPools", BODY, region="eu-west-1"), BODY),
+        "InvalidSignatureException",
+    )
+    _expect(
+        "service cognito-identity",
+        send(live, sign(live.url, "ListUserPools", BODY, service="cognito-identity"), BODY),
+        "InvalidSignatureException",
+    )
 
 
 TAMPERED = {
@@ -123,7 +154,9 @@ def test_each_signed_header_tampered(live: ServerProcess) -> None:
     for name in signed:
         changed = {k: v for k, v in headers.items() if k.lower() != name}
         if name == "x-amz-date":
-            stamp = datetime.datetime.strptime(headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ") + datetime.timedelta(seconds=1)
+            stamp = datetime.datetime.strptime(headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ") + datetime.timedelta(
+                seconds=1
+            )
             changed["X-Amz-Date"] = stamp.strftime("%Y%m%dT%H%M%SZ")
         else:
             changed[name] = TAMPERED.get(name, "tampered")
@@ -132,8 +165,11 @@ def test_each_signed_header_tampered(live: ServerProcess) -> None:
 
 def test_body_tampered(live: ServerProcess) -> None:
     headers = sign(live.url, "ListUserPools", BODY)
-    _expect("body tampered", send(live, headers, json.dumps({"MaxResults": 60}).encode()),
-            "InvalidSignatureException")
+    _expect(
+        "body tampered",
+        send(live, headers, json.dumps({"MaxResults": 60}).encode()),
+        "InvalidSignatureException",
+    )
     _expect("body appended", send(live, headers, BODY + b" "), "InvalidSignatureException")
 
 
@@ -176,3 +212,88 @@ def test_every_signed_operation_refuses_six_bad_auths(live: ServerProcess) -> No
         for variant, code in VARIANTS.items():
             _expect(f"every op: {variant}", send(live, _variant(live, operation, variant, body), body), code)
     print(f"[hardening] SigV4: {len(SIGNED_OPERATIONS)} signed operations x {len(VARIANTS)} variants refused")
+
+
+def test_unsigned_target_cannot_be_replayed_as_another_operation(live: ServerProcess) -> None:
+    """Issue 15 item 6: AdminGetUser signed over host and x-amz-date only, replayed as AdminDeleteUser."""
+    cognito = live.client()
+    pool_id = cognito.create_user_pool(PoolName="sigv4-replay")["UserPool"]["Id"]
+    cognito.admin_create_user(UserPoolId=pool_id, Username="victim", MessageAction="SUPPRESS")
+    body = json.dumps({"UserPoolId": pool_id, "Username": "victim"}).encode()
+    request = AWSRequest(method="POST", url=live.url + "/", data=body)
+    SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "cognito-idp", REGION).add_auth(request)
+    narrow = dict(request.headers.items())
+    assert "SignedHeaders=host;x-amz-date," in narrow["Authorization"]
+    for operation in ("AdminGetUser", "AdminDeleteUser"):
+        headers = {
+            **narrow,
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"{PREFIX}.{operation}",
+        }
+        resp = send(live, headers, body)
+        _expect(f"x-amz-target unsigned ({operation})", resp, "IncompleteSignatureException")
+        assert resp.json()["message"].endswith("not signed: x-amz-target."), resp.text
+    assert cognito.admin_get_user(UserPoolId=pool_id, Username="victim")["Username"] == "victim"
+
+
+def test_real_clients_sign_every_x_amz_header(live: ServerProcess, tmp_path: Path) -> None:
+    """boto3, the AWS CLI and the JavaScript SDK v3 still get through: they sign every x-amz-* header."""
+    cognito = live.client()
+    pool_id = cognito.create_user_pool(PoolName="sigv4-clients")["UserPool"]["Id"]
+    assert cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Id"] == pool_id
+    _outcomes["boto3 -> 200"] += 1
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POOLGATE_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+    )
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "awscli",
+            "cognito-idp",
+            "describe-user-pool",
+            "--user-pool-id",
+            pool_id,
+            "--endpoint-url",
+            live.url,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert f'"Id": "{pool_id}"' in cli.stdout
+    _outcomes["AWS CLI -> 200"] += 1
+
+    node = shutil.which("node")
+    assert node is not None, "Node.js (node >= 20) is not on PATH: install it, then run ./dev test"
+    config = {
+        "endpoint": live.url,
+        "region": REGION,
+        "accessKeyId": ACCESS_KEY_ID,
+        "secretAccessKey": SECRET_ACCESS_KEY,
+        "userPoolId": pool_id,
+    }
+    js = subprocess.run(
+        [node, str(JS_DIR / "sdk-v3-admin.mjs"), json.dumps(config)],
+        cwd=JS_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    report = json.loads(js.stdout.strip().splitlines()[-1]) if js.stdout.strip() else {}
+    assert js.returncode == 0 and report.get("ok"), (js.stdout, js.stderr[-2000:])
+    sent = report["calls"][0]
+    # What the JS SDK v3 sends besides the Authorization header, and which of it is signed.
+    assert {"x-amz-target", "x-amz-user-agent", "x-amz-date", "x-amz-content-sha256"} <= set(sent["signed"])
+    assert set(sent["headers"]) - set(sent["signed"]) == {"authorization", "user-agent"}
+    _outcomes[f"JS SDK v3 {report['version']} -> 200"] += len(report["calls"])

@@ -318,6 +318,45 @@ def test_host_must_be_signed_even_with_valid_other_parts() -> None:
     assert "'Host'" in err.message
 
 
+def test_unsigned_x_amz_target_is_refused() -> None:
+    """Issue 15 item 6: a signature over host and x-amz-date only cannot be replayed as another operation."""
+    narrow = sign(headers={})
+    assert "SignedHeaders=host;x-amz-date," in header(narrow, "Authorization")
+    replayed = SignedRequest(
+        "POST",
+        "/",
+        "",
+        (*narrow.headers, *BASE_HEADERS.items()),
+        BODY,
+    )
+    replayed = replace_header(replayed, "X-Amz-Target", "AWSCognitoIdentityProviderService.AdminDeleteUser")
+    err = raises(IncompleteSignatureException, replayed)
+    assert err.message == "There were headers present in the request which were not signed: x-amz-target."
+    with pytest.raises(IncompleteSignatureException):
+        check_well_formed(replayed, region=REGION, now=NOW)
+
+
+@pytest.mark.parametrize("name", ["X-Amz-User-Agent", "X-Amz-Content-SHA256", "X-Amz-Anything"])
+def test_every_x_amz_header_must_be_signed(name: str) -> None:
+    value = hashlib.sha256(BODY).hexdigest() if name == "X-Amz-Content-SHA256" else "value"
+    assert run(sign(headers={**BASE_HEADERS, name: value})) == AKID
+    err = raises(IncompleteSignatureException, replace_header(sign(), name, value))
+    assert err.message.endswith(f"not signed: {name.lower()}.")
+
+
+def test_headers_clients_leave_unsigned_are_allowed() -> None:
+    """botocore and the JS SDK v3 never sign these; a proxy (CloudFront) adds X-Amz-Cf-Id."""
+    req = sign()
+    for name, value in [
+        ("User-Agent", "aws-sdk-js/3"),
+        ("X-Amzn-Trace-Id", "Root=1-abc"),
+        ("X-Amz-Cf-Id", "cloudfront"),
+        ("Expect", "100-continue"),
+    ]:
+        req = replace_header(req, name, value)
+    assert run(req) == AKID
+
+
 def test_missing_x_amz_date() -> None:
     req = sign()
     auth = header(req, "Authorization")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from poolgate.config import Settings, format_function_map
+from poolgate.private_files import make_private_folder
 
 
 def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
@@ -179,6 +180,8 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
         print(_export_lines(key.access_key_id, key.secret_access_key), flush=True)
     if settings.dev:
         services_log_dev_warning()
+    if settings.testing:
+        log_testing_warning(settings)
     ready_line = f"Poolgate listening on {url}"
     common: dict[str, Any] = {
         "log_level": settings.log_level.lower(),
@@ -220,6 +223,18 @@ def services_log_dev_warning() -> None:
     )
 
 
+def log_testing_warning(settings: Settings) -> None:
+    """Say loudly, at start-up, what ``--testing`` exposes and to whom (on stderr, whatever the log level)."""
+    pages = ", ".join(settings.testing_allowed_origins) or "none"
+    print(
+        "WARNING: --testing is on. /_testing/* lets anyone who can reach this port read every code and "
+        "temporary password sent, move the clock (which lifts lockouts) and delete all data. "
+        f"Never use it in production. Web pages allowed to call it (--testing-allowed-origins): {pages}.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _export_settings(settings: Settings) -> None:
     """Hand the resolved settings to worker processes through the environment."""
     env = {
@@ -231,6 +246,8 @@ def _export_settings(settings: Settings) -> None:
         "POOLGATE_ACCOUNT_ID": settings.account_id,
         "POOLGATE_DEV": "1" if settings.dev else "0",
         "POOLGATE_TESTING": "1" if settings.testing else "0",
+        "POOLGATE_TESTING_ALLOWED_ORIGINS": ",".join(settings.testing_allowed_origins),
+        "POOLGATE_OUTBOX": settings.outbox,
         "POOLGATE_LOG_LEVEL": settings.log_level,
         "POOLGATE_MAX_BODY_BYTES": str(settings.max_body_bytes),
         "POOLGATE_ISSUER_STYLE": settings.issuer_style,
@@ -267,7 +284,7 @@ def _prepare_metrics_dir(settings: Settings) -> None:
 
     folder = (settings.data_dir / "metrics").resolve()
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_folder(folder)
     os.environ[MULTIPROCESS_VARIABLE] = str(folder)
 
 
@@ -276,7 +293,7 @@ def migrate(settings: Settings) -> int:
 
     url = settings.effective_database_url
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_folder(settings.data_dir)
     upgrade(url)
     print(f"database is at revision {current_revision(url)}")
     return 0

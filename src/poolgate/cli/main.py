@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from poolgate import __version__
-from poolgate.config import ConfigError, Settings, parse_cidrs, parse_function_map, settings_from_env
+from poolgate.config import (
+    ConfigError,
+    Settings,
+    parse_cidrs,
+    parse_function_map,
+    parse_origins,
+    settings_from_env,
+)
 
 DESCRIPTION = """\
 Poolgate: a self-hosted server for the Amazon Cognito user-pool API (cognito-idp).
@@ -54,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--testing", action="store_true", default=None,
         help="add the /_testing control API (messages, clock, reset) [POOLGATE_TESTING]",
+    )
+    serve.add_argument(
+        "--testing-allowed-origins", metavar="ORIGINS",
+        help="comma-separated browser origins (http://localhost:3000) whose pages may call the testing API "
+        "[POOLGATE_TESTING_ALLOWED_ORIGINS, none]",
     )
     serve.add_argument("--log-level", help="debug, info, warning, error [POOLGATE_LOG_LEVEL, info]")
     serve.add_argument(
@@ -107,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["rotate"])
     keys.add_argument("--pool", required=True, help="the user pool id")
 
-    outbox = sub.add_parser("outbox", help="print the codes and messages sent to users (newest last)")
+    outbox = sub.add_parser(
+        "outbox", help="print the codes and messages the outbox kept (newest last; see POOLGATE_OUTBOX)"
+    )
     _store_flags(outbox)
     outbox.add_argument("--pool", help="only this user pool id")
     outbox.add_argument("--user", help="only this username")
@@ -141,6 +155,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
         workers=getattr(args, "workers", None),
         dev=getattr(args, "dev", None),
         testing=getattr(args, "testing", None),
+        testing_allowed_origins=(
+            parse_origins(args.testing_allowed_origins, "--testing-allowed-origins")
+            if getattr(args, "testing_allowed_origins", None) is not None else None
+        ),
         log_level=getattr(args, "log_level", None),
         trusted_proxies=(
             parse_cidrs(args.trusted_proxies, "--trusted-proxies")

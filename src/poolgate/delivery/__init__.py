@@ -1,15 +1,18 @@
 """Delivery of codes, temporary passwords and notices by e-mail and SMS.
 
 Another module renders the pool's templates; this package gets the final text as a
-:class:`Message` and delivers it. Every message is recorded in the store's outbox
-(read by the testing API and by local developers), and in addition goes to the
-external sender configured for its channel:
+:class:`Message` and delivers it, to the external sender configured for its channel:
 
 * EMAIL: ``SmtpSender`` when ``POOLGATE_SMTP_URL`` is set (``POOLGATE_SMTP_FROM`` is
   the sender address);
 * SMS: ``WebhookSender`` when ``POOLGATE_SMS_WEBHOOK_URL`` is set, otherwise
   ``SnsSender`` when ``POOLGATE_SMS_SNS=1``;
-* with neither, the outbox is the only destination.
+* with neither, the store's outbox is the destination (read by ``poolgate outbox``
+  and the testing API).
+
+The outbox also keeps a copy of every message with ``--testing`` (tests read codes
+from it whatever the channel), or of all or none with ``POOLGATE_OUTBOX=on|off``;
+see ``routing.outbox_channels``.
 
 Transactions. A service that stores a code calls ``sender.send_in(uow, message)``
 inside its unit of work and ``sender.deliver(message)`` after the unit of work has
@@ -25,9 +28,9 @@ committed (see :class:`TransactionalSender`). So:
 ``send(message)`` does both steps in a transaction of its own, for callers outside
 any unit of work.
 
-Plain codes at rest. The outbox keeps the plain ``code`` (the code store keeps only
-hashes), even when the message also went out by e-mail or SMS, so tests can read a
-code whatever the channel. This is the only plain-text copy at rest, and it is
+Plain codes at rest. An outbox row keeps the plain ``code`` (the code store keeps only
+hashes). This is the only plain-text copy at rest, which is why by default the outbox
+keeps only the messages it delivers itself (and everything with ``--testing``); it is
 short-lived: a row carries the code's own expiry and ``Store.purge_expired`` deletes
 it afterwards.
 

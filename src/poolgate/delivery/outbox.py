@@ -1,8 +1,9 @@
 """``OutboxSender``: records messages in the store's outbox table.
 
 The outbox is where the testing API and local developers read codes. It holds the
-only plain-text copy of a code at rest (the code store keeps hashes); rows carry the
-code's own expiry and ``Store.purge_expired`` deletes them after it.
+only plain-text copy of a code at rest (the code store keeps hashes), so the routing
+sender writes to it only for the channels ``routing.outbox_channels`` names; rows carry
+the code's own expiry and ``Store.purge_expired`` deletes them after it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ follow ``spec/protocol.md`` sections 3 and 5; where the spec leaves the wording
 open we copy what AWS front doors are publicly reported to return.
 
 Whether an operation needs a signature at all is decided by the caller from
-the service model; this module never looks at the body or the target header.
+the service model; this module never reads the operation from the body or the
+target header, it only insists that ``X-Amz-Target``, like every ``x-amz-*``
+header, is covered by the signature.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ _AMZ_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
 # a stray space inside "Credential= AKID/..." is reported as a missing '='.
 _PARAM_SPLIT_RE = re.compile(r"[,\s]+")
 _QUERY_SAFE = "-_.~"
+# x-amz-* headers a proxy adds on the way, which the client therefore cannot sign: CloudFront
+# tags each request it forwards with X-Amz-Cf-Id. Poolgate reads none of them.
+_UNSIGNABLE_AMZ_HEADERS = frozenset({"x-amz-cf-id"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +117,10 @@ def verify(
     seconds, and ``lookup_secret`` maps an access key id to its secret (None
     when unknown). Raises ``MissingAuthenticationTokenException`` without an
     ``Authorization`` header, ``IncompleteSignatureException`` when it is
-    malformed, ``InvalidSignatureException`` for a wrong scope, a time outside
-    the window or a mismatch, and ``UnrecognizedClientException`` for an
-    unknown key or any session token.
+    malformed or leaves an ``x-amz-*`` header unsigned,
+    ``InvalidSignatureException`` for a wrong scope, a time outside the window
+    or a mismatch, and ``UnrecognizedClientException`` for an unknown key or
+    any session token.
     """
     headers = _header_map(req.headers)
     auth = _parse_and_check(headers, region=region, now=now, service=service, max_skew=max_skew_seconds)
@@ -156,7 +162,8 @@ def check_well_formed(
 
 
 def parse_authorization(headers: dict[str, list[str]]) -> ParsedAuthorization:
-    """Parse the ``Authorization`` and date headers; raise for anything missing or malformed.
+    """Parse the ``Authorization`` and date headers; raise for anything missing or malformed,
+    including an ``x-amz-*`` header that ``SignedHeaders`` leaves out.
 
     ``headers`` maps lowercase names to their values in received order, as
     built from a :class:`SignedRequest`. No scope or time check happens here.
@@ -219,6 +226,7 @@ def parse_authorization(headers: dict[str, list[str]]) -> ParsedAuthorization:
         raise IncompleteSignatureException(
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
         )
+    _check_amz_headers_signed(headers, names)
 
     amz_date, request_time = _parse_request_time(date_value)
     return ParsedAuthorization(
@@ -394,6 +402,26 @@ def _payload_hash(headers: dict[str, list[str]], body: bytes) -> str:
             "The provided 'x-amz-content-sha256' header does not match what was computed."
         )
     return declared
+
+
+def _check_amz_headers_signed(headers: dict[str, list[str]], signed_names: Sequence[str]) -> None:
+    """Refuse a request carrying an ``x-amz-*`` header the signature does not cover.
+
+    SigV4 asks signers to sign every ``x-amz-*`` header they send, and botocore, the AWS CLI
+    and the JavaScript SDK v3 all do (they leave out only ``user-agent``, ``x-amzn-trace-id``
+    and hop-by-hop headers). Left unsigned, ``X-Amz-Target`` could be swapped on a captured
+    request: a signed AdminGetUser replayed as AdminDeleteUser.
+    """
+    signed = set(signed_names)
+    unsigned = sorted(
+        name
+        for name in headers
+        if name.startswith("x-amz-") and name not in signed and name not in _UNSIGNABLE_AMZ_HEADERS
+    )
+    if unsigned:
+        raise IncompleteSignatureException(
+            f"There were headers present in the request which were not signed: {', '.join(unsigned)}."
+        )
 
 
 def _missing_sentences(params: dict[str, str], *, has_date: bool) -> str:

@@ -2,7 +2,7 @@
 sign-in and ChangePassword (``lockout``), risk decisions and the auth event log.
 
 Core package: imports only the standard library, ``cryptography``, ``poolgate.config``,
-``poolgate.errors``, ``poolgate.clock`` and ``poolgate.store.base``.
+``poolgate.errors``, ``poolgate.clock``, ``poolgate.private_files`` and ``poolgate.store.base``.
 """
 
 from __future__ import annotations

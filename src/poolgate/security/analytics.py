@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import urllib.request
 from collections.abc import Mapping
@@ -23,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from poolgate.private_files import make_private_folder, open_private_append
 
 log = logging.getLogger("poolgate.analytics")
 
@@ -91,8 +94,8 @@ class JsonLinesSink:
         line = json.dumps(event.to_json(), separators=(",", ":")) + "\n"
         try:
             with self._lock:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as out:
+                make_private_folder(self.path.parent)
+                with os.fdopen(open_private_append(self.path), "a", encoding="utf-8") as out:
                     out.write(line)
         except OSError:
             log.exception("could not write an analytics event to %s", self.path)

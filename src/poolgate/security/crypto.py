@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from poolgate.config import Settings
+from poolgate.private_files import make_private_folder
 
 KEY_BYTES = 32
 BLOB_VERSION = 1
@@ -228,7 +229,7 @@ def load_or_create_master_key(settings: Settings) -> MasterKey:
     path = settings.data_dir / KEY_FILE_NAME
     if path.exists():
         return _read_key_file(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     key = MasterKey.generate()
     try:
         _write_new_key_file(path, key)

@@ -246,4 +246,4 @@ class PoolgateServer:
 
     def reset(self) -> None:
         """Delete every pool, client, user and message, and put the clock back."""
-        httpx.post(f"{self.endpoint}/_testing/reset", timeout=10).raise_for_status()
+        httpx.post(f"{self.endpoint}/_testing/reset", json={}, timeout=10).raise_for_status()

@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.unit.delivery._support import make_message
 
 from poolgate.config import ConfigError, Settings, settings_from_env
+from poolgate.delivery import Message
+from poolgate.delivery.outbox import OutboxSender
 from poolgate.delivery.routing import RoutingSender, build_sender
 from poolgate.delivery.smtp import SmtpSender
 from poolgate.delivery.sns import SnsSender
@@ -71,3 +74,47 @@ def test_delivery_defaults() -> None:
     settings = settings_from_env({})
     assert (settings.smtp_url, settings.sms_webhook_url, settings.sms_sns) == (None, None, False)
     assert settings.smtp_from == "no-reply@verificationemail.com"
+
+
+# Issue 15 item 11: the outbox keeps codes in clear only where it is their delivery.
+
+
+@pytest.mark.parametrize(
+    ("outbox", "testing", "smtp", "kept"),
+    [
+        ("auto", False, False, {"EMAIL", "SMS"}),  # nothing configured: the outbox is the delivery
+        ("auto", False, True, {"SMS"}),  # e-mail leaves by SMTP, so its codes are not kept
+        ("auto", True, True, {"EMAIL", "SMS"}),  # --testing: the testing API reads every code
+        ("on", False, True, {"EMAIL", "SMS"}),
+        ("off", False, False, set()),
+        ("off", True, False, set()),
+    ],
+)
+def test_outbox_keeps_codes_only_where_it_is_the_delivery(
+    store: SqlStore, outbox: str, testing: bool, smtp: bool, kept: set[str]
+) -> None:
+    settings = Settings(outbox=outbox, testing=testing, smtp_url="smtp://127.0.0.1:9" if smtp else None)
+    sender = build_sender(settings, store)
+    assert sender.recorded_channels == kept
+    # An external sender that accepts everything stands in for SMTP.
+    routes = {"EMAIL": _Accepting()} if smtp else {}
+    sender = RoutingSender(OutboxSender(store), routes, recorded=sender.recorded_channels)
+    sender.send(make_message(channel="EMAIL", destination="alice@example.com", code="111111"))
+    with store.transaction() as uow:
+        sender.send_in(uow, make_message(channel="SMS", destination="+15555550100", code="222222"))
+    with store.transaction(readonly=True) as uow:
+        codes = {m.channel: m.code for m in uow.outbox.list(None, None)}
+    assert set(codes) == kept
+    assert all(codes[channel] == {"EMAIL": "111111", "SMS": "222222"}[channel] for channel in codes)
+
+
+class _Accepting:
+    def send(self, message: Message) -> None:
+        return None
+
+
+def test_outbox_setting_from_env() -> None:
+    assert settings_from_env({}).outbox == "auto"
+    assert settings_from_env({"POOLGATE_OUTBOX": "OFF"}).outbox == "off"
+    with pytest.raises(ConfigError, match="POOLGATE_OUTBOX"):
+        settings_from_env({"POOLGATE_OUTBOX": "sometimes"})

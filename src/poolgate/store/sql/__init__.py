@@ -2,7 +2,8 @@
 (the default, in the data folder) and PostgreSQL (for several processes).
 
 Storage package: implements ``poolgate.store.base``; imports ``poolgate.pools.model``,
-``poolgate.security.crypto`` and ``poolgate.config``, never the web or protocol layers.
+``poolgate.security.crypto``, ``poolgate.config`` and ``poolgate.private_files``, never the web or
+protocol layers.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 from poolgate.config import parse_sqlite_synchronous, sqlite_synchronous_from_env
+from poolgate.private_files import prepare_sqlite_file
 
 BEGIN_OPTION = "poolgate_sqlite_begin"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
@@ -57,12 +58,16 @@ def is_memory_sqlite(url: str | URL) -> bool:
 
 
 def ensure_sqlite_folder(url: str | URL) -> None:
-    """Create the folder an SQLite database file lives in, if it is missing."""
+    """Create the folder an SQLite database file lives in (0700) and the file itself (0600).
+
+    Done before SQLite opens the file, which would otherwise create it readable by everyone;
+    its -wal and -shm files take the database file's mode (see ``poolgate.private_files``).
+    """
     if not is_sqlite_url(url) or is_memory_sqlite(url):
         return
     database = make_url(url).database
     if database and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(Path(database).expanduser())
 
 
 def create_store_engine(
