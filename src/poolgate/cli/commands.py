@@ -6,6 +6,8 @@ import argparse
 import os
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +48,54 @@ def _fail(message: str) -> int:
 
 
 def _open(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
-    from poolgate.security.crypto import WrongMasterKeyError
     from poolgate.services import build_services
 
-    try:
+    with _startup_errors(settings):
         return build_services(settings, migrate=migrate)
+
+
+def database_label(settings: Settings) -> str:
+    """The database a command uses, for messages: the SQLite file, or the URL without its password."""
+    if settings.is_sqlite and not settings.database_url:
+        return str((settings.data_dir / "poolgate.sqlite3").resolve())
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = settings.effective_database_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        scheme, sep, rest = url.partition("://")
+        return f"{scheme}{sep}{rest.rpartition('@')[2]}"
+
+
+@contextmanager
+def _startup_errors(settings: Settings) -> Iterator[None]:
+    """Turn what commonly stops a start (the data folder, the master key, the database) into one
+    line on standard error and exit status 1, as a busy port is, instead of a traceback."""
+    import sqlalchemy.exc
+
+    from poolgate.security.crypto import WrongMasterKeyError
+
+    try:
+        yield
     except WrongMasterKeyError as exc:
         raise SystemExit(_fail(str(exc))) from None
+    except FileExistsError as exc:
+        where = exc.filename or settings.data_dir
+        problem = f"{where} is not a folder"
+        raise SystemExit(_fail(f"cannot use the data folder {settings.data_dir}: {problem}")) from None
+    except OSError as exc:
+        problem = f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        raise SystemExit(_fail(f"cannot use the data folder {settings.data_dir}: {problem}")) from None
+    except ValueError as exc:  # an unusable master key (file or POOLGATE_MASTER_KEY)
+        raise SystemExit(_fail(str(exc))) from None
+    except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError) as exc:
+        raise SystemExit(_fail(f"invalid database URL {database_label(settings)}: {exc}")) from None
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        raise SystemExit(_fail(f"cannot open the database {database_label(settings)}: {first}")) from None
 
 
 def _export_lines(akid: str, secret: str) -> str:
@@ -271,10 +314,12 @@ def migrate(settings: Settings) -> int:
     from poolgate.store.sql.migrate import current_revision, upgrade
 
     url = settings.effective_database_url
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(url)
-    print(f"database is at revision {current_revision(url)}")
+    with _startup_errors(settings):
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(url)
+        revision = current_revision(url)
+    print(f"database is at revision {revision}")
     return 0
 
 

@@ -169,6 +169,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Anything else that stops a command: one line, not a traceback (unless debugging).
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        print(
+            f"poolgate: {args.command} failed: {type(exc).__name__}: {exc} "
+            "(POOLGATE_LOG_LEVEL=debug shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":
