@@ -80,6 +80,53 @@ def test_serve_start_up_failure_is_one_clear_line(tmp_path: Path, case: str) -> 
     _assert_one_line(poolgate("serve", "--port", "0", *make_args(tmp_path), cwd=tmp_path), expected)
 
 
-@pytest.mark.parametrize("command", ["migrate", "credentials", "outbox"])
-def test_other_commands_fail_the_same_way(tmp_path: Path, command: str) -> None:
-    _assert_one_line(poolgate(command, "--data", str(_file(tmp_path))), "is not a folder")
+@pytest.mark.parametrize("command", [["migrate"], ["credentials", "add"]])
+def test_other_commands_fail_the_same_way(tmp_path: Path, command: list[str]) -> None:
+    _assert_one_line(poolgate(*command, "--data", str(_file(tmp_path))), "is not a folder")
+
+
+STATE_READERS = [
+    ["outbox", "--user", "alice"],
+    ["credentials"],
+    ["credentials", "revoke", "AKIAEXAMPLE"],
+    ["export", "us-east-1_AbCdEf123"],
+    ["keys", "rotate", "--pool", "us-east-1_AbCdEf123"],
+    ["master-key", "fingerprint"],
+    ["auth-events", "purge"],
+]
+
+
+@pytest.mark.parametrize("command", STATE_READERS, ids=" ".join)
+def test_state_readers_never_create_an_empty_database(tmp_path: Path, command: list[str]) -> None:
+    # Run from another folder than the server's: nothing is created, the user is told where we looked.
+    result = poolgate(*command, cwd=tmp_path)
+    expected = f"no Poolgate database at {tmp_path / 'poolgate-data' / 'poolgate.sqlite3'}"
+    _assert_one_line(result, expected)
+    assert "--data" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_state_readers_name_the_database_they_read(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert poolgate("credentials", "add", "--data", str(data)).returncode == 0
+    result = poolgate("outbox", "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    assert f"using the database {data / 'poolgate.sqlite3'}" in result.stderr
+    assert "The outbox is empty." in result.stderr
+
+
+@pytest.mark.postgres
+def test_state_readers_refuse_a_postgres_database_without_poolgate_tables(tmp_path: Path) -> None:
+    from tests.pg import fresh_schema
+
+    with fresh_schema() as url:
+        result = poolgate("outbox", "--database-url", url, cwd=tmp_path)
+        _assert_one_line(result, "has no Poolgate tables")
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert sa.inspect(conn).get_table_names() == []
+        finally:
+            engine.dispose()

@@ -47,11 +47,39 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _open(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+def _open(  # type: ignore[no-untyped-def]
+    settings: Settings, *, migrate: bool = True, existing: bool = False, announce: bool = True
+):
+    """The services on the configured database. ``existing``: a command that reads state refuses to
+    create a database (a typo'd --data or another working folder would silently show nothing).
+    ``announce``: say on standard error which database is used (``serve`` logs it instead)."""
     from poolgate.services import build_services
 
     with _startup_errors(settings):
-        return build_services(settings, migrate=migrate)
+        if existing:
+            _require_database(settings)
+        services = build_services(settings, migrate=migrate)
+    if announce:
+        print(f"poolgate: using the database {database_label(settings)}", file=sys.stderr)
+    return services
+
+
+def _require_database(settings: Settings) -> None:
+    from sqlalchemy.engine import make_url
+
+    from poolgate.store.sql.migrate import current_revision
+
+    hint = (
+        "run the command where `poolgate serve` ran, or point it at that data with --data DIR "
+        "(POOLGATE_DATA) or --database-url (POOLGATE_DATABASE_URL)"
+    )
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        path = make_url(url).database
+        if path and path != ":memory:" and not Path(path).is_file():
+            raise SystemExit(_fail(f"no Poolgate database at {database_label(settings)}; {hint}"))
+    elif current_revision(url) is None:
+        raise SystemExit(_fail(f"the database {database_label(settings)} has no Poolgate tables; {hint}"))
 
 
 def database_label(settings: Settings) -> str:
@@ -165,7 +193,7 @@ def export(
         except ApplyError as exc:
             return _fail(exc.problems[0])
 
-    services = _open(settings)
+    services = _open(settings, existing=True)
     try:
         document = export_pool(services, pool_id, include_secrets=include_secrets, include_users=users)
     except CognitoError as exc:
@@ -209,7 +237,7 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
     if settings.public_url is None:
         settings = settings.with_overrides(public_url=url)
 
-    services = _open(settings)
+    services = _open(settings, announce=False)
     if config_file is not None:
         failed = _apply_or_fail(services, config_file)
         if failed is not None:
@@ -319,7 +347,7 @@ def migrate(settings: Settings) -> int:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(url)
         revision = current_revision(url)
-    print(f"database is at revision {revision}")
+    print(f"database {database_label(settings)} is at revision {revision}")
     return 0
 
 
@@ -327,7 +355,7 @@ def credentials(settings: Settings, action: str, access_key_id: str | None, desc
     from poolgate.services import generate_access_key
     from poolgate.store.base import StoredAccessKey
 
-    services = _open(settings)
+    services = _open(settings, existing=action != "add")
     try:
         if action == "show":
             with services.store.transaction() as uow:
@@ -370,7 +398,7 @@ def master_key(settings: Settings, action: str) -> int:
     if action == "generate":
         print(MasterKey.generate().to_text())
         return 0
-    services = _open(settings)
+    services = _open(settings, existing=True)
     old = services.master_key
     services.close()
     if action == "fingerprint":
@@ -407,7 +435,7 @@ def _write_secret(path: Path, text: str) -> None:
 
 def rotate_keys(settings: Settings, pool_id: str) -> int:
     """Add new signing keys; the old ones stay in the JWKS until their tokens have expired."""
-    services = _open(settings)
+    services = _open(settings, existing=True)
     try:
         with services.store.transaction() as uow:
             if uow.pools.get(pool_id) is None:
@@ -424,7 +452,7 @@ def outbox(settings: Settings, pool_id: str | None, username: str | None, *, as_
     import datetime
     import json
 
-    services = _open(settings)
+    services = _open(settings, existing=True)
     try:
         with services.store.transaction(readonly=True) as uow:
             rows = list(uow.outbox.list(pool_id, username))
@@ -449,7 +477,7 @@ def outbox(settings: Settings, pool_id: str | None, username: str | None, *, as_
 
 def purge_auth_events(settings: Settings, older_than_days: float | None) -> int:
     """Delete auth events older than ``older_than_days`` (default: the retention setting)."""
-    services = _open(settings)
+    services = _open(settings, existing=True)
     try:
         days = settings.auth_event_retention_days if older_than_days is None else older_than_days
         removed = services.threat.purge_old_events(older_than=days * 86400)
