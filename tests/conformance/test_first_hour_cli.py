@@ -5,6 +5,7 @@ create an empty one, and what the banner and help tell the user to run works as 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,92 @@ def test_state_readers_refuse_a_postgres_database_without_poolgate_tables(tmp_pa
                 assert sa.inspect(conn).get_table_names() == []
         finally:
             engine.dispose()
+
+
+def _wait_for_line(proc: subprocess.Popen[str], prefix: str, seen: list[str]) -> None:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith(prefix):
+            return
+    raise AssertionError("the server stopped:\n" + "".join(seen))
+
+
+def _fake_checkout(tmp_path: Path) -> Path:
+    """A copy of the repository's ``dev`` script whose .venv runs this interpreter's Poolgate
+    (installed already: the stamp is newer than pyproject.toml, so nothing is installed)."""
+    repo = tmp_path / "checkout"
+    (repo / ".venv" / "bin").mkdir(parents=True)
+    for name in ("dev", "pyproject.toml"):
+        (repo / name).write_bytes((ROOT / name).read_bytes())
+    (repo / "dev").chmod(0o755)
+    (repo / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    script = repo / ".venv" / "bin" / "poolgate"
+    script.write_text(f'#!/bin/sh\nexec {sys.executable} -m poolgate "$@"\n')
+    script.chmod(0o755)
+    stamp = repo / ".venv" / ".poolgate-installed"
+    stamp.touch()
+    later = (repo / "pyproject.toml").stat().st_mtime + 60
+    os.utime(stamp, (later, later))
+    return repo
+
+
+@pytest.mark.parametrize("how", ["dev serve", "python -m poolgate serve"])
+def test_the_banner_names_a_command_that_works(tmp_path: Path, how: str) -> None:
+    # After `./dev serve` (or any start where poolgate is not on PATH) the hint the banner prints
+    # must run as written, from another folder for ./dev.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POOLGATE_", "VIRTUAL_ENV"))}
+    env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+    env["PYTHONUNBUFFERED"] = "1"
+    if how == "dev serve":
+        repo = _fake_checkout(tmp_path)
+        args, cwd, elsewhere = [str(repo / "dev"), "serve", "--port", "0"], repo, Path("/")
+    else:
+        args, cwd = [sys.executable, "-m", "poolgate", "serve", "--port", "0"], tmp_path
+        elsewhere = tmp_path
+    seen: list[str] = []
+    with subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        try:
+            _wait_for_line(proc, "Poolgate listening on ", seen)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    banner = "".join(seen)
+    hint = re.search(r"`([^`]+) credentials` prints it again", banner)
+    assert hint, banner
+    akid = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", banner)
+    assert akid, banner
+    shown = subprocess.run(
+        ["bash", "-c", f"{hint.group(1)} credentials"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert f"AWS_ACCESS_KEY_ID={akid.group(1)}" in shown.stdout
+    assert re.search(r"`[^`]+ outbox` shows the codes", banner), banner
+
+
+def test_the_log_says_which_region_is_served_and_how_to_change_it(tmp_path: Path) -> None:
+    from botocore.exceptions import ClientError
+    from tests.server import start_server
+
+    server = start_server(tmp_path / "data")
+    try:
+        output = "".join(server.output)
+        assert "serving region us-east-1" in output and "--region or POOLGATE_REGION" in output, output
+        with pytest.raises(ClientError) as caught:
+            server.client(region_name="eu-west-1").list_user_pools(MaxResults=1)
+        error = caught.value.response["Error"]
+        assert error["Code"] == "InvalidSignatureException"
+        assert error["Message"].startswith("Credential should be scoped to a valid region, not 'eu-west-1'.")
+    finally:
+        server.stop()
+    log = "".join(server.output)
+    assert "signed for region eu-west-1, but this server serves us-east-1" in log, log
+    assert "--region eu-west-1 (POOLGATE_REGION)" in log

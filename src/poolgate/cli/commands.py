@@ -245,9 +245,12 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
             return failed
     key = ensure_access_key(services)
     if key is not None:
+        me = self_command()
         print("Generated an access key for signed (admin) calls; it is stored encrypted in the database.")
-        print("Use it from your shell (`poolgate credentials` prints it again):")
+        print(f"Use it from your shell (`{me} credentials` prints it again; `{me} outbox` shows the codes")
+        print("sent to users):")
         print(_export_lines(key.access_key_id, key.secret_access_key), flush=True)
+    _log_start(settings)
     if settings.dev:
         services_log_dev_warning()
     ready_line = f"Poolgate listening on {url}"
@@ -281,6 +284,34 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
     print(ready_line, flush=True)
     Multiprocess(config, sockets=[sock]).run()
     return 0
+
+
+def self_command() -> str:
+    """How the user reaches this ``poolgate`` from their shell, for the hints it prints:
+    ``POOLGATE_SELF_COMMAND`` (``./dev`` sets it), else ``poolgate`` when that is on PATH, else this
+    executable's full path (a virtualenv's bin is often not on PATH), else ``python -m poolgate``."""
+    import shlex
+    import shutil
+
+    if hint := os.environ.get("POOLGATE_SELF_COMMAND"):
+        return hint
+    script = Path(sys.argv[0])
+    if script.name == "poolgate":
+        found = shutil.which("poolgate")
+        if found and Path(found).resolve() == script.resolve():
+            return "poolgate"
+        return shlex.quote(str(script.absolute()))
+    return f"{shlex.quote(sys.executable)} -m poolgate"
+
+
+def _log_start(settings: Settings) -> None:
+    import logging
+
+    logging.getLogger("poolgate").info(
+        "serving region %s (pool ids %s_…, SigV4 credential scope): clients must use this region; "
+        "change it with --region or POOLGATE_REGION. Database: %s",
+        settings.region, settings.region, database_label(settings),
+    )
 
 
 def services_log_dev_warning() -> None:
