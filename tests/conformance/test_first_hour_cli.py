@@ -220,3 +220,37 @@ def test_the_log_says_which_region_is_served_and_how_to_change_it(tmp_path: Path
     log = "".join(server.output)
     assert "signed for region eu-west-1, but this server serves us-east-1" in log, log
     assert "--region eu-west-1 (POOLGATE_REGION)" in log
+
+
+def _aws_commands(text: str) -> list[str]:
+    return [line.split("#")[0].strip() for line in text.splitlines() if line.strip().startswith("aws ")]
+
+
+def test_aws_cli_examples_run_as_written(tmp_path: Path) -> None:
+    # The README's and `poolgate --help`'s AWS CLI lines, with only the access key exported (as the
+    # banner prints it) and no AWS configuration at all: no region, no profile.
+    from tests.server import ACCESS_KEY_ID, SECRET_ACCESS_KEY, start_server
+
+    readme = (ROOT / "README.md").read_text()
+    help_text = poolgate("--help").stdout
+    commands = _aws_commands(readme) + _aws_commands(help_text)
+    assert len(commands) >= 3, commands
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POOLGATE_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID=ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
+        HOME=str(tmp_path),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+    )
+    server = start_server(tmp_path / "data")
+    try:
+        for command in commands:
+            line = command.replace("http://127.0.0.1:9229", server.url)
+            done = subprocess.run(
+                ["bash", "-c", line], env=env, capture_output=True, text=True, timeout=60, check=False
+            )
+            assert done.returncode == 0, f"{command}\n{done.stderr}"
+    finally:
+        server.stop()

@@ -21,7 +21,8 @@ Point boto3, the AWS CLI or any AWS SDK at it with endpoint_url.
 
 Quick start:
   poolgate serve                      # SQLite in ./poolgate-data, http://127.0.0.1:9229
-  aws cognito-idp list-user-pools --max-results 10 --endpoint-url http://127.0.0.1:9229
+  # in another shell, with the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY lines serve printed:
+  aws cognito-idp list-user-pools --max-results 10 --region us-east-1 --endpoint-url http://127.0.0.1:9229
 """
 
 
