@@ -58,7 +58,7 @@ def problems(doc: Path, text: str) -> list[str]:
                 path = ROOT / word.rstrip(".,;:)").split("::")[0].split(":")[0]
                 if "." in path.name[1:] and not path.exists():
                     found.append(f"{rel}: `{word}` does not exist")
-            elif "/" in word and word.rstrip(".,;:)").endswith(".md"):
+            elif "/" in word and word.rstrip(".,;:)").endswith(".md") and "*" not in word:
                 name = word.rstrip(".,;:)")
                 if not (ROOT / name).exists() and not (doc.parent / name).exists():
                     found.append(f"{rel}: `{word}` is not a document of the project")
