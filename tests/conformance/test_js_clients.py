@@ -1,4 +1,5 @@
-"""Real JavaScript clients against a live server: amazon-cognito-identity-js and Amplify JS v6.
+"""Real JavaScript clients against a live server: amazon-cognito-identity-js, Amplify JS v6 and the
+AWS SDK for JavaScript v3 (@aws-sdk/client-cognito-identity-provider).
 
 The scripts live in tests/js (see its README); `./dev test` installs their packages with `npm ci`.
 Each script prints one JSON line and exits 0 (all steps done), 1 (a step failed with a server error,
@@ -22,7 +23,7 @@ from botocore.exceptions import ClientError
 from tests.server import ServerProcess, start_server
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
-PACKAGES = ("amazon-cognito-identity-js", "aws-amplify")
+PACKAGES = ("amazon-cognito-identity-js", "aws-amplify", "@aws-sdk/client-cognito-identity-provider")
 PASSWORD = "Js-Cl1ent!Secret"
 WRONG = "Not-The-Passw0rd!"
 SIGN_IN_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
@@ -390,3 +391,70 @@ def test_amplify_remembered_device(js_pool: JsPool) -> None:
     assert _requests(steps["forgetDevice"]) == [("ForgetDevice", None, False, True)]
     assert pool.cognito.admin_list_devices(UserPoolId=pool.pool_id, Username="amp-device")["Devices"] == []
     pool.cognito.delete_user_pool(UserPoolId=pool.pool_id)
+
+
+def test_aws_sdk_v3_admin_sign_in_and_errors(js_pool: JsPool) -> None:
+    """@aws-sdk/client-cognito-identity-provider: admin calls signed by it, sign-up, sign-in, GetUser
+    and refresh from a client without credentials, and Cognito's errors as the SDK parses them."""
+    node = require_node()
+    from tests.server import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+
+    # A pool of its own that sends sign-up codes by e-mail (to the outbox).
+    cognito = js_pool.cognito
+    pool_id = cognito.create_user_pool(PoolName="sdk-v3", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="sdk-v3",
+        ExplicitAuthFlows=[*SIGN_IN_FLOWS, "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    sdk_pool = JsPool(js_pool.server, js_pool.cognito, pool_id, client_id)
+    config = sdk_pool.config(
+        "sdk-v3",
+        region=REGION,
+        accessKeyId=ACCESS_KEY_ID,
+        secretAccessKey=SECRET_ACCESS_KEY,
+        messagesUrl=f"{js_pool.server.url}/_testing/messages",
+    )
+    code, report = run_script(node, "sdk-v3.mjs", config)
+    steps = succeeded(code, report)
+
+    assert steps["adminCreateUser"] == {"ok": True, "userStatus": "FORCE_CHANGE_PASSWORD", "created": True}
+    assert steps["adminGetUser"]["userStatus"] == "CONFIRMED"
+    assert steps["adminGetUser"]["attributes"]["email"] == "sdk-v3@example.com"
+    signed_in = steps["signIn"]
+    access = sdk_pool.verify(signed_in["accessToken"])
+    assert access["username"] == "sdk-v3" and signed_in["tokenType"] == "Bearer"
+    assert signed_in["expiresIn"] == 3600 and signed_in["refreshToken"]
+    assert steps["getUser"]["username"] == "sdk-v3"
+    assert steps["getUser"]["attributes"]["sub"] == access["sub"]
+    refreshed = steps["refresh"]
+    assert sdk_pool.verify(refreshed["accessToken"])["origin_jti"] == access["origin_jti"]
+    assert refreshed["refreshToken"] is None  # REFRESH_TOKEN_AUTH returns none
+    assert steps["signUp"]["userConfirmed"] is False and steps["signUp"]["destination"] == "EMAIL"
+    assert sdk_pool.verify(steps["signInAfterSignUp"]["accessToken"])["username"] == "sdk-v3-signup"
+
+    # Admin calls went out signed, public ones unsigned (the SDK asked the public client for no key).
+    for call in report["calls"]:
+        admin = call["operation"].startswith("Admin")
+        assert call["signed"] is admin, call
+
+    expected = {
+        "wrongPassword": ("NotAuthorizedException", "Incorrect username or password."),
+        "userNotFound": ("UserNotFoundException", "User does not exist."),
+        "poolNotFound": ("ResourceNotFoundException", "User pool us-east-1_NoSuchPoo does not exist."),
+        "usernameExists": ("UsernameExistsException", "User already exists"),
+        "unknownAccessKey": (
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ),
+    }
+    for name, (error, message) in expected.items():
+        got = steps[name]
+        assert (got["error"]["name"], got["error"]["message"]) == (error, message), (name, got)
+        assert got["error"]["statusCode"] == 400 and got["fault"] == "client", (name, got)
+        assert got["serviceException"] is True, (name, got)
+        if error != "UnrecognizedClientException":  # a common AWS error, not in the cognito-idp model
+            assert got["modeledClass"] is True, (name, got)
+    invalid = steps["invalidParameter"]["error"]
+    assert invalid["name"] == "InvalidParameterException" and invalid["statusCode"] == 400
+    assert "Member must have length greater than or equal to 1" in invalid["message"], invalid

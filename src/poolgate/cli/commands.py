@@ -6,6 +6,8 @@ import argparse
 import os
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +48,83 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _open(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
-    from poolgate.security.crypto import WrongMasterKeyError
+def _open(  # type: ignore[no-untyped-def]
+    settings: Settings, *, migrate: bool = True, existing: bool = False, announce: bool = True
+):
+    """The services on the configured database. ``existing``: a command that reads state refuses to
+    create a database (a typo'd --data or another working folder would silently show nothing).
+    ``announce``: say on standard error which database is used (``serve`` logs it instead)."""
     from poolgate.services import build_services
 
+    with _startup_errors(settings):
+        if existing:
+            _require_database(settings)
+        services = build_services(settings, migrate=migrate)
+    if announce:
+        print(f"poolgate: using the database {database_label(settings)}", file=sys.stderr)
+    return services
+
+
+def _require_database(settings: Settings) -> None:
+    from sqlalchemy.engine import make_url
+
+    from poolgate.store.sql.migrate import current_revision
+
+    hint = (
+        "run the command where `poolgate serve` ran, or point it at that data with --data DIR "
+        "(POOLGATE_DATA) or --database-url (POOLGATE_DATABASE_URL)"
+    )
+    url = settings.effective_database_url
+    if settings.is_sqlite:
+        path = make_url(url).database
+        if path and path != ":memory:" and not Path(path).is_file():
+            raise SystemExit(_fail(f"no Poolgate database at {database_label(settings)}; {hint}"))
+    elif current_revision(url) is None:
+        raise SystemExit(_fail(f"the database {database_label(settings)} has no Poolgate tables; {hint}"))
+
+
+def database_label(settings: Settings) -> str:
+    """The database a command uses, for messages: the SQLite file, or the URL without its password."""
+    if settings.is_sqlite and not settings.database_url:
+        return str((settings.data_dir / "poolgate.sqlite3").resolve())
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = settings.effective_database_url
     try:
-        return build_services(settings, migrate=migrate)
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        scheme, sep, rest = url.partition("://")
+        return f"{scheme}{sep}{rest.rpartition('@')[2]}"
+
+
+@contextmanager
+def _startup_errors(settings: Settings) -> Iterator[None]:
+    """Turn what commonly stops a start (the data folder, the master key, the database) into one
+    line on standard error and exit status 1, as a busy port is, instead of a traceback."""
+    import sqlalchemy.exc
+
+    from poolgate.security.crypto import WrongMasterKeyError
+
+    try:
+        yield
     except WrongMasterKeyError as exc:
         raise SystemExit(_fail(str(exc))) from None
+    except FileExistsError as exc:
+        where = exc.filename or settings.data_dir
+        problem = f"{where} is not a folder"
+        raise SystemExit(_fail(f"cannot use the data folder {settings.data_dir}: {problem}")) from None
+    except OSError as exc:
+        problem = f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        raise SystemExit(_fail(f"cannot use the data folder {settings.data_dir}: {problem}")) from None
+    except ValueError as exc:  # an unusable master key (file or POOLGATE_MASTER_KEY)
+        raise SystemExit(_fail(str(exc))) from None
+    except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError) as exc:
+        raise SystemExit(_fail(f"invalid database URL {database_label(settings)}: {exc}")) from None
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        raise SystemExit(_fail(f"cannot open the database {database_label(settings)}: {first}")) from None
 
 
 def _export_lines(akid: str, secret: str) -> str:
@@ -123,7 +194,7 @@ def export(
         except ApplyError as exc:
             return _fail(exc.problems[0])
 
-    services = _open(settings)
+    services = _open(settings, existing=True)
     try:
         document = export_pool(services, pool_id, include_secrets=include_secrets, include_users=users)
     except CognitoError as exc:
@@ -167,7 +238,7 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
     if settings.public_url is None:
         settings = settings.with_overrides(public_url=url)
 
-    services = _open(settings)
+    services = _open(settings, announce=False)
     if config_file is not None:
         failed = _apply_or_fail(services, config_file)
         if failed is not None:
@@ -175,9 +246,12 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
             return failed
     key = ensure_access_key(services)
     if key is not None:
+        me = self_command()
         print("Generated an access key for signed (admin) calls; it is stored encrypted in the database.")
-        print("Use it from your shell (`poolgate credentials` prints it again):")
+        print(f"Use it from your shell (`{me} credentials` prints it again; `{me} outbox` shows the codes")
+        print("sent to users):")
         print(_export_lines(key.access_key_id, key.secret_access_key), flush=True)
+    _log_start(settings)
     if settings.dev:
         services_log_dev_warning()
     if settings.testing:
@@ -213,6 +287,34 @@ def serve(settings: Settings, *, config_file: Path | None = None) -> int:
     print(ready_line, flush=True)
     Multiprocess(config, sockets=[sock]).run()
     return 0
+
+
+def self_command() -> str:
+    """How the user reaches this ``poolgate`` from their shell, for the hints it prints:
+    ``POOLGATE_SELF_COMMAND`` (``./dev`` sets it), else ``poolgate`` when that is on PATH, else this
+    executable's full path (a virtualenv's bin is often not on PATH), else ``python -m poolgate``."""
+    import shlex
+    import shutil
+
+    if hint := os.environ.get("POOLGATE_SELF_COMMAND"):
+        return hint
+    script = Path(sys.argv[0])
+    if script.name == "poolgate":
+        found = shutil.which("poolgate")
+        if found and Path(found).resolve() == script.resolve():
+            return "poolgate"
+        return shlex.quote(str(script.absolute()))
+    return f"{shlex.quote(sys.executable)} -m poolgate"
+
+
+def _log_start(settings: Settings) -> None:
+    import logging
+
+    logging.getLogger("poolgate").info(
+        "serving region %s (pool ids %s_…, SigV4 credential scope): clients must use this region; "
+        "change it with --region or POOLGATE_REGION. Database: %s",
+        settings.region, settings.region, database_label(settings),
+    )
 
 
 def services_log_dev_warning() -> None:
@@ -292,10 +394,12 @@ def migrate(settings: Settings) -> int:
     from poolgate.store.sql.migrate import current_revision, upgrade
 
     url = settings.effective_database_url
-    if settings.is_sqlite:
-        make_private_folder(settings.data_dir)
-    upgrade(url)
-    print(f"database is at revision {current_revision(url)}")
+    with _startup_errors(settings):
+        if settings.is_sqlite:
+            make_private_folder(settings.data_dir)
+        upgrade(url)
+        revision = current_revision(url)
+    print(f"database {database_label(settings)} is at revision {revision}")
     return 0
 
 
@@ -303,7 +407,7 @@ def credentials(settings: Settings, action: str, access_key_id: str | None, desc
     from poolgate.services import generate_access_key
     from poolgate.store.base import StoredAccessKey
 
-    services = _open(settings)
+    services = _open(settings, existing=action != "add")
     try:
         if action == "show":
             with services.store.transaction() as uow:
@@ -346,7 +450,7 @@ def master_key(settings: Settings, action: str) -> int:
     if action == "generate":
         print(MasterKey.generate().to_text())
         return 0
-    services = _open(settings)
+    services = _open(settings, existing=True)
     old = services.master_key
     services.close()
     if action == "fingerprint":
@@ -383,7 +487,7 @@ def _write_secret(path: Path, text: str) -> None:
 
 def rotate_keys(settings: Settings, pool_id: str) -> int:
     """Add new signing keys; the old ones stay in the JWKS until their tokens have expired."""
-    services = _open(settings)
+    services = _open(settings, existing=True)
     try:
         with services.store.transaction() as uow:
             if uow.pools.get(pool_id) is None:
@@ -400,7 +504,7 @@ def outbox(settings: Settings, pool_id: str | None, username: str | None, *, as_
     import datetime
     import json
 
-    services = _open(settings)
+    services = _open(settings, existing=True)
     try:
         with services.store.transaction(readonly=True) as uow:
             rows = list(uow.outbox.list(pool_id, username))
@@ -425,7 +529,7 @@ def outbox(settings: Settings, pool_id: str | None, username: str | None, *, as_
 
 def purge_auth_events(settings: Settings, older_than_days: float | None) -> int:
     """Delete auth events older than ``older_than_days`` (default: the retention setting)."""
-    services = _open(settings)
+    services = _open(settings, existing=True)
     try:
         days = settings.auth_event_retention_days if older_than_days is None else older_than_days
         removed = services.threat.purge_old_events(older_than=days * 86400)

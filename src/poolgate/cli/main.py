@@ -28,7 +28,8 @@ Point boto3, the AWS CLI or any AWS SDK at it with endpoint_url.
 
 Quick start:
   poolgate serve                      # SQLite in ./poolgate-data, http://127.0.0.1:9229
-  aws cognito-idp list-user-pools --max-results 10 --endpoint-url http://127.0.0.1:9229
+  # in another shell, with the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY lines serve printed:
+  aws cognito-idp list-user-pools --max-results 10 --region us-east-1 --endpoint-url http://127.0.0.1:9229
 """
 
 
@@ -187,6 +188,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Anything else that stops a command: one line, not a traceback (unless debugging).
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        print(
+            f"poolgate: {args.command} failed: {type(exc).__name__}: {exc} "
+            "(POOLGATE_LOG_LEVEL=debug shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from poolgate.errors import (
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
+log = logging.getLogger("poolgate")
 DEFAULT_SERVICE = "cognito-idp"
 DEFAULT_MAX_SKEW_SECONDS = 300
 
@@ -328,6 +330,7 @@ def _check_scope(auth: ParsedAuthorization, *, region: str, service: str) -> Non
     """The scope must name our region and service, the right terminator and the request day."""
     cred = auth.credential
     if cred.region != region:
+        _log_foreign_region(cred.region, region)
         raise InvalidSignatureException(
             f"Credential should be scoped to a valid region, not '{cred.region}'. "
         )
@@ -342,6 +345,30 @@ def _check_scope(auth: ParsedAuthorization, *, region: str, service: str) -> Non
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
             f"'{cred.date}' != '{auth.amz_date[:8]}', from '{auth.amz_date}'."
         )
+
+
+_FOREIGN_REGIONS_LOGGED: set[str] = set()
+_REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
+
+def _log_foreign_region(asked: str, served: str) -> None:
+    """Say once per region (at most 32) why signed calls fail: the client's region is not ours. The
+    answer keeps Cognito's own message; the log says how to fix it on either side."""
+    if (
+        not _REGION_NAME.fullmatch(asked)
+        or asked in _FOREIGN_REGIONS_LOGGED
+        or len(_FOREIGN_REGIONS_LOGGED) >= 32
+    ):
+        return
+    _FOREIGN_REGIONS_LOGGED.add(asked)
+    log.warning(
+        "a request was signed for region %s, but this server serves %s: set the client's region to %s "
+        "(region_name, AWS_REGION, --region), or start Poolgate with --region %s (POOLGATE_REGION)",
+        asked,
+        served,
+        served,
+        asked,
+    )
 
 
 def _check_window(auth: ParsedAuthorization, *, now: float, max_skew: int) -> None:

@@ -14,6 +14,19 @@ real SigV4, real SRP and tokens); only the process is shared with the tests.
 
 from __future__ import annotations
 
-from poolgate.testing.server import PoolgateServer, TestApp
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from poolgate.testing.server import PoolgateServer, TestApp
 
 __all__ = ["PoolgateServer", "TestApp"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: pytest loads poolgate.testing.plugin (and so this package) in every
+    # run of an environment Poolgate is installed in, and that must not import the server.
+    if name in __all__:
+        from poolgate.testing import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

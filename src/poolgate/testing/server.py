@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import socket
@@ -10,13 +11,13 @@ import string
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from poolgate.config import AccessKey, Settings
 
@@ -212,8 +213,9 @@ class PoolgateServer:
         )["UserPoolClient"]
         if username is not None:
             self.create_user(pool_id, username, password, attributes)
-        return TestApp(pool_id, app["ClientId"], app.get("ClientSecret"), username,
-                       password if username else None)
+        return TestApp(
+            pool_id, app["ClientId"], app.get("ClientSecret"), username, password if username else None
+        )
 
     def create_user(
         self, pool_id: str, username: str, password: str, attributes: Mapping[str, str] | None = None
@@ -226,14 +228,15 @@ class PoolgateServer:
             MessageAction="SUPPRESS",
             UserAttributes=[{"Name": k, "Value": v} for k, v in (attributes or {}).items()],
         )
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+        )
 
     def messages(self, pool_id: str | None = None, username: str | None = None) -> list[dict[str, Any]]:
         """Everything "sent" (codes, invitations), oldest first."""
         params = {k: v for k, v in (("userPoolId", pool_id), ("username", username)) if v}
-        resp = httpx.get(f"{self.endpoint}/_testing/messages", params=params, timeout=10)
-        resp.raise_for_status()
-        result: list[dict[str, Any]] = resp.json()["messages"]
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
+        result: list[dict[str, Any]] = self._testing_api("GET", f"/_testing/messages{query}")["messages"]
         return result
 
     def codes(self, username: str, pool_id: str | None = None) -> list[str]:
@@ -242,8 +245,18 @@ class PoolgateServer:
 
     def advance(self, seconds: float) -> None:
         """Move the server's clock forward (tokens, codes, sessions and lockouts expire)."""
-        httpx.post(f"{self.endpoint}/_testing/clock", json={"advance": seconds}, timeout=10).raise_for_status()
+        self._testing_api("POST", "/_testing/clock", {"advance": seconds})
 
     def reset(self) -> None:
         """Delete every pool, client, user and message, and put the clock back."""
-        httpx.post(f"{self.endpoint}/_testing/reset", json={}, timeout=10).raise_for_status()
+        self._testing_api("POST", "/_testing/reset", {})
+
+    def _testing_api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """One call to the testing API with the standard library only: the pytest plugin must work
+        with Poolgate's runtime dependencies alone (a non-2xx answer raises ``HTTPError``)."""
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        request = urllib.request.Request(self.endpoint + path, data=data, method=method, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read()
+        return json.loads(text) if text else None
