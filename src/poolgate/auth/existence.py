@@ -71,8 +71,11 @@ class Simulator:
 
         ``USER_ID_FOR_SRP`` has the shape a real one would have for that input: a UUID in pools
         whose usernames are e-mail or phone (real ones are the ``sub``) and for inputs shaped
-        like an alias (real ones would name the username); otherwise the name as typed, which is
-        what a real username sign-in returns [decision; the docs speak only of a UUID].
+        like an alias (AWS's documented answer: "internal user id in UUID format"; a real one
+        names the username, which looks alike when usernames are UUIDs, docs/security.md item
+        4); otherwise the name as the pool folds it (lower-cased in a case-insensitive pool),
+        which is what a real username sign-in returns for a user created in lower case
+        [decision; the docs speak only of a UUID].
         """
         folded = fold(pool, name)
         salt = int.from_bytes(self._mac(b"salt", pool.id, folded)[:16], "big") or 1
@@ -83,7 +86,7 @@ class Simulator:
             raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
             user_id = str(uuid.UUID(bytes=bytes(raw)))
         else:
-            user_id = name
+            user_id = folded
         return SimulatedUser(user_id, pad_hex(salt), pad_hex(verifier))
 
     def burn_password_check(self, pool: UserPool, name: str, password: str) -> None:
