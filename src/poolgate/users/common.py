@@ -288,6 +288,31 @@ def release_aliases(
         save_user(uow, pool, replace(holder, attributes=attrs))
 
 
+# The rows a simulated delivery writes in place of the code and the message (see
+# :func:`stand_in_delivery`).
+STAND_IN_SCOPE = "simulated-deliveries"
+
+
+def stand_in_delivery(
+    deps: UserDeps, uow: UnitOfWork, pool: UserPool, username: str, *, purpose: str, ttl: float, channel: str,
+    forgot_password: bool = False,
+) -> None:
+    """In the write phase of a simulated delivery (PreventUserExistenceErrors), the work a real
+    delivery does in its transaction (:func:`send_code`) without a user or a message: a code
+    drawn and hashed, the pool's message text rendered, and two rows written where a real
+    delivery writes the code and the outbox message (counters under the name's key, kept as
+    long as the code would be), so that both answers take the same time (docs/security.md,
+    item 4). Nothing is sent."""
+    code = codes.new_code()
+    deps.hasher(pool.id, "", purpose, code)
+    template = rules.verification_template(pool, channel, forgot_password=forgot_password)
+    rules.render_template(template.body, code=code, username=username)
+    key = deps.simulation.counter_key(pool, username, purpose)
+    # Two clock reads, like the code and the outbox row (the testing clock reads the database).
+    for row in ("code", "message"):
+        uow.counters.increment(STAND_IN_SCOPE, f"{key}/{row}", now=deps.clock.now(), window=ttl)
+
+
 def limit_code_requests(deps: UserDeps, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> None:
     """LimitExceededException once the user asked for too many codes in the window.
 

@@ -33,6 +33,7 @@ from poolgate.users.common import (
     recovery_attributes,
     reload_user,
     send_code,
+    stand_in_delivery,
     verified_contact,
     with_new_password,
 )
@@ -136,15 +137,19 @@ class RecoveryService:
         return delivery
 
     def _simulated_delivery(self, client_id: str, pool: UserPool, username: str) -> dict[str, str]:
-        """The write phase of a simulated ForgotPassword: what a real request writes in its
-        transaction, as far as it can be written without a user (the request counted under the
-        name's key, a code hashed), then CodeDeliveryDetails shaped like a real one."""
+        """The write phase of a simulated ForgotPassword: the request counted under the name's
+        key and what a real delivery writes (``stand_in_delivery``); then CodeDeliveryDetails
+        shaped like a real one."""
+        details = self.deps.simulation.delivery(pool, username, simulated_recovery_attributes(pool))
         with self.deps.store.transaction() as uow:
             client_and_pool(uow, client_id)
             find_user(uow, pool, username)
             self._limit_simulated(uow, pool, username, counting=True)
-            self.deps.hasher(pool.id, "", FORGOT_PASSWORD, codes.new_code())
-        return self.deps.simulation.delivery(pool, username, simulated_recovery_attributes(pool))
+            stand_in_delivery(
+                self.deps, uow, pool, username, purpose=FORGOT_PASSWORD, ttl=rules.FORGOT_PASSWORD_CODE_TTL,
+                channel=details["DeliveryMedium"], forgot_password=True,
+            )
+        return details
 
     def _limit_simulated(self, uow: UnitOfWork, pool: UserPool, username: str, *, counting: bool) -> None:
         key = self.deps.simulation.counter_key(pool, username, FORGOT_PASSWORD)

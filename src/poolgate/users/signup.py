@@ -41,6 +41,7 @@ from poolgate.users.common import (
     reload_user,
     save_user,
     send_code,
+    stand_in_delivery,
     store_new_user,
 )
 from poolgate.users.lookup import find_user, require_user
@@ -197,7 +198,7 @@ class SignUpService:
                 check_secret_hash(client, username, request.get("SecretHash"))
                 found = find_user(uow, pool, username)
                 if found is None and hides_existence(client):
-                    raise _UnknownName
+                    raise _UnknownName(self._check_unknown_attempts(uow, pool, username, code))
                 user = require_user(uow, pool, username) if found is None else found
                 if user.status is UserStatus.CONFIRMED:
                     raise NotAuthorizedException(rules.already_confirmed_message(user.status.value))
@@ -209,8 +210,8 @@ class SignUpService:
                 confirmed = self._confirm(
                     uow, pool, user, verify=True, force_alias=bool(request.get("ForceAliasCreation"))
                 )
-        except _UnknownName:
-            self._unknown_code_attempt(pool, username, code)
+        except _UnknownName as unknown:
+            self._unknown_code_attempt(pool, username, unknown.now)
         except CodeMismatchException:
             if target is not None:
                 self._count_failure(target.user_pool_id, target.sub)
@@ -220,20 +221,26 @@ class SignUpService:
             caller=context.for_client(client_id),
         )
 
-    def _unknown_code_attempt(self, pool: UserPool, username: str, code: str) -> NoReturn:
+    def _check_unknown_attempts(self, uow: UnitOfWork, pool: UserPool, username: str, code: str) -> float:
+        """For a name that is no user, what ``codes.consume`` does with a real user's pending
+        code: the attempts read (LimitExceededException once they reach the limit) and the
+        code hashed. Returns the time read, for the attempt's count (one clock read, as for a
+        real user)."""
+        key = self.deps.simulation.counter_key(pool, username, SIGN_UP)
+        now = self.deps.clock.now()
+        if uow.counters.get(CODE_ATTEMPTS_SCOPE, key, now=now) >= rules.MAX_CODE_ATTEMPTS:
+            raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
+        self.deps.hasher(pool.id, "", SIGN_UP, code)
+        return now
+
+    def _unknown_code_attempt(self, pool: UserPool, username: str, now: float) -> NoReturn:
         """What a wrong code costs and answers for a real user, for a name that is none: the
-        code hashed, the attempt counted in a write transaction of its own under the name's
-        key, then CodeMismatchException, or LimitExceededException past the attempts a
-        pending code allows [Developer Guide, "Managing user existence error responses":
+        attempt counted in a write transaction of its own under the name's key, then
+        CodeMismatchException [Developer Guide, "Managing user existence error responses":
         ConfirmSignUp answers CodeMismatchException when the code does not match]."""
         key = self.deps.simulation.counter_key(pool, username, SIGN_UP)
-        self.deps.hasher(pool.id, "", SIGN_UP, code)
         with self.deps.store.transaction() as uow:
-            attempts = uow.counters.increment(
-                CODE_ATTEMPTS_SCOPE, key, now=self.deps.clock.now(), window=rules.SIGN_UP_CODE_TTL
-            )
-        if attempts > rules.MAX_CODE_ATTEMPTS:
-            raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
+            uow.counters.increment(CODE_ATTEMPTS_SCOPE, key, now=now, window=rules.SIGN_UP_CODE_TTL)
         raise CodeMismatchException(rules.CODE_MISMATCH_MESSAGE)
 
     def _count_failure(self, pool_id: str, sub: str) -> None:
@@ -321,15 +328,25 @@ class SignUpService:
             raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
 
     def _simulated_resend(self, client_id: str, pool: UserPool, username: str) -> dict[str, str]:
-        """The write phase of a simulated resend (the request counted, a code hashed), then
-        CodeDeliveryDetails shaped like a real one."""
+        """The write phase of a simulated resend: the request counted under the name's key and
+        what a real delivery writes (``stand_in_delivery``); then CodeDeliveryDetails shaped
+        like a real one."""
+        details = self.deps.simulation.delivery(pool, username, confirmation_attributes(pool))
         with self.deps.store.transaction() as uow:
             client_and_pool(uow, client_id)
             find_user(uow, pool, username)
             self._check_simulated_resend(uow, pool, username, counting=True)
-            self.deps.hasher(pool.id, "", SIGN_UP, codes.new_code())
-        return self.deps.simulation.delivery(pool, username, confirmation_attributes(pool))
+            stand_in_delivery(
+                self.deps, uow, pool, username, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL,
+                channel=details["DeliveryMedium"],
+            )
+        return details
 
 
 class _UnknownName(Exception):
-    """ConfirmSignUp's read of a name that is no user, when the client hides existence."""
+    """ConfirmSignUp's read of a name that is no user, when the client hides existence, at
+    ``now``."""
+
+    def __init__(self, now: float) -> None:
+        super().__init__()
+        self.now = now
