@@ -134,6 +134,9 @@ def record_unknown_attempt(uow: UnitOfWork, simulator: Simulator, pool: UserPool
     A wrong password for a real user writes its lockout record and commits; without a write
     here the same answer for an unknown name came back measurably sooner (hardening suite 7:
     about 25% at the median), which tells the two apart. The count itself is kept for the
-    same 15 minutes as a lockout record and purged with the other counters."""
-    uow.counters.increment(UNKNOWN_ATTEMPTS_SCOPE, simulator.attempt_key(pool, name), now=now,
+    same 15 minutes as a lockout record and purged with the other counters. The count is read
+    first, as a real user's lockout record is read before its failure is written."""
+    key = simulator.attempt_key(pool, name)
+    uow.counters.get(UNKNOWN_ATTEMPTS_SCOPE, key, now=now)
+    uow.counters.increment(UNKNOWN_ATTEMPTS_SCOPE, key, now=now,
                            window=UNKNOWN_ATTEMPTS_WINDOW)

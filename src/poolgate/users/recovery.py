@@ -85,6 +85,7 @@ class RecoveryService:
                 raise NotAuthorizedException(ADMIN_ONLY_MESSAGE)
             user = find_user(uow, pool, username)
             if user is None and hides_existence(client):
+                self.deps.simulation.read_user()
                 self._limit_simulated(uow, pool, username, counting=False)
             if user is not None:
                 refusal = _refusal(pool, user)
@@ -143,7 +144,8 @@ class RecoveryService:
         details = self.deps.simulation.delivery(pool, username, simulated_recovery_attributes(pool))
         with self.deps.store.transaction() as uow:
             client_and_pool(uow, client_id)
-            find_user(uow, pool, username)
+            if find_user(uow, pool, username) is None:
+                self.deps.simulation.read_user()
             self._limit_simulated(uow, pool, username, counting=True)
             stand_in_delivery(
                 self.deps, uow, pool, username, purpose=FORGOT_PASSWORD, ttl=rules.FORGOT_PASSWORD_CODE_TTL,

@@ -226,6 +226,7 @@ class SignUpService:
         code: the attempts read (LimitExceededException once they reach the limit) and the
         code hashed. Returns the time read, for the attempt's count (one clock read, as for a
         real user)."""
+        self.deps.simulation.read_user()
         key = self.deps.simulation.counter_key(pool, username, SIGN_UP)
         now = self.deps.clock.now()
         if uow.counters.get(CODE_ATTEMPTS_SCOPE, key, now=now) >= rules.MAX_CODE_ATTEMPTS:
@@ -289,6 +290,8 @@ class SignUpService:
             check_secret_hash(client, username, request.get("SecretHash"))
             user = find_user(uow, pool, username)
             simulate = hides_existence(client) and (user is None or not user.enabled)
+            if simulate and user is None:
+                self.deps.simulation.read_user()
             if simulate:
                 self._check_simulated_resend(uow, pool, username, counting=False)
             else:
@@ -334,7 +337,8 @@ class SignUpService:
         details = self.deps.simulation.delivery(pool, username, confirmation_attributes(pool))
         with self.deps.store.transaction() as uow:
             client_and_pool(uow, client_id)
-            find_user(uow, pool, username)
+            if find_user(uow, pool, username) is None:
+                self.deps.simulation.read_user()
             self._check_simulated_resend(uow, pool, username, counting=True)
             stand_in_delivery(
                 self.deps, uow, pool, username, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL,

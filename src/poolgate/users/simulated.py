@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Sequence
 from typing import Final
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.users.attributes import fold
@@ -54,11 +57,25 @@ def phone_shaped(name: str) -> bool:
     return len(name) > 5 and name.startswith("+") and name[1:].isdigit()
 
 
+# A stand-in stored password verifier: what reading a real user decrypts and parses (a salt and
+# a 3072-bit verifier in hex, as users/model.py's PasswordVerifier is stored).
+_STAND_IN_VERIFIER: Final = json.dumps({"salt": "0" * 32, "verifier": "0" * 768}).encode()
+_STAND_IN_NONCE: Final = b"\x00" * 12
+
+
 class Simulation:
     """The stable stand-in answers for names that are no user of a pool."""
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        self._aead = AESGCM(hmac.new(key, b"stand-in user", hashlib.sha256).digest())
+        self._stored = self._aead.encrypt(_STAND_IN_NONCE, _STAND_IN_VERIFIER, b"stand-in")
+
+    def read_user(self) -> None:
+        """What reading a real user costs beyond its query: the stored password verifier
+        decrypted (AES-GCM under the master key) and parsed. Called where a real request reads
+        its user, so that the answer for a name that is no user takes as long."""
+        json.loads(self._aead.decrypt(_STAND_IN_NONCE, self._stored, b"stand-in"))
 
     def delivery(self, pool: UserPool, name: str, attributes: Sequence[str]) -> dict[str, str]:
         """The CodeDeliveryDetails of a simulated delivery for ``name``.
