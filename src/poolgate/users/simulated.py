@@ -52,6 +52,12 @@ def hides_existence(client: AppClient) -> bool:
     return client.config.get("PreventUserExistenceErrors") == ENABLED
 
 
+def email_shaped(name: str) -> bool:
+    """True for a name with something on both sides of an ``@``."""
+    local, at, domain = name.rpartition("@")
+    return bool(at and local and domain)
+
+
 def phone_shaped(name: str) -> bool:
     """True for an E.164-looking name (``+`` and digits)."""
     return len(name) > 5 and name.startswith("+") and name[1:].isdigit()
@@ -88,7 +94,7 @@ class Simulation:
         phone masked ``+*******1234`` (four stable digits) [AWS: "determined by the input
         username format and verification settings of the user pool"].
         """
-        if "@" in name and "email" in attributes:
+        if email_shaped(name) and "email" in attributes:
             return code_delivery("EMAIL", name, "email")
         if phone_shaped(name) and "phone_number" in attributes:
             return code_delivery("SMS", name, "phone_number")

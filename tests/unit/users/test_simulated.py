@@ -25,6 +25,8 @@ def test_a_username_gets_the_first_medium_with_a_stable_made_up_destination() ->
     sms = SIM.delivery(POOL, "walter", ["phone_number"])
     assert sms["DeliveryMedium"] == "SMS" and re.fullmatch(r"\+\*{7}\d{4}", sms["Destination"])
     assert SIM.delivery(POOL, "walter", ["phone_number"]) == sms
+    # Half an address is a username.
+    assert SIM.delivery(POOL, "ann@", ["email"])["Destination"].startswith("a***@")
     # An address the pool cannot deliver to is treated like a username.
     assert SIM.delivery(POOL, "ann@example.com", ["phone_number"])["DeliveryMedium"] == "SMS"
 
