@@ -13,6 +13,9 @@
 
 Simulated values come from HMAC-SHA256 under a master-key subkey over the pool id and the
 username as the pool folds it, so case variants in a case-insensitive pool look alike.
+
+The operations outside sign-in that hide existence (ForgotPassword, ResendConfirmationCode,
+ConfirmSignUp) decide in ``users/simulated.py``, the users package's counterpart of this module.
 """
 
 from __future__ import annotations
