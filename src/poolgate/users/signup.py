@@ -337,7 +337,8 @@ class SignUpService:
         details = self.deps.simulation.delivery(pool, username, confirmation_attributes(pool))
         with self.deps.store.transaction() as uow:
             client_and_pool(uow, client_id)
-            if find_user(uow, pool, username) is None:
+            # A real delivery reads its user again by ``sub``; the stand-in's finds nobody.
+            if uow.users.get(pool.id, self.deps.simulation.sub(pool, username)) is None:
                 self.deps.simulation.read_user()
             self._check_simulated_resend(uow, pool, username, counting=True)
             stand_in_delivery(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Final
 
@@ -107,6 +108,13 @@ class Simulation:
             return code_delivery("EMAIL", f"{local}@{domain}", "email")
         digits = int.from_bytes(mac[2:6], "big") % 10_000
         return code_delivery("SMS", f"+1555555{digits:04d}", "phone_number")
+
+    def sub(self, pool: UserPool, name: str) -> str:
+        """A stable stand-in ``sub`` for ``name`` (a UUID no user has: reading it finds nobody)."""
+        raw = bytearray(self._mac(b"sub", pool, name)[:16])
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        return str(uuid.UUID(bytes=bytes(raw)))
 
     def counter_key(self, pool: UserPool, name: str, purpose: str) -> str:
         """The key under which requests or wrong codes for the unknown ``name`` are counted."""
