@@ -92,6 +92,14 @@ class Simulator:
             user_id = folded
         return SimulatedUser(user_id, pad_hex(salt), pad_hex(verifier))
 
+    def sub(self, pool: UserPool, name: str) -> str:
+        """A stable stand-in ``sub`` for ``name``: a UUID no user has, so reading the records
+        of a real user under it (the lockout record) finds nobody, at the same cost."""
+        raw = bytearray(self._mac(b"sub", pool.id, fold(pool, name))[:16])
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        return str(uuid.UUID(bytes=bytes(raw)))
+
     def burn_password_check(self, pool: UserPool, name: str, password: str) -> None:
         """Spend the time of a real password check against the stand-in; returns normally."""
         stand_in = self.user(pool, name)

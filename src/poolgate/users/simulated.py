@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.users.attributes import fold
+from poolgate.users.model import PasswordVerifier, User, UserStatus
 from poolgate.users.views import code_delivery
 
 ENABLED: Final = "ENABLED"
@@ -68,6 +69,9 @@ def phone_shaped(name: str) -> bool:
 # a 3072-bit verifier in hex, as users/model.py's PasswordVerifier is stored).
 _STAND_IN_VERIFIER: Final = json.dumps({"salt": "0" * 32, "verifier": "0" * 768}).encode()
 _STAND_IN_NONCE: Final = b"\x00" * 12
+_STAND_IN_ATTRIBUTES: Final = json.dumps({
+    "sub": "00000000-0000-4000-8000-000000000000", "email": "stand-in@example.com", "email_verified": "true",
+}).encode()
 
 
 class Simulation:
@@ -78,11 +82,17 @@ class Simulation:
         self._aead = AESGCM(hmac.new(key, b"stand-in user", hashlib.sha256).digest())
         self._stored = self._aead.encrypt(_STAND_IN_NONCE, _STAND_IN_VERIFIER, b"stand-in")
 
-    def read_user(self) -> None:
+    def read_user(self) -> User:
         """What reading a real user costs beyond its query: the stored password verifier
-        decrypted (AES-GCM under the master key) and parsed. Called where a real request reads
-        its user, so that the answer for a name that is no user takes as long."""
-        json.loads(self._aead.decrypt(_STAND_IN_NONCE, self._stored, b"stand-in"))
+        decrypted (AES-GCM under the master key) and parsed, the attributes and settings parsed,
+        the :class:`User` built. Called where a real request reads its user, so that the answer
+        for a name that is no user takes as long. The stand-in is thrown away."""
+        verifier = json.loads(self._aead.decrypt(_STAND_IN_NONCE, self._stored, b"stand-in"))
+        attributes = {str(k): str(v) for k, v in json.loads(_STAND_IN_ATTRIBUTES).items()}
+        return User(
+            "", "", attributes["sub"], UserStatus("CONFIRMED"), True, attributes, 0.0, 0.0,
+            password=PasswordVerifier(verifier["salt"], verifier["verifier"]), settings=json.loads(b"{}"),
+        )
 
     def delivery(self, pool: UserPool, name: str, attributes: Sequence[str]) -> dict[str, str]:
         """The CodeDeliveryDetails of a simulated delivery for ``name``.
