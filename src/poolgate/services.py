@@ -39,6 +39,7 @@ from poolgate.users.groups import GroupService
 from poolgate.users.recovery import RecoveryService
 from poolgate.users.self_service import SelfService
 from poolgate.users.signup import SignUpService
+from poolgate.users.simulated import Simulation
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     deps = UserDeps(
         store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender, triggers,
         screen=threat.screen_password, on_sign_up=threat.after_sign_up,
+        simulation=Simulation(master_key.derive("users: simulated deliveries")),
     )
     tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings), triggers=triggers)
     mfa = mfa_deps(master_key, sender)

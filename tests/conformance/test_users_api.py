@@ -354,6 +354,7 @@ def test_forgot_password_round_trip(cognito: Any, server: ServerProcess, email_p
     cognito.admin_create_user(UserPoolId=pool, Username="kate", MessageAction="SUPPRESS",
                               UserAttributes=[{"Name": "email", "Value": "kate@example.com"},
                                               {"Name": "email_verified", "Value": "true"}])
+    cognito.admin_set_user_password(UserPoolId=pool, Username="kate", Password="Old!Passw0rd", Permanent=True)
     delivery = cognito.forgot_password(ClientId=client, Username="kate")["CodeDeliveryDetails"]
     assert delivery == {"Destination": "k***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
     code = server.last_code(pool, "kate")
@@ -374,6 +375,7 @@ def test_forgot_password_needs_a_verified_contact(cognito: Any, email_pool: dict
     pool, client = email_pool["pool"], email_pool["client"]
     cognito.admin_create_user(UserPoolId=pool, Username="leo", MessageAction="SUPPRESS",
                               UserAttributes=[{"Name": "email", "Value": "leo@example.com"}])
+    cognito.admin_set_user_password(UserPoolId=pool, Username="leo", Password="Old!Passw0rd", Permanent=True)
     with pytest.raises(ClientError) as exc:
         cognito.forgot_password(ClientId=client, Username="leo")
     assert code_of(exc) == "InvalidParameterException"
@@ -388,6 +390,76 @@ def test_admin_reset_user_password(cognito: Any, server: ServerProcess, email_po
     cognito.admin_reset_user_password(UserPoolId=pool, Username="mia")
     assert cognito.admin_get_user(UserPoolId=pool, Username="mia")["UserStatus"] == "RESET_REQUIRED"
     assert server.messages(pool, "mia")[-1]["purpose"] == "FORGOT_PASSWORD"
+
+
+def _recovery_pool(cognito: Any, mechanisms: list[dict[str, Any]]) -> tuple[str, str]:
+    pool = cognito.create_user_pool(
+        PoolName="recovery", AutoVerifiedAttributes=["email"],
+        AccountRecoverySetting={"RecoveryMechanisms": mechanisms},
+    )["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(UserPoolId=pool, ClientName="app")["UserPoolClient"]["ClientId"]
+    return pool, client
+
+
+def _recoverable_user(cognito: Any, pool: str, name: str, *, phone_verified: bool = True) -> None:
+    cognito.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS", UserAttributes=[
+        {"Name": "email", "Value": f"{name}@example.com"}, {"Name": "email_verified", "Value": "true"},
+        {"Name": "phone_number", "Value": "+15555550123"},
+        {"Name": "phone_number_verified", "Value": "true" if phone_verified else "false"},
+    ])
+    cognito.admin_set_user_password(UserPoolId=pool, Username=name, Password=STRONG, Permanent=True)
+
+
+def test_forgot_password_admin_only(cognito: Any, server: ServerProcess) -> None:
+    """Issue 15 item A: a pool whose AccountRecoverySetting is admin_only refuses ForgotPassword
+    (it used to send a code by the legacy rule)."""
+    pool, client = _recovery_pool(cognito, [{"Name": "admin_only", "Priority": 1}])
+    try:
+        _recoverable_user(cognito, pool, "una")
+        with pytest.raises(ClientError) as exc:
+            cognito.forgot_password(ClientId=client, Username="una")
+        assert code_of(exc) == "NotAuthorizedException"
+        assert exc.value.response["Error"]["Message"] == "Contact administrator to reset password."
+        assert server.messages(pool, "una") == []
+    finally:
+        cognito.delete_user_pool(UserPoolId=pool)
+
+
+@pytest.mark.parametrize("phone_first", [True, False], ids=["phone-priority-1", "email-priority-1"])
+def test_forgot_password_follows_recovery_priorities(cognito: Any, phone_first: bool) -> None:
+    """Issue 15 item A: the mechanism with Priority 1 decides the medium; one whose attribute
+    the user has not verified is skipped for the next."""
+    phone = {"Name": "verified_phone_number", "Priority": 1 if phone_first else 2}
+    email = {"Name": "verified_email", "Priority": 2 if phone_first else 1}
+    pool, client = _recovery_pool(cognito, [email, phone])
+    try:
+        _recoverable_user(cognito, pool, "vera")
+        _recoverable_user(cognito, pool, "walt", phone_verified=False)
+        both = cognito.forgot_password(ClientId=client, Username="vera")["CodeDeliveryDetails"]
+        mail_only = cognito.forgot_password(ClientId=client, Username="walt")["CodeDeliveryDetails"]
+        if phone_first:
+            assert both == {"Destination": "+*******0123", "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+        else:
+            assert both == {"Destination": "v***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+        assert mail_only == {"Destination": "w***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    finally:
+        cognito.delete_user_pool(UserPoolId=pool)
+
+
+def test_admin_reset_user_password_needs_a_password_set(cognito: Any, email_pool: dict[str, str]) -> None:
+    """Issue 15 item B: a user who never set a password (FORCE_CHANGE_PASSWORD) cannot be
+    reset; the status stays (it used to become RESET_REQUIRED)."""
+    pool, client = email_pool["pool"], email_pool["client"]
+    cognito.admin_create_user(UserPoolId=pool, Username="xena", MessageAction="SUPPRESS",
+                              UserAttributes=[{"Name": "email", "Value": "xena@example.com"},
+                                              {"Name": "email_verified", "Value": "true"}])
+    for call in (lambda: cognito.admin_reset_user_password(UserPoolId=pool, Username="xena"),
+                 lambda: cognito.forgot_password(ClientId=client, Username="xena")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert code_of(exc) == "NotAuthorizedException"
+        assert exc.value.response["Error"]["Message"] == "User password cannot be reset in the current state."
+    assert cognito.admin_get_user(UserPoolId=pool, Username="xena")["UserStatus"] == "FORCE_CHANGE_PASSWORD"
 
 
 def test_admin_confirm_sign_up(cognito: Any, email_pool: dict[str, str]) -> None:

@@ -13,6 +13,9 @@
 
 Simulated values come from HMAC-SHA256 under a master-key subkey over the pool id and the
 username as the pool folds it, so case variants in a case-insensitive pool look alike.
+
+The operations outside sign-in that hide existence (ForgotPassword, ResendConfirmationCode,
+ConfirmSignUp) decide in ``users/simulated.py``, the users package's counterpart of this module.
 """
 
 from __future__ import annotations
@@ -71,8 +74,11 @@ class Simulator:
 
         ``USER_ID_FOR_SRP`` has the shape a real one would have for that input: a UUID in pools
         whose usernames are e-mail or phone (real ones are the ``sub``) and for inputs shaped
-        like an alias (real ones would name the username); otherwise the name as typed, which is
-        what a real username sign-in returns [decision; the docs speak only of a UUID].
+        like an alias (AWS's documented answer: "internal user id in UUID format"; a real one
+        names the username, which looks alike when usernames are UUIDs, docs/security.md item
+        4); otherwise the name as the pool folds it (lower-cased in a case-insensitive pool),
+        which is what a real username sign-in returns for a user created in lower case
+        [decision; the docs speak only of a UUID].
         """
         folded = fold(pool, name)
         salt = int.from_bytes(self._mac(b"salt", pool.id, folded)[:16], "big") or 1
@@ -83,8 +89,16 @@ class Simulator:
             raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
             user_id = str(uuid.UUID(bytes=bytes(raw)))
         else:
-            user_id = name
+            user_id = folded
         return SimulatedUser(user_id, pad_hex(salt), pad_hex(verifier))
+
+    def sub(self, pool: UserPool, name: str) -> str:
+        """A stable stand-in ``sub`` for ``name``: a UUID no user has, so reading the records
+        of a real user under it (the lockout record) finds nobody, at the same cost."""
+        raw = bytearray(self._mac(b"sub", pool.id, fold(pool, name))[:16])
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        return str(uuid.UUID(bytes=bytes(raw)))
 
     def burn_password_check(self, pool: UserPool, name: str, password: str) -> None:
         """Spend the time of a real password check against the stand-in; returns normally."""
@@ -131,6 +145,9 @@ def record_unknown_attempt(uow: UnitOfWork, simulator: Simulator, pool: UserPool
     A wrong password for a real user writes its lockout record and commits; without a write
     here the same answer for an unknown name came back measurably sooner (hardening suite 7:
     about 25% at the median), which tells the two apart. The count itself is kept for the
-    same 15 minutes as a lockout record and purged with the other counters."""
-    uow.counters.increment(UNKNOWN_ATTEMPTS_SCOPE, simulator.attempt_key(pool, name), now=now,
+    same 15 minutes as a lockout record and purged with the other counters. The count is read
+    first, as a real user's lockout record is read before its failure is written."""
+    key = simulator.attempt_key(pool, name)
+    uow.counters.get(UNKNOWN_ATTEMPTS_SCOPE, key, now=now)
+    uow.counters.increment(UNKNOWN_ATTEMPTS_SCOPE, key, now=now,
                            window=UNKNOWN_ATTEMPTS_WINDOW)

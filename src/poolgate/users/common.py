@@ -3,6 +3,7 @@ setting, uniqueness checks and code delivery."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -23,10 +24,11 @@ from poolgate.srp import ProofMismatch, make_verifier, pool_name_from_pool_id
 from poolgate.srp import check_password as srp_check_password
 from poolgate.store.base import DuplicateError, Store, UnitOfWork
 from poolgate.triggers.api import Caller, NoTriggers, Triggers
-from poolgate.users import attributes, codes, rules
+from poolgate.users import attributes, codes, rules, simulated
 from poolgate.users.attributes import username_keys
 from poolgate.users.messages import Draft
 from poolgate.users.model import PasswordVerifier, User
+from poolgate.users.simulated import Simulation
 from poolgate.users.views import code_delivery
 
 # Attributes that carry a ``<name>_verified`` flag and can receive codes.
@@ -75,6 +77,9 @@ class UserDeps:
     triggers: Triggers = field(default_factory=NoTriggers)
     screen: PasswordScreen = no_screen
     on_sign_up: SignUpHook = no_sign_up_hook
+    # Stand-in answers for unknown names (PreventUserExistenceErrors); the server derives its
+    # key from the master key so that they are stable across processes and restarts.
+    simulation: Simulation = field(default_factory=lambda: Simulation(secrets.token_bytes(32)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,17 +241,35 @@ def send_code(
     return code_delivery(draft.channel, draft.destination, draft.attribute)
 
 
-def verified_contact(pool: UserPool, user: User, *, verified_only: bool = True) -> str | None:
-    """The attribute a recovery or verification code goes to: e-mail or phone, following the
-    pool's AccountRecoverySetting (legacy rule without one: phone before e-mail)."""
+# AccountRecoverySetting mechanism names and the attribute each sends codes to.
+ADMIN_ONLY = "admin_only"
+RECOVERY_MECHANISMS = {"verified_email": "email", "verified_phone_number": "phone_number"}
+LEGACY_RECOVERY_ORDER = ("phone_number", "email")
+
+
+def admin_only_recovery(pool: UserPool) -> bool:
+    """True when the pool's AccountRecoverySetting is ``admin_only``: users cannot reset their
+    own password (ForgotPassword is refused)."""
+    recovery: Mapping[str, Any] = pool.config.get("AccountRecoverySetting") or {}
+    return any(m.get("Name") == ADMIN_ONLY for m in recovery.get("RecoveryMechanisms") or ())
+
+
+def recovery_attributes(pool: UserPool) -> list[str]:
+    """The attributes a reset code may go to, most preferred first: the pool's
+    ``verified_email`` / ``verified_phone_number`` mechanisms by ``Priority`` (1 first), or the
+    legacy order without a setting (phone before e-mail) [API reference,
+    AccountRecoverySettingType / RecoveryOptionType]."""
     recovery: Mapping[str, Any] = pool.config.get("AccountRecoverySetting") or {}
     mechanisms = sorted(recovery.get("RecoveryMechanisms") or [], key=lambda m: m.get("Priority", 0))
-    order = [
-        {"verified_email": "email", "verified_phone_number": "phone_number"}[m["Name"]]
-        for m in mechanisms
-        if m.get("Name") in ("verified_email", "verified_phone_number")
-    ] or ["phone_number", "email"]
-    for attribute in order:
+    order = [RECOVERY_MECHANISMS[m["Name"]] for m in mechanisms if m.get("Name") in RECOVERY_MECHANISMS]
+    return order or list(LEGACY_RECOVERY_ORDER)
+
+
+def verified_contact(pool: UserPool, user: User, *, verified_only: bool = True) -> str | None:
+    """The attribute a recovery or verification code goes to: the first of
+    :func:`recovery_attributes` that the user has (and has verified); a mechanism the user
+    cannot receive is skipped for the next."""
+    for attribute in recovery_attributes(pool):
         if user.attributes.get(attribute) and (
             not verified_only or user.attributes.get(f"{attribute}_verified") == "true"
         ):
@@ -274,16 +297,46 @@ def release_aliases(
         save_user(uow, pool, replace(holder, attributes=attrs))
 
 
+# The rows a simulated delivery writes in place of the code and the message (see
+# :func:`stand_in_delivery`).
+STAND_IN_SCOPE = "simulated-deliveries"
+
+
+def stand_in_delivery(
+    deps: UserDeps, uow: UnitOfWork, pool: UserPool, username: str, *, purpose: str, ttl: float, channel: str,
+    forgot_password: bool = False,
+) -> None:
+    """In the write phase of a simulated delivery (PreventUserExistenceErrors), the work a real
+    delivery does in its transaction (:func:`send_code`) without a user or a message: a code
+    drawn and hashed, the pool's message text rendered, and two rows written where a real
+    delivery writes the code and the outbox message (counters under the name's key, kept as
+    long as the code would be), so that both answers take the same time (docs/security.md,
+    item 4). Nothing is sent."""
+    code = codes.new_code()
+    deps.hasher(pool.id, "", purpose, code)
+    template = rules.verification_template(pool, channel, forgot_password=forgot_password)
+    rules.render_template(template.body, code=code, username=username)
+    key = deps.simulation.counter_key(pool, username, purpose)
+    # Two clock reads, like the code and the outbox row (the testing clock reads the database).
+    for row in ("code", "message"):
+        uow.counters.increment(STAND_IN_SCOPE, f"{key}/{row}", now=deps.clock.now(), window=ttl)
+
+
 def limit_code_requests(deps: UserDeps, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> None:
     """LimitExceededException once the user asked for too many codes in the window.
 
     A read phase passes ``counting=False`` and only looks at the counter; the write phase
     counts the request."""
-    key = f"{pool.id}/{user.sub}"
+    limit_requests(deps, uow, f"{pool.id}/{user.sub}", counting=counting)
+
+
+def limit_requests(deps: UserDeps, uow: UnitOfWork, key: str, *, counting: bool) -> None:
+    """:func:`limit_code_requests` for any counter ``key`` (a user's, or the key of a name that
+    is no user, ``Simulation.counter_key``)."""
     now = deps.clock.now()
     if counting:
-        count = uow.counters.increment("code-requests", key, now=now, window=rules.RESEND_WINDOW)
+        count = uow.counters.increment(simulated.REQUESTS_SCOPE, key, now=now, window=rules.RESEND_WINDOW)
     else:
-        count = uow.counters.get("code-requests", key, now=now) + 1
+        count = uow.counters.get(simulated.REQUESTS_SCOPE, key, now=now) + 1
     if count > rules.RESEND_LIMIT:
         raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NoReturn
 
 from poolgate.errors import (
+    CodeMismatchException,
     InvalidParameterException,
+    LimitExceededException,
     NotAuthorizedException,
     ResourceNotFoundException,
 )
@@ -32,17 +34,20 @@ from poolgate.users.common import (
     UserDeps,
     check_free,
     limit_code_requests,
+    limit_requests,
     make_password,
     new_sub,
     release_aliases,
     reload_user,
     save_user,
     send_code,
+    stand_in_delivery,
     store_new_user,
 )
-from poolgate.users.lookup import require_user
+from poolgate.users.lookup import find_user, require_user
 from poolgate.users.messages import Draft, draft_code_message
 from poolgate.users.model import User, UserStatus
+from poolgate.users.simulated import CODE_ATTEMPTS_SCOPE, hides_existence
 
 SIGN_UP = "SIGN_UP"
 RESEND_DISABLED_MESSAGE = "Cannot resend codes. Auto verification not turned on."
@@ -81,12 +86,18 @@ def auto_verified(attrs: Mapping[str, str], verdict: PreSignUpResult) -> tuple[d
     return result, verified
 
 
+def confirmation_attributes(pool: UserPool) -> list[str]:
+    """The attributes the pool sends confirmation codes to (AutoVerifiedAttributes), e-mail
+    first."""
+    auto = pool.config.get("AutoVerifiedAttributes") or ()
+    return [attribute for attribute in ("email", "phone_number") if attribute in auto]
+
+
 def confirmation_attribute(pool: UserPool, user: User) -> str | None:
     """Where a confirmation code goes: the first of e-mail and phone that the pool
     auto-verifies and the user has."""
-    auto = pool.config.get("AutoVerifiedAttributes") or ()
-    for attribute in ("email", "phone_number"):
-        if attribute in auto and user.attributes.get(attribute):
+    for attribute in confirmation_attributes(pool):
+        if user.attributes.get(attribute):
             return attribute
     return None
 
@@ -176,12 +187,17 @@ class SignUpService:
         context: TriggerContext | None = None,
     ) -> None:
         """ConfirmSignUp: checks the code, confirms the user and verifies the attribute the
-        code went to; then runs PostConfirmation_ConfirmSignUp."""
+        code went to; then runs PostConfirmation_ConfirmSignUp. When the client hides
+        existence, a name that is no user gets the CodeMismatchException of a wrong code
+        (:meth:`_unknown_code_attempt`)."""
         context = context or TriggerContext()
         with codes.checking(self.deps.store) as uow:
             client, pool = client_and_pool(uow, client_id)
             check_secret_hash(client, username, request.get("SecretHash"))
-            user = require_user(uow, pool, username)
+            found = find_user(uow, pool, username)
+            if found is None and hides_existence(client):
+                self._unknown_code_attempt(uow, pool, username, code)
+            user = require_user(uow, pool, username) if found is None else found
             if user.status is UserStatus.CONFIRMED:
                 raise NotAuthorizedException(rules.already_confirmed_message(user.status.value))
             codes.consume(
@@ -195,6 +211,21 @@ class SignUpService:
             pool, source="ConfirmSignUp", user=confirmed, client_metadata=context.client_metadata,
             caller=context.for_client(client_id),
         )
+
+    def _unknown_code_attempt(self, uow: UnitOfWork, pool: UserPool, username: str, code: str) -> NoReturn:
+        """For a name that is no user, what ``codes.consume`` does with a real user's pending
+        code, in the same transaction: the attempt counted and tested against the limit in one
+        atomic step (LimitExceededException past it), the code hashed, then CodeMismatchException
+        [Developer Guide, "Managing user existence error responses": ConfirmSignUp answers
+        CodeMismatchException when the code does not match]. ``codes.checking`` commits the count."""
+        self.deps.simulation.read_user()
+        key = self.deps.simulation.counter_key(pool, username, SIGN_UP)
+        now = self.deps.clock.now()
+        counted = uow.counters.increment(CODE_ATTEMPTS_SCOPE, key, now=now, window=rules.SIGN_UP_CODE_TTL)
+        if counted > rules.MAX_CODE_ATTEMPTS:
+            raise LimitExceededException(rules.ATTEMPT_LIMIT_MESSAGE)
+        self.deps.hasher(pool.id, "", SIGN_UP, code)
+        raise CodeMismatchException(rules.CODE_MISMATCH_MESSAGE)
 
     def _confirm(self, uow: UnitOfWork, pool: UserPool, user: User, *, verify: bool, force_alias: bool) -> User:
         attrs = dict(user.attributes)
@@ -227,14 +258,27 @@ class SignUpService:
         self, client_id: str, username: str, request: Mapping[str, Any], context: TriggerContext | None = None
     ) -> dict[str, str]:
         """ResendConfirmationCode: a new code for an unconfirmed user, rate-limited per user;
-        the text may come from CustomMessage_ResendCode."""
+        the text may come from CustomMessage_ResendCode. When the client hides existence, a
+        name that is no user and a disabled user get a simulated delivery after the same
+        request limit (``users/simulated.py``); a confirmed user still gets "User is already
+        confirmed." (AWS's answer, docs/security.md item 4)."""
         context = context or TriggerContext()
         caller = context.for_client(client_id)
         with self.deps.store.transaction(readonly=True) as uow:
             client, pool = client_and_pool(uow, client_id)
             check_secret_hash(client, username, request.get("SecretHash"))
-            user = require_user(uow, pool, username)
-            self._check_resendable(uow, pool, user, counting=False)
+            user = find_user(uow, pool, username)
+            simulate = hides_existence(client) and (user is None or not user.enabled)
+            if simulate and user is None:
+                self.deps.simulation.read_user()
+            if simulate:
+                self._check_simulated_resend(uow, pool, username, counting=False)
+            else:
+                user = require_user(uow, pool, username) if user is None else user
+                self._check_resendable(uow, pool, user, counting=False)
+        if simulate:
+            return self._simulated_resend(client_id, pool, username)
+        assert user is not None
         draft = self._draft_confirmation(pool, user, "ResendCode", context, caller)
         if draft is None:
             raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
@@ -257,3 +301,28 @@ class SignUpService:
         limit_code_requests(self.deps, uow, pool, user, counting=counting)
         if confirmation_attribute(pool, user) is None:
             raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
+
+    def _check_simulated_resend(self, uow: UnitOfWork, pool: UserPool, username: str, *, counting: bool) -> None:
+        """:meth:`_check_resendable` for a simulated resend: the request limit under the name's
+        key, and a pool that sends confirmation codes at all."""
+        limit_requests(self.deps, uow, self.deps.simulation.counter_key(pool, username, SIGN_UP), counting=counting)
+        if not confirmation_attributes(pool):
+            raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
+
+    def _simulated_resend(self, client_id: str, pool: UserPool, username: str) -> dict[str, str]:
+        """The write phase of a simulated resend: the request counted under the name's key and
+        what a real delivery writes (``stand_in_delivery``); then CodeDeliveryDetails shaped
+        like a real one."""
+        details = self.deps.simulation.delivery(pool, username, confirmation_attributes(pool))
+        with self.deps.store.transaction() as uow:
+            client_and_pool(uow, client_id)
+            # A real delivery reads its user again by ``sub``; the stand-in's finds nobody.
+            if uow.users.get(pool.id, self.deps.simulation.sub(pool, username)) is None:
+                self.deps.simulation.read_user()
+            self._check_simulated_resend(uow, pool, username, counting=True)
+            stand_in_delivery(
+                self.deps, uow, pool, username, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL,
+                channel=details["DeliveryMedium"],
+            )
+        return details
+

@@ -83,6 +83,8 @@ def _answer(phase: StepContext, session: AuthSession, srp_a: str, *, typed_usern
     """In a write phase: the lockout and account checks, B, and the stored session; ``user``
     as the phase read it (None for a simulated session)."""
     if user is None:
+        # A real challenge first reads the user's lockout record (``checks_before_password``).
+        phase.uow.login_attempts.get(phase.pool.id, phase.simulator.sub(phase.pool, typed_username), for_update=True)
         stand_in = phase.simulator.user(phase.pool, typed_username)
         srp = _server_half(stand_in.verifier_hex, srp_a, simulated=True)
         return password_verifier_challenge(phase, session, srp, salt_hex=stand_in.salt_hex)
