@@ -3,8 +3,11 @@
 :meth:`Pipeline.invoke` is the whole AWS JSON 1.1 protocol in one function, in the order AWS
 checks a request::
 
-    target  ->  SigV4  ->  parse  ->  validate  ->  dispatch  ->  serialize
-    (X-Amz-Target)  (signed operations)  (the model's input shape)  (registry)  (output shape)
+    target -> SigV4 -> parse -> validate -> dispatch -> serialize
+
+(the target from ``X-Amz-Target``; SigV4 only for the operations the model marks signed; parse
+and validate along the input shape; dispatch through the registry; serialize along the output
+shape)
 
 and any failure on the way becomes Cognito's error framing (a ``CognitoError`` its ``__type``
 and status, anything else a logged ``InternalErrorException``). The context carries what each
