@@ -111,7 +111,7 @@ def summarise(collapsed: Path, top: int = 15) -> str:
     request_total = busy = 0
     for frames, count in stacks:
         joined = ";".join(frames)
-        in_request = "ApiEndpoint._run" in joined
+        in_request = "Pipeline._run" in joined
         if in_request:
             request_total += count
             for label, needles in _WAITS:

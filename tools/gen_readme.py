@@ -13,7 +13,7 @@ START, END = "<!-- operations:start -->", "<!-- operations:end -->"
 
 
 def operations_block() -> str:
-    from poolgate.protocol.dispatch import implemented_operations
+    from poolgate.operations.registry import implemented_operations
 
     names = implemented_operations()
     lines = [START, f"{len(names)} operations:", ""]

@@ -8,7 +8,6 @@ sharing the store moves together when a test advances time.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -18,11 +17,6 @@ class Clock(Protocol):
     def now(self) -> float:
         """Return the current time in epoch seconds."""
         ...
-
-
-def as_datetime(clock: Clock) -> datetime:
-    """Return the clock's time as an aware UTC datetime."""
-    return datetime.fromtimestamp(clock.now(), tz=UTC)
 
 
 class SystemClock:
@@ -74,6 +68,3 @@ class OffsetClock:
             self._offset = self._source.clock_offset()
             self._read_at = real
         return real + self._offset
-
-    def invalidate(self) -> None:
-        self._read_at = float("-inf")

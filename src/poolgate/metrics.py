@@ -15,10 +15,7 @@ bound. The callers pass values through :func:`closed`, which maps anything outsi
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -87,16 +84,6 @@ def _declared_codes() -> frozenset[str]:
 
 
 _error_codes: frozenset[str] = frozenset()
-
-
-@contextmanager
-def timed(histogram: Histogram, *labels: str) -> Iterator[None]:
-    """Observe how long the block took."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        histogram.labels(*labels).observe(time.perf_counter() - started)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -4,6 +4,7 @@ case rules, characters that are wildcards to LIKE, non-ASCII text, and index use
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from tests.store._support import OTHER_POOL, POOL, add_pools, add_user, make_use
 from poolgate.store.sql import SqlStore
 from poolgate.store.sql.tables import user_search, users
 from poolgate.store.sql.user_search import apply_filter, prefix_successor
+from poolgate.users.filter import parse_filter
 from poolgate.users.model import User, UserFilter, UserStatus
 
 LONG_NAME = "N" * 299 + "x"
@@ -143,6 +145,88 @@ def test_filter(
 ) -> None:
     # Results are ordered by sub, which follows the order the people were defined in.
     assert names(store, attribute, op, value) == expected
+
+
+# -- the Filter text as ListUsers parses it, then selects with it ---------------------------
+
+SUB = "0f1e2d3c-4b5a-4697-8899-aabbccddeeff"
+
+
+def _alice(**changes: Any) -> User:
+    values: dict[str, Any] = {
+        "sub": SUB,
+        "attributes": {
+            "email": "Alice@Example.com",
+            "given_name": "Alice",
+            "family_name": 'O"Brien',
+            "phone_number": "+14155550123",
+        },
+    }
+    values.update(changes)
+    return make_user("Alice", **values)
+
+
+def _selects(store: SqlStore, text: str) -> bool:
+    """True when the parsed ``text`` selects the one stored user."""
+    flt = parse_filter(text)
+    assert flt is not None
+    with store.transaction(readonly=True) as uow:
+        return [u.username for u in uow.users.list(POOL, limit=10, after=None, filter=flt)] == ["Alice"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('username = "Alice"', True),
+        ('username = "alice"', False),
+        ('username ^= "Al"', True),
+        ('username ^= "al"', False),
+        (f'sub = "{SUB}"', True),
+        (f'sub = "{SUB.upper()}"', False),
+        ('sub ^= "0f1e"', True),
+        ('email = "Alice@Example.com"', True),
+        ('email = "alice@example.com"', True),
+        ('email ^= "ALICE@"', True),
+        ('email = "alice@example.co"', False),
+        ('phone_number ^= "+1415"', True),
+        ('phone_number = "+1415"', False),
+        ('family_name = "O\\"Brien"', True),
+        ('family_name = "o\\"brien"', True),
+        ('given_name ^= ""', True),
+        ('given_name = "ALICE"', True),
+        ('name = "Alice"', False),
+        ('preferred_username ^= ""', False),
+        ('cognito:user_status = "CONFIRMED"', True),
+        ('cognito:user_status = "confirmed"', True),
+        ('cognito:user_status ^= "conf"', True),
+        ('cognito:user_status = "UNCONFIRMED"', False),
+        ('status = "Enabled"', True),
+        ('status = "enabled"', False),
+        ('status = "Disabled"', False),
+    ],
+)
+def test_parsed_filter_selects(store: SqlStore, text: str, expected: bool) -> None:
+    add_pools(store)
+    add_user(store, _alice())
+    assert _selects(store, text) is expected
+
+
+def test_parsed_prefix_is_not_a_pattern(store: SqlStore) -> None:
+    add_pools(store)
+    add_user(store, _alice(attributes={"name": "100% real_name"}))
+    for text, expected in [
+        ('name ^= "100%"', True),
+        ('name ^= "1_0"', False),
+        ('name = "100% real_name"', True),
+    ]:
+        assert _selects(store, text) is expected
+
+
+def test_disabled_users_match_status_disabled(store: SqlStore) -> None:
+    add_pools(store)
+    add_user(store, _alice(enabled=False))
+    assert _selects(store, 'status = "Disabled"')
+    assert not _selects(store, 'status = "Enabled"')
 
 
 def test_filter_follows_updates_and_deletes(store: SqlStore, people: dict[str, User]) -> None:

@@ -540,7 +540,7 @@ def purge_auth_events(settings: Settings, older_than_days: float | None) -> int:
 
 
 def operations() -> int:
-    from poolgate.protocol.dispatch import implemented_operations
+    from poolgate.operations.registry import implemented_operations
 
     for name in implemented_operations():
         print(name)

@@ -1,7 +1,8 @@
 """Thin handlers: request params -> one service call -> response dict.
 
-Importing this package registers every handler with ``poolgate.protocol.dispatch``.
-No business rules live here.
+Importing this package registers every handler in ``poolgate.operations.registry``, whose
+``Operations`` is the registry handed to the protocol pipeline. This package imports nothing
+from ``poolgate.protocol`` (nor ``web``); no business rules live here.
 """
 
 from __future__ import annotations

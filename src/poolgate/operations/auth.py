@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from poolgate.auth.state import Authenticated, RequestMetadata, StepResult
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 from poolgate.triggers.api import Caller, sdk_from_user_agent
 
 

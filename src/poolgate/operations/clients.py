@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 from poolgate.pools import defaults
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
 
 # ListUserPoolClients leaves MaxResults optional; this is the page size when it is omitted.
 DEFAULT_CLIENT_PAGE = 60

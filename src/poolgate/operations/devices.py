@@ -4,7 +4,7 @@ and their Admin twins. Each maps its request to one ``DeviceService`` call."""
 from __future__ import annotations
 
 from poolgate.devices.views import device_type
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 
 
 @operation("ConfirmDevice")

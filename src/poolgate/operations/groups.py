@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 from poolgate.users import views
 
 

@@ -4,7 +4,7 @@ AdminSetUserMFAPreference, AssociateSoftwareToken, VerifySoftwareToken."""
 from __future__ import annotations
 
 from poolgate.mfa.service import SUCCESS
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 
 
 @operation("SetUserPoolMfaConfig")

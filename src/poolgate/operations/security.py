@@ -3,7 +3,7 @@ AdminListUserAuthEvents, AdminUpdateAuthEventFeedback and UpdateAuthEventFeedbac
 
 from __future__ import annotations
 
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 from poolgate.security.config import DOCUMENTS
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 from poolgate.operations.users import trigger_context
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
 from poolgate.users import views
 
 

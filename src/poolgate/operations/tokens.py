@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 from poolgate.triggers.api import Caller, sdk_from_user_agent
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from poolgate.errors import InvalidParameterException
-from poolgate.protocol.dispatch import OperationContext, Params, Result, operation
+from poolgate.operations.registry import OperationContext, Params, Result, operation
 from poolgate.triggers.api import NO_CLIENT, Caller, sdk_from_user_agent
 from poolgate.users import views
 from poolgate.users.common import TriggerContext

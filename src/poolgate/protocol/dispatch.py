@@ -1,68 +1,64 @@
-"""The operation registry: handlers register under their wire name with ``@operation``.
+"""How the pipeline reaches the operations: through a :class:`Registry` it is handed.
 
-Handlers are plain synchronous functions ``(ctx, params) -> result``; the web layer
-runs them off the event loop. An operation of the model with no handler answers
+``protocol`` imports nothing from ``poolgate.operations`` and knows nothing of the services.
+The composition root builds the registry (``poolgate.operations.registry.Operations``: every
+registered handler bound to the services) and hands it to the pipeline, which asks it for the
+handler of the operation named by ``X-Amz-Target``. A model operation with no handler answers
 ``UnsupportedOperationException`` (a 4xx, so SDKs do not retry it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 from poolgate.protocol.model import operation_model
 
-if TYPE_CHECKING:
-    from poolgate.services import Services
+__all__ = ["Handler", "Invocation", "Params", "Registry", "Result", "check_registry"]
 
 Params = dict[str, Any]
+"""The request's parsed and validated members (``parser``, ``validate``)."""
 Result = Mapping[str, Any] | None
+"""What a handler answers, written out along the output shape (``serializer``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class OperationContext:
-    """What a handler knows about the request besides its parameters."""
+class Invocation(Protocol):
+    """What a handler is told about the request besides its params (the pipeline's
+    ``RequestContext`` is one)."""
 
-    operation: str
-    request_id: str
-    services: Services
-    access_key_id: str | None = None
-    source_ip: str | None = None
-    user_agent: str | None = None
+    @property
+    def operation(self) -> str: ...
+
+    @property
+    def request_id(self) -> str: ...
+
+    @property
+    def access_key_id(self) -> str | None: ...
+
+    @property
+    def source_ip(self) -> str | None: ...
+
+    @property
+    def user_agent(self) -> str | None: ...
 
 
-Handler = Callable[[OperationContext, Params], Result]
-
-_HANDLERS: dict[str, Handler] = {}
+Handler = Callable[[Invocation, Params], Result]
 
 
-def operation(name: str) -> Callable[[Handler], Handler]:
-    """Register ``fn`` as the handler of the operation ``name`` (checked against the model)."""
+class Registry(Protocol):
+    """The operations the pipeline can dispatch to."""
 
-    def register(fn: Handler) -> Handler:
+    def names(self) -> Iterable[str]:
+        """Every operation with a handler."""
+        ...
+
+    def handler_for(self, name: str) -> Handler | None:
+        """The handler of ``name``, or None when Poolgate does not implement it."""
+        ...
+
+
+def check_registry(registry: Registry) -> None:
+    """Refuse a registry with a handler for a name that is not an operation of the model."""
+    for name in registry.names():
         if operation_model(name) is None:
             raise ValueError(f"{name} is not an operation of the cognito-idp model")
-        if name in _HANDLERS:
-            raise ValueError(f"{name} is registered twice")
-        _HANDLERS[name] = fn
-        return fn
-
-    return register
-
-
-def handler_for(name: str) -> Handler | None:
-    """The registered handler, or None when Poolgate does not implement the operation."""
-    _load_handlers()
-    return _HANDLERS.get(name)
-
-
-def implemented_operations() -> list[str]:
-    """Sorted names of every operation with a handler."""
-    _load_handlers()
-    return sorted(_HANDLERS)
-
-
-def _load_handlers() -> None:
-    # Importing the package registers every handler module exactly once.
-    import poolgate.operations  # noqa: F401

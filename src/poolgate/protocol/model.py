@@ -1,25 +1,18 @@
-"""Load botocore's cognito-idp service model once, with our patches applied."""
+"""Load botocore's cognito-idp service model once.
+
+The model is used as botocore ships it; ``patches.json`` beside this module holds the HTTP
+statuses the model leaves at 400, which ``tools/gen_errors.py`` bakes into ``poolgate.errors``.
+"""
 
 from __future__ import annotations
 
-import json
 from functools import cache, lru_cache
-from importlib import resources
-from typing import Any
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel
 
 SERVICE_NAME = "cognito-idp"
 TARGET_PREFIX = "AWSCognitoIdentityProviderService"
-
-
-@lru_cache(maxsize=1)
-def patches() -> dict[str, Any]:
-    """The corrections in ``patches.json``."""
-    text = resources.files("poolgate.protocol").joinpath("patches.json").read_text()
-    data: dict[str, Any] = json.loads(text)
-    return data
 
 
 @lru_cache(maxsize=1)
@@ -57,9 +50,3 @@ def is_public(op: OperationModel) -> bool:
         return True
     auth = op._operation_model.get("auth")
     return bool(auth) and "smithy.api#noAuth" in auth
-
-
-def error_status(code: str) -> int:
-    """HTTP status for an error code (400 unless patched)."""
-    status: int = patches().get("error_status", {}).get(code, 400)
-    return status

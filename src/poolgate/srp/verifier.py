@@ -50,14 +50,6 @@ def parse_stored_verifier(verifier_hex: str) -> int:
     return v
 
 
-def canonical_salt_hex(salt_hex: str) -> str:
-    """Return the canonical padHex form of a stored salt (for the ``SALT`` challenge parameter)."""
-    salt = parse_stored_int(salt_hex, what="salt")
-    if salt == 0:
-        raise ValueError("stored SRP salt is zero")
-    return pad_hex(salt)
-
-
 def random_salt() -> int:
     """Draw a random non-zero 16-byte salt."""
     while True:

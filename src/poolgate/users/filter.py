@@ -1,9 +1,9 @@
-"""The ListUsers ``Filter`` string: parsing, and the reference matching semantics.
+"""The ListUsers ``Filter`` string: parsing, and the page size.
 
 Grammar (docs/management.md section 12): ``<attribute> <op> "<value>"`` with op ``=``
 (exact) or ``^=`` (prefix), optional whitespace around the op, ``\\"`` and ``\\\\`` as
-escapes inside the quotes. The SQL store must select exactly the users ``matches``
-accepts; its contract tests use this module as the oracle.
+escapes inside the quotes. Which users a parsed filter selects, and how case is compared,
+is the store's business (``store/sql/user_search.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 
 from poolgate.errors import InvalidParameterException
 from poolgate.users import rules
-from poolgate.users.model import User, UserFilter
+from poolgate.users.model import UserFilter
 
 SEARCHABLE_ATTRIBUTES: tuple[str, ...] = (
     "username",
@@ -27,21 +27,6 @@ SEARCHABLE_ATTRIBUTES: tuple[str, ...] = (
     "sub",
 )
 """The attributes the model's ListUsers documentation allows in a filter."""
-
-# Attributes compared without regard to case: the model marks only username and status
-# case-sensitive, and an emulator checked against AWS that ``email`` ignores case
-# (docs/management.md section 12). ``username``, ``sub`` and ``status`` match exactly.
-CASE_INSENSITIVE_ATTRIBUTES: frozenset[str] = frozenset(
-    {
-        "email",
-        "phone_number",
-        "name",
-        "given_name",
-        "family_name",
-        "preferred_username",
-        "cognito:user_status",
-    }
-)
 
 _TERM = re.compile(r'\s*([\w:]+)\s*(\^=|=)\s*"((?:[^"\\]|\\.)*)"\s*', re.DOTALL)
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
@@ -65,38 +50,8 @@ def parse_filter(text: str | None) -> UserFilter | None:
     return UserFilter(attribute, op, _ESCAPE.sub(r"\1", raw))
 
 
-def matches(user: User, flt: UserFilter) -> bool:
-    """True when ``user`` satisfies ``flt``.
-
-    ``username``, ``sub`` and ``status`` (``Enabled``/``Disabled``) compare exactly; the
-    other searchable attributes, ``cognito:user_status`` included, compare after
-    ``str.lower`` on both sides. A user without the attribute never matches.
-    """
-    actual = _value_of(user, flt.attribute)
-    if actual is None:
-        return False
-    wanted = flt.value
-    if flt.attribute in CASE_INSENSITIVE_ATTRIBUTES:
-        actual, wanted = actual.lower(), wanted.lower()
-    if flt.op == "^=":
-        return actual.startswith(wanted)
-    return actual == wanted
-
-
 def page_size(limit: int | None) -> int:
     """The number of users one ListUsers page holds: ``Limit``, or 60 when it is absent or 0."""
     if not limit:
         return rules.LIST_USERS_DEFAULT_LIMIT
     return min(limit, rules.LIST_USERS_MAX_LIMIT)
-
-
-def _value_of(user: User, attribute: str) -> str | None:
-    if attribute == "username":
-        return user.username
-    if attribute == "sub":
-        return user.sub
-    if attribute == "cognito:user_status":
-        return user.status.value
-    if attribute == "status":
-        return "Enabled" if user.enabled else "Disabled"
-    return user.attributes.get(attribute)

@@ -7,7 +7,7 @@ from typing import Any
 from tests.unit.auth._support import PASSWORD, World
 
 from poolgate.operations import auth as operations
-from poolgate.protocol.dispatch import OperationContext, handler_for
+from poolgate.operations.registry import OperationContext, handler_for
 from poolgate.users.model import UserStatus
 
 TEMP = "Temp0rary!x"

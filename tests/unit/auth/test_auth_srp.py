@@ -20,8 +20,8 @@ from poolgate.errors import (
     UserNotFoundException,
 )
 from poolgate.operations import auth as auth_operations
+from poolgate.operations.registry import OperationContext
 from poolgate.pools.model import AppClient, UserPool
-from poolgate.protocol.dispatch import OperationContext
 from poolgate.srp import timestamp_now
 from poolgate.users.model import UserStatus
 

@@ -15,8 +15,8 @@ from tests.unit.auth._triggers import TriggerWorld, make_trigger_world
 from poolgate.devices.service import DeviceService
 from poolgate.operations import auth as auth_operations
 from poolgate.operations import devices as device_operations
+from poolgate.operations.registry import OperationContext
 from poolgate.pools.model import AppClient, UserPool
-from poolgate.protocol.dispatch import OperationContext
 from poolgate.srp import timestamp_now
 from poolgate.users.model import User
 

@@ -8,7 +8,7 @@ import pytest
 from tests.unit.tokens._support import SECRET, World
 
 from poolgate.errors import NotAuthorizedException
-from poolgate.protocol.dispatch import OperationContext
+from poolgate.operations.registry import OperationContext
 
 
 def _operations() -> ModuleType:

@@ -22,10 +22,10 @@ from poolgate.errors import (
     UserLambdaValidationException,
     UserNotFoundException,
 )
+from poolgate.operations.registry import OperationContext
 from poolgate.operations.users import trigger_context
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.pools.service import PoolService
-from poolgate.protocol.dispatch import OperationContext
 from poolgate.store.base import UnitOfWork
 from poolgate.store.sql import SqlStore, memory_store
 from poolgate.tokens.model import AccessContext
