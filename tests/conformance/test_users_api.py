@@ -446,6 +446,34 @@ def test_forgot_password_follows_recovery_priorities(cognito: Any, phone_first: 
         cognito.delete_user_pool(UserPoolId=pool)
 
 
+def test_forgot_password_skips_the_channel_of_the_users_second_factor(cognito: Any) -> None:
+    """Issue 15 item A: under an AccountRecoverySetting, SMS does not qualify for a user with SMS
+    MFA on, nor e-mail for one with e-mail MFA on (API reference, AccountRecoverySettingType);
+    the next mechanism is used, and with none left the user has no recovery contact."""
+    phone = {"Name": "verified_phone_number", "Priority": 1}
+    pool, client = _recovery_pool(cognito, [phone, {"Name": "verified_email", "Priority": 2}])
+    try:
+        cognito.update_user_pool(
+            UserPoolId=pool, AutoVerifiedAttributes=["email"],
+            AccountRecoverySetting={"RecoveryMechanisms": [phone, {"Name": "verified_email", "Priority": 2}]},
+            SmsConfiguration={"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"},
+        )
+        cognito.set_user_pool_mfa_config(
+            UserPoolId=pool, SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}"},
+            MfaConfiguration="OPTIONAL",
+        )
+        _recoverable_user(cognito, pool, "yuri")
+        before = cognito.forgot_password(ClientId=client, Username="yuri")["CodeDeliveryDetails"]
+        assert before["DeliveryMedium"] == "SMS"
+        cognito.admin_set_user_mfa_preference(
+            UserPoolId=pool, Username="yuri", SMSMfaSettings={"Enabled": True, "PreferredMfa": True}
+        )
+        after = cognito.forgot_password(ClientId=client, Username="yuri")["CodeDeliveryDetails"]
+        assert after == {"Destination": "y***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    finally:
+        cognito.delete_user_pool(UserPoolId=pool)
+
+
 def test_admin_reset_user_password_needs_a_password_set(cognito: Any, email_pool: dict[str, str]) -> None:
     """Issue 15 item B: a user who never set a password (FORCE_CHANGE_PASSWORD) cannot be
     reset; the status stays (it used to become RESET_REQUIRED)."""

@@ -18,6 +18,7 @@ from poolgate.errors import (
     UsernameExistsException,
     UserNotFoundException,
 )
+from poolgate.mfa import user_settings
 from poolgate.passwords import check_password
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.srp import ProofMismatch, make_verifier, pool_name_from_pool_id
@@ -265,11 +266,34 @@ def recovery_attributes(pool: UserPool) -> list[str]:
     return order or list(LEGACY_RECOVERY_ORDER)
 
 
+# The MFA factor that disqualifies each recovery attribute.
+_RECOVERY_MFA = {"phone_number": user_settings.SMS_MFA, "email": user_settings.EMAIL_OTP}
+
+
+def mfa_channels(pool: UserPool, user: User) -> frozenset[str]:
+    """The recovery attributes ``user`` may not reset a password by, under the pool's
+    AccountRecoverySetting: the phone number while SMS MFA is on, the e-mail address while
+    e-mail MFA is on, so one stolen channel is not both factors and the way around them
+    [API reference, AccountRecoverySettingType: "SMS doesn't qualify for a valid password
+    recovery mechanism if the user also has SMS multi-factor authentication (MFA) activated.
+    Email MFA is also disqualifying for account recovery with email."]. The legacy behaviour
+    (no setting) excludes nothing."""
+    recovery: Mapping[str, Any] = pool.config.get("AccountRecoverySetting") or {}
+    if not recovery.get("RecoveryMechanisms"):
+        return frozenset()
+    enabled = user_settings.read(user).enabled
+    return frozenset(attribute for attribute, factor in _RECOVERY_MFA.items() if factor in enabled)
+
+
 def verified_contact(pool: UserPool, user: User, *, verified_only: bool = True) -> str | None:
     """The attribute a recovery or verification code goes to: the first of
     :func:`recovery_attributes` that the user has (and has verified); a mechanism the user
-    cannot receive is skipped for the next."""
+    cannot receive is skipped for the next, and so is one the user signs in with as a second
+    factor (:func:`mfa_channels`)."""
+    excluded = mfa_channels(pool, user)
     for attribute in recovery_attributes(pool):
+        if attribute in excluded:
+            continue
         if user.attributes.get(attribute) and (
             not verified_only or user.attributes.get(f"{attribute}_verified") == "true"
         ):
