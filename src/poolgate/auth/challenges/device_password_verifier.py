@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, Responder, by_secret_block, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.devices import usable_device
 from poolgate.auth.sessions import LoadedSession
@@ -77,3 +77,6 @@ class DevicePasswordVerifier:
 
 
 _: type[Responder] = DevicePasswordVerifier
+
+
+CHALLENGE: Final = ChallengeType(DevicePasswordVerifier(), locate=by_secret_block)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, Responder, session_user
 from poolgate.auth.context import StepContext
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Passed
@@ -62,3 +62,6 @@ class MfaSetup:
 
 
 _: type[Responder] = MfaSetup
+
+
+CHALLENGE: Final = ChallengeType(MfaSetup(), issue=issue)

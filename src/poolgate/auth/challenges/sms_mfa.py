@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, Responder, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Passed, Rejected
@@ -116,3 +116,6 @@ def issue(ctx: StepContext, session: AuthSession, user: User) -> Challenge:
 
 
 _: type[Responder] = SmsMfa
+
+
+CHALLENGE: Final = ChallengeType(SMS_MFA, issue=issue, in_write_phase=False)
