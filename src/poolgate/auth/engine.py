@@ -169,6 +169,15 @@ _PASSWORD_STEPS: Final = frozenset({ChallengeName.PASSWORD, ChallengeName.PASSWO
 # -- the engine --------------------------------------------------------------------------------
 
 
+def _check_secret_hash(ctx: StepContext, username: str | None, values: Mapping[str, str]) -> None:
+    """The one SECRET_HASH check of a sign-in call: ``values`` (AuthParameters or
+    ChallengeResponses) must carry the hash of ``username`` for a client with a secret. None
+    means the flow's credential names the user (a refresh token, checked by the token
+    service)."""
+    if username is not None:
+        check_secret_hash(ctx.client, username, values.get("SECRET_HASH"))
+
+
 @dataclass(frozen=True, slots=True)
 class Collaborators:
     """What the engine hands every call: the store, the clock and the services it uses."""
@@ -212,7 +221,9 @@ class Engine:
                 raise InvalidParameterException(messages.METHOD_NOT_SUPPORTED)
             flow = AuthFlow(auth_flow)
             check_flow(flow, admin=ctx.admin, client_config=ctx.client.config)
-            return self._settle(ctx, FLOWS[flow].start(ctx, flow, parameters))
+            served = FLOWS[flow]
+            _check_secret_hash(ctx, served.identify(ctx, parameters), parameters)
+            return self._settle(ctx, served.start(ctx, flow, parameters))
 
         return self._call(run, pool_id, client_id, metadata, caller, responding=False)
 
@@ -233,8 +244,7 @@ class Engine:
             if challenge_name not in ChallengeName.__members__:
                 raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
             name = ChallengeName(challenge_name)
-            username = required(responses, "USERNAME")
-            check_secret_hash(ctx.client, username, responses.get("SECRET_HASH"))
+            _check_secret_hash(ctx, required(responses, "USERNAME"), responses)
             with ctx.reading() as phase:
                 loaded = self._locate(phase, name, responses, session)
             Sessions.check_usable(
