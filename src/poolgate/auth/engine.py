@@ -6,11 +6,11 @@ one call in phases (``context``): read-only transactions, trigger calls with no 
 open, and short write transactions that re-read what they check.
 
 - ``initiate``: pool and client (from the store's per-epoch cache, checked by the call's first
-  transaction, or read) -> the operation and the client allow the AuthFlow -> the flow class's
-  ``start``;
+  transaction, or read) -> the operation and the client allow the AuthFlow (the flow's ``Gate``)
+  -> the flow's ``identify`` -> ``SECRET_HASH`` -> the flow's ``start``;
 - ``respond``: pool and client (as for ``initiate``) -> ``USERNAME`` and ``SECRET_HASH`` -> the session (by
-  ``Session``, or by SECRET_BLOCK for PASSWORD_VERIFIER; read) -> its pool, client, expiry and
-  challenge -> the responder;
+  ``Session``, or as the challenge's ``locate`` declares, e.g. by SECRET_BLOCK for
+  PASSWORD_VERIFIER; read) -> its pool, client, expiry and challenge -> the responder;
 - the outcome is settled: ``Passed`` continues through ``next_challenge`` (or, in CUSTOM_AUTH,
   through DefineAuthChallenge) to the next challenge or tokens; ``Complete`` goes to tokens;
   ``Failed`` and ``Rejected`` raise, except that a ``Failed`` password proof of CUSTOM_AUTH goes

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import ClassVar, Final
 
 from poolgate.auth import custom, messages
-from poolgate.auth.challenges.base import ChallengeType, Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import ChallengeName, Outcome
@@ -62,9 +62,6 @@ class CustomChallenge:
             metadata=ctx.metadata,
         )
         return custom.define_round(ctx, progressed, user)
-
-
-_: type[Responder] = CustomChallenge
 
 
 CHALLENGE: Final = ChallengeType(CustomChallenge())

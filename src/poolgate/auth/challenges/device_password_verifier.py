@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import ChallengeType, Responder, by_secret_block, session_user
+from poolgate.auth.challenges.base import ChallengeType, by_secret_block, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.devices import usable_device
 from poolgate.auth.sessions import LoadedSession
@@ -74,9 +74,6 @@ class DevicePasswordVerifier:
             phase.uow.devices.update(replace(device, last_authenticated_at=ctx.now))
         passed = session.passed(ChallengeName.DEVICE_PASSWORD_VERIFIER, now=ctx.now)
         return Passed(replace(passed, device_remembered=device.remembered), user)
-
-
-_: type[Responder] = DevicePasswordVerifier
 
 
 CHALLENGE: Final = ChallengeType(DevicePasswordVerifier(), locate=by_secret_block)

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import ChallengeType, Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.devices import find_pending_step, usable_device
 from poolgate.auth.sessions import LoadedSession
@@ -86,9 +86,6 @@ class DeviceSrpAuth:
             "DEVICE_KEY": device_key,
         }
         return Challenge(ChallengeName.DEVICE_PASSWORD_VERIFIER, parameters, issued.handle)
-
-
-_: type[Responder] = DeviceSrpAuth
 
 
 CHALLENGE: Final = ChallengeType(DeviceSrpAuth(), issue=issue, locate=find_pending_step)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from poolgate.auth.challenges.base import ChallengeType, Responder
+from poolgate.auth.challenges.base import ChallengeType
 from poolgate.auth.challenges.sms_mfa import CodeChallenge
 from poolgate.auth.context import StepContext
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName
@@ -30,9 +30,6 @@ EMAIL_OTP = EmailOtp()
 def issue(ctx: StepContext, session: AuthSession, user: User) -> Challenge:
     """Issue EMAIL_OTP (``ctx`` between phases: the engine's phased issuer)."""
     return EMAIL_OTP.issue(ctx, session, user)
-
-
-_: type[Responder] = EmailOtp
 
 
 CHALLENGE: Final = ChallengeType(EMAIL_OTP, issue=issue, in_write_phase=False)

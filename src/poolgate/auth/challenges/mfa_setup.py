@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import ClassVar, Final
 
-from poolgate.auth.challenges.base import ChallengeType, Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Passed
@@ -59,9 +59,6 @@ class MfaSetup:
                 metadata=ctx.metadata,
             )
             return Passed(progressed.passed(self.name, now=ctx.now), enrolled)
-
-
-_: type[Responder] = MfaSetup
 
 
 CHALLENGE: Final = ChallengeType(MfaSetup(), issue=issue)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import ClassVar, Final
 
-from poolgate.auth.challenges.base import ChallengeType, Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Passed, Rejected
@@ -113,9 +113,6 @@ SMS_MFA = SmsMfa()
 def issue(ctx: StepContext, session: AuthSession, user: User) -> Challenge:
     """Issue SMS_MFA (``ctx`` between phases: the engine's phased issuer)."""
     return SMS_MFA.issue(ctx, session, user)
-
-
-_: type[Responder] = SmsMfa
 
 
 CHALLENGE: Final = ChallengeType(SMS_MFA, issue=issue, in_write_phase=False)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import ChallengeType, Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.challenges.sms_mfa import mfa_deps
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
@@ -68,9 +68,6 @@ class SoftwareTokenMfa:
                 metadata=ctx.metadata,
             )
             return Passed(progressed.passed(self.name, now=ctx.now), updated)
-
-
-_: type[Responder] = SoftwareTokenMfa
 
 
 CHALLENGE: Final = ChallengeType(SoftwareTokenMfa(), issue=issue)
