@@ -130,7 +130,11 @@ RULES: Final[tuple[Rule, ...]] = (
     # auth-flows.md section 6, in order. Threat protection (step 2) blocks (auth.threat, when
     # the password step passes) or forces MFA (through mfa_required); it adds no challenge.
     Rule("temporary password must be replaced", _must_change_password, ChallengeName.NEW_PASSWORD_REQUIRED),
-    Rule("MFA owed, pool ON, no usable factor: set one up", _mfa_row(ChallengeName.MFA_SETUP), ChallengeName.MFA_SETUP),
+    Rule(
+        "MFA owed, pool ON, no usable factor: set one up",
+        _mfa_row(ChallengeName.MFA_SETUP),
+        ChallengeName.MFA_SETUP,
+    ),
     Rule(
         "MFA owed, several usable factors, none preferred: choose",
         _mfa_row(ChallengeName.SELECT_MFA_TYPE),
@@ -138,7 +142,11 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     Rule("MFA owed, SMS is the user's factor", _mfa_row(ChallengeName.SMS_MFA), ChallengeName.SMS_MFA),
     Rule("MFA owed, e-mail is the user's factor", _mfa_row(ChallengeName.EMAIL_OTP), ChallengeName.EMAIL_OTP),
-    Rule("MFA owed, TOTP is the user's factor", _mfa_row(ChallengeName.SOFTWARE_TOKEN_MFA), ChallengeName.SOFTWARE_TOKEN_MFA),
+    Rule(
+        "MFA owed, TOTP is the user's factor",
+        _mfa_row(ChallengeName.SOFTWARE_TOKEN_MFA),
+        ChallengeName.SOFTWARE_TOKEN_MFA,
+    ),
     # The DEVICE row follows the MFA rows (auth.devices explains why); a remembered device that
     # replaces MFA is decided by auth.devices.device_skips_mfa, which mfa_required consults.
     Rule("DEVICE_KEY of a confirmed device, not yet proven", needs_device_srp, ChallengeName.DEVICE_SRP_AUTH),
