@@ -15,8 +15,10 @@ What lives where:
 - ``hooks``: PreAuthentication and UserMigration, and ``finish`` (PostAuthentication,
   PreTokenGeneration, the token write phase); ``custom``: the DefineAuthChallenge /
   CreateAuthChallenge rounds of CUSTOM_AUTH.
-- ``flows/``: one class per ``AuthFlow``; ``challenges/``: one responder per ``ChallengeName``.
-- ``gating``: which flows an operation and an app client accept.
+- ``flows/``: one class per ``AuthFlow`` (its ``Gate``, ``identify`` and ``start``), registered
+  in ``flows.FLOWS``; ``challenges/``: one ``ChallengeType`` per ``ChallengeName`` (responder,
+  issuer, session look-up), registered in ``challenges.CHALLENGES``.
+- ``gating``: which flows an operation and an app client accept, read from the flows' ``Gate``.
 - ``sessions``: random ``Session`` handles (stored hashed) and the SRP ``SECRET_BLOCK``.
 - ``account``: the user-status checks of section 7; ``first_factor``: the password step that
   combines them and the failed-sign-in lockout of section 10 (``security.lockout``) with the

@@ -6,11 +6,11 @@ one call in phases (``context``): read-only transactions, trigger calls with no 
 open, and short write transactions that re-read what they check.
 
 - ``initiate``: pool and client (from the store's per-epoch cache, checked by the call's first
-  transaction, or read) -> the operation and the client allow the AuthFlow -> the flow class's
-  ``start``;
+  transaction, or read) -> the operation and the client allow the AuthFlow (the flow's ``Gate``)
+  -> the flow's ``identify`` -> ``SECRET_HASH`` -> the flow's ``start``;
 - ``respond``: pool and client (as for ``initiate``) -> ``USERNAME`` and ``SECRET_HASH`` -> the session (by
-  ``Session``, or by SECRET_BLOCK for PASSWORD_VERIFIER; read) -> its pool, client, expiry and
-  challenge -> the responder;
+  ``Session``, or as the challenge's ``locate`` declares, e.g. by SECRET_BLOCK for
+  PASSWORD_VERIFIER; read) -> its pool, client, expiry and challenge -> the responder;
 - the outcome is settled: ``Passed`` continues through ``next_challenge`` (or, in CUSTOM_AUTH,
   through DefineAuthChallenge) to the next challenge or tokens; ``Complete`` goes to tokens;
   ``Failed`` and ``Rejected`` raise, except that a ``Failed`` password proof of CUSTOM_AUTH goes
@@ -23,22 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Final
+from enum import Enum
+from typing import Final, Literal
 
 from poolgate.auth import custom, messages, threat
-from poolgate.auth.challenges import (
-    RESPONDERS,
-    device_srp_auth,
-    email_otp,
-    mfa_setup,
-    new_password_required,
-    select_mfa_type,
-    sms_mfa,
-    software_token_mfa,
-)
+from poolgate.auth.challenges import CHALLENGES
 from poolgate.auth.context import StepContext, required
-from poolgate.auth.devices import device_skips_mfa, find_pending_step, needs_device_srp
+from poolgate.auth.devices import device_skips_mfa, needs_device_srp
 from poolgate.auth.existence import Simulator
 from poolgate.auth.flows import FLOWS
 from poolgate.auth.gating import check_flow
@@ -76,17 +67,16 @@ from poolgate.users.model import User, UserStatus
 # -- what comes after a passed step ----------------------------------------------------------
 
 
-class NextStep(StrEnum):
-    """What ``next_challenge`` can decide: a challenge to issue, or tokens."""
-
-    NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
-    DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
-    MFA_SETUP = "MFA_SETUP"
-    SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
-    SMS_MFA = "SMS_MFA"
-    EMAIL_OTP = "EMAIL_OTP"
-    SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+class _End(Enum):
     TOKENS = "TOKENS"
+
+
+TOKENS: Final = _End.TOKENS
+"""The last row's decision: no challenge is left, tokens are issued."""
+
+NextStep = ChallengeName | Literal[_End.TOKENS]
+"""What ``next_challenge`` can decide: the challenge to issue (a registered ``ChallengeType``
+with an ``issue``), or ``TOKENS``."""
 
 
 Condition = Callable[[AuthSession, User, UserPool, AppClient], bool]
@@ -124,7 +114,7 @@ def mfa_required(session: AuthSession, user: User, pool: UserPool) -> bool:
     return mfa_owed(session.steps, user, pool) and not device_skips_mfa(session, user, pool)
 
 
-def _mfa_row(step: NextStep) -> Condition:
+def _mfa_row(step: ChallengeName) -> Condition:
     """The condition of the MFA row for ``step``: MFA is owed and ``mfa.selection.mfa_step``
     (mfa-devices-security.md section 2's table) picks ``step``."""
 
@@ -139,20 +129,28 @@ def _mfa_row(step: NextStep) -> Condition:
 RULES: Final[tuple[Rule, ...]] = (
     # auth-flows.md section 6, in order. Threat protection (step 2) blocks (auth.threat, when
     # the password step passes) or forces MFA (through mfa_required); it adds no challenge.
-    Rule("temporary password must be replaced", _must_change_password, NextStep.NEW_PASSWORD_REQUIRED),
-    Rule("MFA owed, pool ON, no usable factor: set one up", _mfa_row(NextStep.MFA_SETUP), NextStep.MFA_SETUP),
+    Rule("temporary password must be replaced", _must_change_password, ChallengeName.NEW_PASSWORD_REQUIRED),
+    Rule(
+        "MFA owed, pool ON, no usable factor: set one up",
+        _mfa_row(ChallengeName.MFA_SETUP),
+        ChallengeName.MFA_SETUP,
+    ),
     Rule(
         "MFA owed, several usable factors, none preferred: choose",
-        _mfa_row(NextStep.SELECT_MFA_TYPE),
-        NextStep.SELECT_MFA_TYPE,
+        _mfa_row(ChallengeName.SELECT_MFA_TYPE),
+        ChallengeName.SELECT_MFA_TYPE,
     ),
-    Rule("MFA owed, SMS is the user's factor", _mfa_row(NextStep.SMS_MFA), NextStep.SMS_MFA),
-    Rule("MFA owed, e-mail is the user's factor", _mfa_row(NextStep.EMAIL_OTP), NextStep.EMAIL_OTP),
-    Rule("MFA owed, TOTP is the user's factor", _mfa_row(NextStep.SOFTWARE_TOKEN_MFA), NextStep.SOFTWARE_TOKEN_MFA),
+    Rule("MFA owed, SMS is the user's factor", _mfa_row(ChallengeName.SMS_MFA), ChallengeName.SMS_MFA),
+    Rule("MFA owed, e-mail is the user's factor", _mfa_row(ChallengeName.EMAIL_OTP), ChallengeName.EMAIL_OTP),
+    Rule(
+        "MFA owed, TOTP is the user's factor",
+        _mfa_row(ChallengeName.SOFTWARE_TOKEN_MFA),
+        ChallengeName.SOFTWARE_TOKEN_MFA,
+    ),
     # The DEVICE row follows the MFA rows (auth.devices explains why); a remembered device that
     # replaces MFA is decided by auth.devices.device_skips_mfa, which mfa_required consults.
-    Rule("DEVICE_KEY of a confirmed device, not yet proven", needs_device_srp, NextStep.DEVICE_SRP_AUTH),
-    Rule("nothing left: issue tokens", _always, NextStep.TOKENS),
+    Rule("DEVICE_KEY of a confirmed device, not yet proven", needs_device_srp, ChallengeName.DEVICE_SRP_AUTH),
+    Rule("nothing left: issue tokens", _always, TOKENS),
 )
 
 
@@ -164,28 +162,28 @@ def next_challenge(session: AuthSession, user: User, pool: UserPool, client: App
     raise AssertionError("the last rule always applies")
 
 
-# Builders of the challenges next_challenge can choose (tokens are handled by the engine). Each
-# runs in a write phase.
-_ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, User], Challenge]]] = {
-    NextStep.NEW_PASSWORD_REQUIRED: new_password_required.issue,
-    NextStep.MFA_SETUP: mfa_setup.issue,
-    NextStep.SELECT_MFA_TYPE: select_mfa_type.issue,
-    NextStep.SOFTWARE_TOKEN_MFA: software_token_mfa.issue,
-    NextStep.DEVICE_SRP_AUTH: device_srp_auth.issue,
-}
+def _check_rules() -> None:
+    """Every challenge a row of ``RULES`` chooses is registered with an ``issue``."""
+    for rule in RULES:
+        if rule.then is not TOKENS and CHALLENGES[rule.then].issue is None:
+            raise RuntimeError(f"{rule.then} is chosen by RULES but has no issuer")
 
 
-# Builders that open their own phases: a delivered code runs CustomMessage before its write
-# phase and is delivered after the commit (``sms_mfa.CodeChallenge.issue``).
-_PHASED_ISSUERS: Final[Mapping[NextStep, Callable[[StepContext, AuthSession, User], Challenge]]] = {
-    NextStep.SMS_MFA: sms_mfa.issue,
-    NextStep.EMAIL_OTP: email_otp.issue,
-}
+_check_rules()
 
 # The steps that prove the password; threat protection rates the attempt when one has an outcome.
 _PASSWORD_STEPS: Final = frozenset({ChallengeName.PASSWORD, ChallengeName.PASSWORD_VERIFIER})
 
 # -- the engine --------------------------------------------------------------------------------
+
+
+def _check_secret_hash(ctx: StepContext, username: str | None, values: Mapping[str, str]) -> None:
+    """The one SECRET_HASH check of a sign-in call: ``values`` (AuthParameters or
+    ChallengeResponses) must carry the hash of ``username`` for a client with a secret. None
+    means the flow's credential names the user (a refresh token, checked by the token
+    service)."""
+    if username is not None:
+        check_secret_hash(ctx.client, username, values.get("SECRET_HASH"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +229,9 @@ class Engine:
                 raise InvalidParameterException(messages.METHOD_NOT_SUPPORTED)
             flow = AuthFlow(auth_flow)
             check_flow(flow, admin=ctx.admin, client_config=ctx.client.config)
-            return self._settle(ctx, FLOWS[flow].start(ctx, flow, parameters))
+            served = FLOWS[flow]
+            _check_secret_hash(ctx, served.identify(ctx, parameters), parameters)
+            return self._settle(ctx, served.start(ctx, flow, parameters))
 
         return self._call(run, pool_id, client_id, metadata, caller, responding=False)
 
@@ -252,17 +252,16 @@ class Engine:
             if challenge_name not in ChallengeName.__members__:
                 raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
             name = ChallengeName(challenge_name)
-            username = required(responses, "USERNAME")
-            check_secret_hash(ctx.client, username, responses.get("SECRET_HASH"))
+            _check_secret_hash(ctx, required(responses, "USERNAME"), responses)
             with ctx.reading() as phase:
                 loaded = self._locate(phase, name, responses, session)
             Sessions.check_usable(
                 loaded, pool_id=ctx.pool.id, client_id=ctx.client.client_id, challenge=name, now=ctx.now
             )
-            responder = RESPONDERS.get(name)
-            if responder is None:
+            challenge = CHALLENGES.get(name)
+            if challenge is None:
                 raise InvalidParameterException(messages.INVALID_CHALLENGE_NAME)
-            outcome = responder.respond(ctx, loaded, responses)
+            outcome = challenge.responder.respond(ctx, loaded, responses)
             if isinstance(outcome, Rejected) and name.value in MFA_STEPS:
                 threat.record_mfa(ctx, loaded.session, False)
             return self._settle(ctx, outcome)
@@ -332,15 +331,12 @@ class Engine:
     def _locate(
         self, ctx: StepContext, name: ChallengeName, responses: Mapping[str, str], handle: str | None
     ) -> LoadedSession:
+        """The answer's session: by ``Session``, else as the challenge declares (``locate``)."""
         if handle:
             return ctx.sessions.find(ctx.uow, handle)
-        if name in (ChallengeName.PASSWORD_VERIFIER, ChallengeName.DEVICE_PASSWORD_VERIFIER):
-            # pycognito answers PASSWORD_VERIFIER without Session; the SECRET_BLOCK names it.
-            block = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
-            return ctx.sessions.find_by_secret_block(ctx.uow, block)
-        if name is ChallengeName.DEVICE_SRP_AUTH:
-            # ... and DEVICE_SRP_AUTH too: the device row names the pending step.
-            return find_pending_step(ctx, responses)
+        challenge = CHALLENGES.get(name)
+        if challenge is not None and challenge.locate is not None:
+            return challenge.locate(ctx, responses)
         raise InvalidParameterException(messages.missing_parameter("Session"))
 
     @staticmethod
@@ -353,7 +349,7 @@ class Engine:
         session = passed.session
         if session.custom is not None or session.risk_event is not None or threat.rates_sign_ins(phase):
             return passed
-        if next_challenge(session, passed.user, phase.pool, phase.client) is not NextStep.TOKENS:
+        if next_challenge(session, passed.user, phase.pool, phase.client) is not TOKENS:
             return passed
         issued = finish_in_phase(phase, session, passed.user)
         return passed if issued is None else issued
@@ -406,13 +402,11 @@ class Engine:
 
     def _advance(self, ctx: StepContext, passed: Passed) -> StepResult:
         step = next_challenge(passed.session, passed.user, ctx.pool, ctx.client)
-        if step is NextStep.TOKENS:
+        if step is TOKENS:
             return self._tokens(ctx, passed.session, passed.user)
-        phased = _PHASED_ISSUERS.get(step)
-        if phased is not None:
-            return phased(ctx, passed.session, passed.user)
-        issuer = _ISSUERS.get(step)
-        if issuer is None:
-            raise AssertionError(f"next_challenge chose {step}, which has no issuer yet")
+        challenge = CHALLENGES[step]
+        assert challenge.issue is not None  # _check_rules
+        if not challenge.in_write_phase:
+            return challenge.issue(ctx, passed.session, passed.user)
         with ctx.writing() as phase:
-            return issuer(phase, passed.session, passed.user)
+            return challenge.issue(phase, passed.session, passed.user)

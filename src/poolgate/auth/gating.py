@@ -1,4 +1,5 @@
-"""Which AuthFlow an operation accepts and which an app client enables (auth-flows.md section 2).
+"""Which AuthFlow an operation accepts and which an app client enables (auth-flows.md section 2),
+read from the ``Gate`` each flow class declares (``flows.base.Gate``).
 
 Two checks, in this order, each an InvalidParameterException:
 
@@ -18,82 +19,41 @@ REFRESH_TOKEN_AUTH is not enabled on it (section 4.4 decision).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from poolgate.auth import messages
+from poolgate.auth.flows import FLOWS
+from poolgate.auth.flows.base import Gate
 from poolgate.auth.state import AuthFlow
 from poolgate.errors import InvalidParameterException
 from poolgate.pools.clients import allowed_auth_flows
 
-INITIATE_AUTH_FLOWS: Final = frozenset(
-    {
-        AuthFlow.USER_SRP_AUTH,
-        AuthFlow.USER_PASSWORD_AUTH,
-        AuthFlow.REFRESH_TOKEN_AUTH,
-        AuthFlow.REFRESH_TOKEN,
-        AuthFlow.CUSTOM_AUTH,
-        AuthFlow.USER_AUTH,
-    }
-)
-ADMIN_INITIATE_AUTH_FLOWS: Final = frozenset(
-    {
-        AuthFlow.USER_SRP_AUTH,
-        AuthFlow.ADMIN_USER_PASSWORD_AUTH,
-        AuthFlow.ADMIN_NO_SRP_AUTH,
-        AuthFlow.REFRESH_TOKEN_AUTH,
-        AuthFlow.REFRESH_TOKEN,
-        AuthFlow.CUSTOM_AUTH,
-        AuthFlow.USER_AUTH,
-    }
-)
-
-# The ALLOW_* value that enables each flow.
-ENABLED_BY: Final[Mapping[AuthFlow, str]] = {
-    AuthFlow.USER_SRP_AUTH: "ALLOW_USER_SRP_AUTH",
-    AuthFlow.USER_PASSWORD_AUTH: "ALLOW_USER_PASSWORD_AUTH",
-    AuthFlow.ADMIN_USER_PASSWORD_AUTH: "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    AuthFlow.ADMIN_NO_SRP_AUTH: "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-    AuthFlow.REFRESH_TOKEN_AUTH: "ALLOW_REFRESH_TOKEN_AUTH",
-    AuthFlow.REFRESH_TOKEN: "ALLOW_REFRESH_TOKEN_AUTH",
-    AuthFlow.CUSTOM_AUTH: "ALLOW_CUSTOM_AUTH",
-    AuthFlow.USER_AUTH: "ALLOW_USER_AUTH",
-}
-
-# The legacy value that enables each flow on a legacy client.
-_LEGACY_ENABLED_BY: Final[Mapping[str, frozenset[AuthFlow]]] = {
-    "USER_PASSWORD_AUTH": frozenset({AuthFlow.USER_PASSWORD_AUTH}),
-    "ADMIN_NO_SRP_AUTH": frozenset({AuthFlow.ADMIN_USER_PASSWORD_AUTH, AuthFlow.ADMIN_NO_SRP_AUTH}),
-}
-_LEGACY_ALWAYS: Final = frozenset(
-    {AuthFlow.USER_SRP_AUTH, AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN, AuthFlow.CUSTOM_AUTH}
-)
-
-
-_REFRESH_FLOWS: Final = frozenset({AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN})
-
 
 def enabled_flows(client_config: Mapping[str, Any]) -> frozenset[AuthFlow]:
     """The flows an app client's ExplicitAuthFlows (and refresh-token rotation) enable."""
-    listed = allowed_auth_flows(client_config)
-    if any(value.startswith("ALLOW_") for value in listed):
-        flows = {flow for flow, value in ENABLED_BY.items() if value in listed}
-    else:
-        flows = set(_LEGACY_ALWAYS)
-        for value in listed:
-            flows |= _LEGACY_ENABLED_BY.get(value, frozenset())
-        if "CUSTOM_AUTH_FLOW_ONLY" in listed:
-            flows.discard(AuthFlow.USER_SRP_AUTH)
-    rotation: Mapping[str, Any] = client_config.get("RefreshTokenRotation") or {}
-    if rotation.get("Feature") == "ENABLED":
-        flows -= _REFRESH_FLOWS
-    return frozenset(flows)
+    return frozenset(flow for flow, served in FLOWS.items() if _enables(client_config, served.gate))
 
 
 def check_flow(flow: AuthFlow, *, admin: bool, client_config: Mapping[str, Any]) -> None:
     """Raise InvalidParameterException unless the operation accepts ``flow`` and the client
     enables it."""
-    accepted = ADMIN_INITIATE_AUTH_FLOWS if admin else INITIATE_AUTH_FLOWS
-    if flow not in accepted:
+    gate = FLOWS[flow].gate
+    if not (gate.admin if admin else gate.initiate):
         raise InvalidParameterException(messages.METHOD_NOT_SUPPORTED)
-    if flow not in enabled_flows(client_config):
+    if not _enables(client_config, gate):
         raise InvalidParameterException(messages.flow_not_enabled(flow.value))
+
+
+def _enables(client_config: Mapping[str, Any], gate: Gate) -> bool:
+    """True when the client's ExplicitAuthFlows and refresh-token rotation enable ``gate``'s flow."""
+    listed = allowed_auth_flows(client_config)
+    if any(value.startswith("ALLOW_") for value in listed):
+        enabled = gate.allow in listed
+    elif gate.legacy_always:
+        enabled = not any(value in gate.legacy_off for value in listed)
+    else:
+        enabled = gate.legacy is not None and gate.legacy in listed
+    if enabled and gate.not_with_rotation:
+        rotation: Mapping[str, Any] = client_config.get("RefreshTokenRotation") or {}
+        return rotation.get("Feature") != "ENABLED"
+    return enabled

@@ -24,15 +24,16 @@ from collections.abc import Collection
 from typing import Final
 
 from poolgate.mfa.pool_config import OFF, ON, PoolMfa, pool_mfa
-from poolgate.mfa.user_settings import EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA, UserMfa, read
+from poolgate.mfa.user_settings import EMAIL_OTP, FACTORS, SMS_MFA, SOFTWARE_TOKEN_MFA, UserMfa, read
 from poolgate.pools.model import UserPool
 from poolgate.users.model import User
 
 MFA_SETUP: Final = "MFA_SETUP"
 SELECT_MFA_TYPE: Final = "SELECT_MFA_TYPE"
 
-MFA_STEPS: Final = frozenset({SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, MFA_SETUP})
-"""Steps that, once passed, satisfy a sign-in's MFA."""
+MFA_STEPS: Final = frozenset({*FACTORS, MFA_SETUP})
+"""Steps that, once passed, satisfy a sign-in's MFA: a factor's challenge (each factor is named
+by its ChallengeName), or MFA_SETUP, which enrols one."""
 
 SETUP_FACTORS: Final = (SMS_MFA, SOFTWARE_TOKEN_MFA)
 """Factors ``MFAS_CAN_SETUP`` lists when the pool enables them. MFA_SETUP itself enrols TOTP

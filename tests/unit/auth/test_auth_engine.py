@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from poolgate.auth.engine import RULES, NextStep, next_challenge
+from poolgate.auth.challenges import CHALLENGES
+from poolgate.auth.engine import RULES, TOKENS, NextStep, next_challenge
 from poolgate.auth.state import AuthFlow, AuthSession, ChallengeName
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.users.model import User, UserStatus
@@ -50,7 +51,7 @@ CASES = [
         UserStatus.FORCE_CHANGE_PASSWORD,
         {},
         None,
-        NextStep.NEW_PASSWORD_REQUIRED,
+        ChallengeName.NEW_PASSWORD_REQUIRED,
     ),
     (
         "temporary password after a password flow",
@@ -58,7 +59,7 @@ CASES = [
         UserStatus.FORCE_CHANGE_PASSWORD,
         {},
         None,
-        NextStep.NEW_PASSWORD_REQUIRED,
+        ChallengeName.NEW_PASSWORD_REQUIRED,
     ),
     (
         "new password already chosen",
@@ -66,16 +67,16 @@ CASES = [
         UserStatus.FORCE_CHANGE_PASSWORD,
         {},
         None,
-        NextStep.TOKENS,
+        TOKENS,
     ),
-    ("confirmed user", (C.PASSWORD_VERIFIER,), UserStatus.CONFIRMED, {}, None, NextStep.TOKENS),
+    ("confirmed user", (C.PASSWORD_VERIFIER,), UserStatus.CONFIRMED, {}, None, TOKENS),
     (
         "after the new password the user is confirmed",
         (C.PASSWORD, C.NEW_PASSWORD_REQUIRED),
         UserStatus.CONFIRMED,
         {},
         None,
-        NextStep.TOKENS,
+        TOKENS,
     ),
     # Rows of later issues: in the table, never matching yet.
     (
@@ -84,7 +85,7 @@ CASES = [
         UserStatus.CONFIRMED,
         {},
         "us-east-1_dev",
-        NextStep.TOKENS,
+        TOKENS,
     ),
     (
         "pool MFA ON, user without a factor: set one up (more in tests/unit/mfa)",
@@ -92,7 +93,7 @@ CASES = [
         UserStatus.CONFIRMED,
         {"MfaConfiguration": "ON"},
         None,
-        NextStep.MFA_SETUP,
+        ChallengeName.MFA_SETUP,
     ),
     (
         "pool MFA OPTIONAL, user without a factor: tokens",
@@ -100,7 +101,7 @@ CASES = [
         UserStatus.CONFIRMED,
         {"MfaConfiguration": "OPTIONAL"},
         None,
-        NextStep.TOKENS,
+        TOKENS,
     ),
     (
         "forced change wins over MFA",
@@ -108,7 +109,7 @@ CASES = [
         UserStatus.FORCE_CHANGE_PASSWORD,
         {"MfaConfiguration": "ON"},
         None,
-        NextStep.NEW_PASSWORD_REQUIRED,
+        ChallengeName.NEW_PASSWORD_REQUIRED,
     ),
 ]
 
@@ -130,17 +131,17 @@ def test_next_challenge(
 
 
 def test_table_shape() -> None:
-    assert RULES[-1].then is NextStep.TOKENS
+    assert RULES[-1].then is TOKENS
     assert len({rule.name for rule in RULES}) == len(RULES)
     assert [rule.then for rule in RULES] == [
-        NextStep.NEW_PASSWORD_REQUIRED,
-        NextStep.MFA_SETUP,
-        NextStep.SELECT_MFA_TYPE,
-        NextStep.SMS_MFA,
-        NextStep.EMAIL_OTP,
-        NextStep.SOFTWARE_TOKEN_MFA,
+        ChallengeName.NEW_PASSWORD_REQUIRED,
+        ChallengeName.MFA_SETUP,
+        ChallengeName.SELECT_MFA_TYPE,
+        ChallengeName.SMS_MFA,
+        ChallengeName.EMAIL_OTP,
+        ChallengeName.SOFTWARE_TOKEN_MFA,
         # Device SRP after MFA: tests/unit/devices/test_device_table.py.
-        NextStep.DEVICE_SRP_AUTH,
-        NextStep.TOKENS,
+        ChallengeName.DEVICE_SRP_AUTH,
+        TOKENS,
     ]
-    assert {step.value for step in NextStep} - {"TOKENS"} <= {name.value for name in ChallengeName}
+    assert all(rule.then is TOKENS or CHALLENGES[rule.then].issue is not None for rule in RULES)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from poolgate.auth.devices import DevicePlan, device_skips_mfa, plan_for_tokens
-from poolgate.auth.engine import NextStep, next_challenge
+from poolgate.auth.engine import TOKENS, NextStep, next_challenge
 from poolgate.auth.state import AuthFlow, AuthSession, ChallengeName
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.users.model import User, UserStatus
@@ -52,55 +52,55 @@ MFA_ON = {"MfaConfiguration": "ON"}
 
 CASES = [
     # (what, session, status, pool, expected)
-    ("confirmed device after SRP", _session(C.PASSWORD_VERIFIER), UserStatus.CONFIRMED, _pool(), NextStep.DEVICE_SRP_AUTH),
-    ("confirmed device after a password flow", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(), NextStep.DEVICE_SRP_AUTH),
-    ("device proven", _session(C.PASSWORD, C.DEVICE_PASSWORD_VERIFIER), UserStatus.CONFIRMED, _pool(), NextStep.TOKENS),
-    ("no device named", _session(C.PASSWORD, key=None), UserStatus.CONFIRMED, _pool(), NextStep.TOKENS),
-    ("pool without tracking", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(None), NextStep.TOKENS),
-    ("tracking with both switches off", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(NO_SKIP), NextStep.DEVICE_SRP_AUTH),
+    ("confirmed device after SRP", _session(C.PASSWORD_VERIFIER), UserStatus.CONFIRMED, _pool(), ChallengeName.DEVICE_SRP_AUTH),
+    ("confirmed device after a password flow", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(), ChallengeName.DEVICE_SRP_AUTH),
+    ("device proven", _session(C.PASSWORD, C.DEVICE_PASSWORD_VERIFIER), UserStatus.CONFIRMED, _pool(), TOKENS),
+    ("no device named", _session(C.PASSWORD, key=None), UserStatus.CONFIRMED, _pool(), TOKENS),
+    ("pool without tracking", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(None), TOKENS),
+    ("tracking with both switches off", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(NO_SKIP), ChallengeName.DEVICE_SRP_AUTH),
     (
         "temporary password first",
         _session(C.PASSWORD),
         UserStatus.FORCE_CHANGE_PASSWORD,
         _pool(),
-        NextStep.NEW_PASSWORD_REQUIRED,
+        ChallengeName.NEW_PASSWORD_REQUIRED,
     ),
     (
         "then the device",
         _session(C.PASSWORD, C.NEW_PASSWORD_REQUIRED),
         UserStatus.CONFIRMED,
         _pool(),
-        NextStep.DEVICE_SRP_AUTH,
+        ChallengeName.DEVICE_SRP_AUTH,
     ),
     # MFA and devices: a device that does not replace MFA is proven after it.
-    ("MFA ON, device not remembered", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(**MFA_ON), NextStep.MFA_SETUP),
+    ("MFA ON, device not remembered", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(**MFA_ON), ChallengeName.MFA_SETUP),
     (
         "MFA ON, remembered device, pool does not let it skip MFA",
         _session(C.PASSWORD, remembered=True),
         UserStatus.CONFIRMED,
         _pool(NO_SKIP, **MFA_ON),
-        NextStep.MFA_SETUP,
+        ChallengeName.MFA_SETUP,
     ),
     (
         "MFA ON, remembered device replaces MFA",
         _session(C.PASSWORD, remembered=True),
         UserStatus.CONFIRMED,
         _pool(**MFA_ON),
-        NextStep.DEVICE_SRP_AUTH,
+        ChallengeName.DEVICE_SRP_AUTH,
     ),
     (
         "MFA ON, remembered device proven: tokens without MFA",
         _session(C.PASSWORD, C.DEVICE_PASSWORD_VERIFIER, remembered=True),
         UserStatus.CONFIRMED,
         _pool(**MFA_ON),
-        NextStep.TOKENS,
+        TOKENS,
     ),
     (
         "MFA ON, no device named",
         _session(C.PASSWORD, key=None),
         UserStatus.CONFIRMED,
         _pool(**MFA_ON),
-        NextStep.MFA_SETUP,
+        ChallengeName.MFA_SETUP,
     ),
 ]
 

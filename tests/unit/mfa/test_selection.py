@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from poolgate.auth.engine import NextStep, next_challenge
+from poolgate.auth.engine import TOKENS, NextStep, next_challenge
 from poolgate.auth.state import AuthFlow, AuthSession, ChallengeName
 from poolgate.mfa import selection
 from poolgate.pools.model import AppClient, UserPool
@@ -74,115 +74,115 @@ CASES = [
         _pool("OFF", **ALL),
         _user(_enabled("SOFTWARE_TOKEN_MFA", verified=True)),
         PASSED,
-        NextStep.TOKENS,
+        TOKENS,
     ),
-    ("OPTIONAL, no factor", _pool("OPTIONAL", **ALL), _user(**PHONE, **MAIL), PASSED, NextStep.TOKENS),
+    ("OPTIONAL, no factor", _pool("OPTIONAL", **ALL), _user(**PHONE, **MAIL), PASSED, TOKENS),
     (
         "OPTIONAL, TOTP",
         _pool("OPTIONAL", **TOTP),
         _user(_enabled("SOFTWARE_TOKEN_MFA", verified=True)),
         PASSED,
-        NextStep.SOFTWARE_TOKEN_MFA,
+        ChallengeName.SOFTWARE_TOKEN_MFA,
     ),
     (
         "OPTIONAL, TOTP enabled but never verified",
         _pool("OPTIONAL", **TOTP),
         _user(_enabled("SOFTWARE_TOKEN_MFA")),
         PASSED,
-        NextStep.TOKENS,
+        TOKENS,
     ),
     (
         "TOTP still usable after the pool turned it off",
         _pool("OPTIONAL", **SMS),
         _user(_enabled("SOFTWARE_TOKEN_MFA", verified=True)),
         PASSED,
-        NextStep.SOFTWARE_TOKEN_MFA,
+        ChallengeName.SOFTWARE_TOKEN_MFA,
     ),
     (
         "OPTIONAL, SMS",
         _pool("OPTIONAL", **SMS),
         _user(_enabled("SMS_MFA"), **PHONE),
         PASSED,
-        NextStep.SMS_MFA,
+        ChallengeName.SMS_MFA,
     ),
     (
         "SMS without a phone is not usable",
         _pool("OPTIONAL", **SMS),
         _user(_enabled("SMS_MFA")),
         PASSED,
-        NextStep.TOKENS,
+        TOKENS,
     ),
     (
         "SMS switched off on the pool",
         _pool("OPTIONAL", **SMS, SmsMfaEnabled=False),
         _user(_enabled("SMS_MFA"), **PHONE),
         PASSED,
-        NextStep.TOKENS,
+        TOKENS,
     ),
     (
         "legacy MFAOptions count as SMS",
         _pool("OPTIONAL", **SMS),
         _user({"MFAOptions": [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]}, **PHONE),
         PASSED,
-        NextStep.SMS_MFA,
+        ChallengeName.SMS_MFA,
     ),
     (
         "OPTIONAL, e-mail",
         _pool("OPTIONAL", **EMAIL),
         _user(_enabled("EMAIL_OTP"), **MAIL),
         PASSED,
-        NextStep.EMAIL_OTP,
+        ChallengeName.EMAIL_OTP,
     ),
     (
         "several, none preferred",
         _pool("ON", **ALL),
         _user(_enabled("SMS_MFA", "SOFTWARE_TOKEN_MFA", verified=True), **PHONE),
         PASSED,
-        NextStep.SELECT_MFA_TYPE,
+        ChallengeName.SELECT_MFA_TYPE,
     ),
     (
         "several, one preferred",
         _pool("ON", **ALL),
         _user(_enabled("SMS_MFA", "EMAIL_OTP", preferred="EMAIL_OTP"), **PHONE, **MAIL),
         PASSED,
-        NextStep.EMAIL_OTP,
+        ChallengeName.EMAIL_OTP,
     ),
     (
         "preferred but unusable: the other one",
         _pool("ON", **TOTP),
         _user(_enabled("SMS_MFA", "SOFTWARE_TOKEN_MFA", preferred="SMS_MFA", verified=True), **PHONE),
         PASSED,
-        NextStep.SOFTWARE_TOKEN_MFA,
+        ChallengeName.SOFTWARE_TOKEN_MFA,
     ),
-    ("ON, nothing: set up", _pool("ON", **TOTP), _user(), PASSED, NextStep.MFA_SETUP),
+    ("ON, nothing: set up", _pool("ON", **TOTP), _user(), PASSED, ChallengeName.MFA_SETUP),
     (
         "ON, a verified token not enabled",
         _pool("ON", **TOTP),
         _user(VERIFIED),
         PASSED,
-        NextStep.SOFTWARE_TOKEN_MFA,
+        ChallengeName.SOFTWARE_TOKEN_MFA,
     ),
-    ("ON, SMS pool and a phone", _pool("ON", **SMS), _user(**PHONE), PASSED, NextStep.SMS_MFA),
+    ("ON, SMS pool and a phone", _pool("ON", **SMS), _user(**PHONE), PASSED, ChallengeName.SMS_MFA),
     (
         "MFA already passed",
         _pool("ON", **TOTP),
         _user(_enabled("SOFTWARE_TOKEN_MFA", verified=True)),
         (*PASSED, C.SOFTWARE_TOKEN_MFA),
-        NextStep.TOKENS,
+        TOKENS,
     ),
     (
         "set up already passed",
         _pool("ON", **TOTP),
         _user(),
         (*PASSED, C.SOFTWARE_TOKEN_MFA, C.MFA_SETUP),
-        NextStep.TOKENS,
+        TOKENS,
     ),
     (
         "choosing is no MFA",
         _pool("ON", **ALL),
         _user(_enabled("SMS_MFA", "EMAIL_OTP"), **PHONE, **MAIL),
         (*PASSED, C.SELECT_MFA_TYPE),
-        NextStep.SELECT_MFA_TYPE,
+        ChallengeName.SELECT_MFA_TYPE,
     ),
 ]
 
@@ -199,9 +199,9 @@ def test_new_password_comes_first() -> None:
         "us-east-1_pool", "u", "sub-1", UserStatus.FORCE_CHANGE_PASSWORD, True, {"sub": "sub-1"}, 1.0, 1.0
     )
     pool = _pool("ON", **TOTP)
-    assert next_challenge(_session(*PASSED), user, pool, CLIENT) is NextStep.NEW_PASSWORD_REQUIRED
+    assert next_challenge(_session(*PASSED), user, pool, CLIENT) is ChallengeName.NEW_PASSWORD_REQUIRED
     after = _session(*PASSED, C.NEW_PASSWORD_REQUIRED)
-    assert next_challenge(after, user, pool, CLIENT) is NextStep.MFA_SETUP
+    assert next_challenge(after, user, pool, CLIENT) is ChallengeName.MFA_SETUP
 
 
 def test_choices_and_setup_lists() -> None:

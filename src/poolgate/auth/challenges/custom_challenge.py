@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from poolgate.auth import custom, messages
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import ChallengeName, Outcome
@@ -64,4 +64,4 @@ class CustomChallenge:
         return custom.define_round(ctx, progressed, user)
 
 
-_: type[Responder] = CustomChallenge
+CHALLENGE: Final = ChallengeType(CustomChallenge())

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, by_secret_block, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.devices import usable_device
 from poolgate.auth.sessions import LoadedSession
@@ -76,4 +76,4 @@ class DevicePasswordVerifier:
         return Passed(replace(passed, device_remembered=device.remembered), user)
 
 
-_: type[Responder] = DevicePasswordVerifier
+CHALLENGE: Final = ChallengeType(DevicePasswordVerifier(), locate=by_secret_block)

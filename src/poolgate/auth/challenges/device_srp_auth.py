@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext, required
-from poolgate.auth.devices import usable_device
+from poolgate.auth.devices import find_pending_step, usable_device
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Rejected, SrpState
 from poolgate.devices.policy import DEVICE_NOT_FOUND
@@ -88,4 +88,4 @@ class DeviceSrpAuth:
         return Challenge(ChallengeName.DEVICE_PASSWORD_VERIFIER, parameters, issued.handle)
 
 
-_: type[Responder] = DeviceSrpAuth
+CHALLENGE: Final = ChallengeType(DeviceSrpAuth(), issue=issue, locate=find_pending_step)

@@ -8,9 +8,9 @@ EMAIL_OTP as a first factor of USER_AUTH is not implemented (USER_AUTH is refuse
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Final
 
-from poolgate.auth.challenges.base import Responder
+from poolgate.auth.challenges.base import ChallengeType
 from poolgate.auth.challenges.sms_mfa import CodeChallenge
 from poolgate.auth.context import StepContext
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName
@@ -32,4 +32,4 @@ def issue(ctx: StepContext, session: AuthSession, user: User) -> Challenge:
     return EMAIL_OTP.issue(ctx, session, user)
 
 
-_: type[Responder] = EmailOtp
+CHALLENGE: Final = ChallengeType(EMAIL_OTP, issue=issue, in_write_phase=False)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Passed
@@ -61,4 +61,4 @@ class MfaSetup:
             return Passed(progressed.passed(self.name, now=ctx.now), enrolled)
 
 
-_: type[Responder] = MfaSetup
+CHALLENGE: Final = ChallengeType(MfaSetup(), issue=issue)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any, ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Passed
@@ -126,4 +126,4 @@ def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-_: type[Responder] = NewPasswordRequired
+CHALLENGE: Final = ChallengeType(NewPasswordRequired(), issue=issue)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import Responder
+from poolgate.auth.challenges.base import ChallengeType, by_secret_block
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import unknown_user_error
 from poolgate.auth.first_factor import password_step
@@ -130,4 +130,4 @@ class _Claim:
         return verify
 
 
-_: type[Responder] = PasswordVerifier
+CHALLENGE: Final = ChallengeType(PasswordVerifier(), locate=by_secret_block)

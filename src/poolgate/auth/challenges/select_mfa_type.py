@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import ClassVar, Final
 
 from poolgate.auth.challenges import software_token_mfa
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.challenges.email_otp import EMAIL_OTP
 from poolgate.auth.challenges.sms_mfa import SMS_MFA, CodeChallenge
 from poolgate.auth.context import StepContext, required
@@ -86,4 +86,4 @@ class SelectMfaType:
             return software_token_mfa.issue(phase, progressed, user)
 
 
-_: type[Responder] = SelectMfaType
+CHALLENGE: Final = ChallengeType(SelectMfaType(), issue=issue)

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
 from poolgate.auth.state import AuthSession, Challenge, ChallengeName, Outcome, Passed, Rejected
@@ -115,4 +115,4 @@ def issue(ctx: StepContext, session: AuthSession, user: User) -> Challenge:
     return SMS_MFA.issue(ctx, session, user)
 
 
-_: type[Responder] = SmsMfa
+CHALLENGE: Final = ChallengeType(SMS_MFA, issue=issue, in_write_phase=False)

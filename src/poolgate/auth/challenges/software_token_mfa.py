@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from poolgate.auth import messages
-from poolgate.auth.challenges.base import Responder, session_user
+from poolgate.auth.challenges.base import ChallengeType, session_user
 from poolgate.auth.challenges.sms_mfa import mfa_deps
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.sessions import LoadedSession
@@ -70,4 +70,4 @@ class SoftwareTokenMfa:
             return Passed(progressed.passed(self.name, now=ctx.now), updated)
 
 
-_: type[Responder] = SoftwareTokenMfa
+CHALLENGE: Final = ChallengeType(SoftwareTokenMfa(), issue=issue)

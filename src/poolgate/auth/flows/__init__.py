@@ -1,6 +1,9 @@
-"""One class per AuthFlow (STYLE.md section 3), looked up by the flow value.
+"""The registry of flows (STYLE.md section 3): one class per AuthFlow, looked up by the value.
 
-Adding a flow means adding a module here and its class to ``_FLOW_CLASSES``.
+Each class declares the values it serves (``flows``), which operations and client settings
+allow it (``gate``, read by ``auth.gating``), the parameters checked before SECRET_HASH
+(``identify``; the engine checks the hash) and its first step (``start``). Adding a flow means
+adding a module here and its class to ``_FLOW_CLASSES``.
 """
 
 from __future__ import annotations

@@ -20,11 +20,11 @@ from typing import ClassVar, Final
 from poolgate.auth import account, custom, messages
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import hides_existence, unknown_user_error
+from poolgate.auth.flows.base import Gate
 from poolgate.auth.flows.user_srp import simulated_session, srp_challenge
 from poolgate.auth.hooks import pre_authentication
 from poolgate.auth.state import AuthFlow, AuthSession, CustomState, Outcome
 from poolgate.errors import InvalidParameterException
-from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.users.lookup import find_user
 
 CUSTOM_TRIGGERS: Final = ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse")
@@ -34,13 +34,18 @@ class CustomAuth:
     """CUSTOM_AUTH."""
 
     flows: ClassVar[tuple[AuthFlow, ...]] = (AuthFlow.CUSTOM_AUTH,)
+    gate: ClassVar[Gate] = Gate(initiate=True, admin=True, allow="ALLOW_CUSTOM_AUTH", legacy_always=True)
 
-    def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
+    def identify(self, ctx: StepContext, parameters: Mapping[str, str]) -> str:
         if not all(ctx.triggers.configured(ctx.pool, trigger) for trigger in CUSTOM_TRIGGERS):
             raise InvalidParameterException(messages.CUSTOM_AUTH_NOT_CONFIGURED)
         username = required(parameters, "USERNAME")
+        _srp_a(parameters)
+        return username
+
+    def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
+        username = parameters["USERNAME"]
         srp_a = _srp_a(parameters)
-        check_secret_hash(ctx.client, username, parameters.get("SECRET_HASH"))
         device_key = parameters.get("DEVICE_KEY")
         with ctx.reading() as phase:
             user = find_user(phase.uow, ctx.pool, username)

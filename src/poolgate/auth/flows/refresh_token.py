@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from poolgate.auth import threat
 from poolgate.auth.context import StepContext, required
+from poolgate.auth.flows.base import Gate
 from poolgate.auth.state import Authenticated, AuthFlow, Outcome
 
 
@@ -21,6 +22,16 @@ class RefreshTokenAuth:
     """REFRESH_TOKEN_AUTH / REFRESH_TOKEN."""
 
     flows: ClassVar[tuple[AuthFlow, ...]] = (AuthFlow.REFRESH_TOKEN_AUTH, AuthFlow.REFRESH_TOKEN)
+    gate: ClassVar[Gate] = Gate(
+        initiate=True,
+        admin=True,
+        allow="ALLOW_REFRESH_TOKEN_AUTH",
+        legacy_always=True,
+        not_with_rotation=True,
+    )
+
+    def identify(self, ctx: StepContext, parameters: Mapping[str, str]) -> None:
+        """The refresh token names the user; the token service checks its SECRET_HASH."""
 
     def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
         token = required(parameters, "REFRESH_TOKEN")

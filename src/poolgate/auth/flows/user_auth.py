@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from poolgate.auth import messages
 from poolgate.auth.context import StepContext
+from poolgate.auth.flows.base import Gate
 from poolgate.auth.state import AuthFlow, Outcome
 from poolgate.errors import InvalidParameterException
 
@@ -19,6 +20,10 @@ class UserAuth:
     """USER_AUTH."""
 
     flows: ClassVar[tuple[AuthFlow, ...]] = (AuthFlow.USER_AUTH,)
+    gate: ClassVar[Gate] = Gate(initiate=True, admin=True, allow="ALLOW_USER_AUTH")
+
+    def identify(self, ctx: StepContext, parameters: Mapping[str, str]) -> None:
+        raise InvalidParameterException(messages.USER_AUTH_UNSUPPORTED)
 
     def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
         raise InvalidParameterException(messages.USER_AUTH_UNSUPPORTED)

@@ -22,10 +22,10 @@ from poolgate.auth import messages
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import hides_existence, record_unknown_attempt, unknown_user_error
 from poolgate.auth.first_factor import password_step
+from poolgate.auth.flows.base import Gate
 from poolgate.auth.hooks import migrate_user, pre_authentication
 from poolgate.auth.state import AuthFlow, ChallengeName, Outcome, Passed
 from poolgate.errors import NotAuthorizedException
-from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.security.config import security_mode
 from poolgate.security.risk import SecurityMode
 from poolgate.srp import ProofMismatch, check_password, pool_name_from_pool_id
@@ -38,10 +38,14 @@ class _PasswordFlow:
 
     flows: ClassVar[tuple[AuthFlow, ...]] = ()
 
-    def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
+    def identify(self, ctx: StepContext, parameters: Mapping[str, str]) -> str:
         username = required(parameters, "USERNAME")
-        password = required(parameters, "PASSWORD")
-        check_secret_hash(ctx.client, username, parameters.get("SECRET_HASH"))
+        required(parameters, "PASSWORD")
+        return username
+
+    def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
+        username = parameters["USERNAME"]
+        password = parameters["PASSWORD"]
         triggers = ctx.triggers
         if not (triggers.configured(ctx.pool, "UserMigration") or triggers.configured(ctx.pool, "PreAuthentication")):
             # No trigger needs the user before the password step: look it up in the step's own
@@ -132,9 +136,15 @@ class UserPasswordAuth(_PasswordFlow):
     """USER_PASSWORD_AUTH, for InitiateAuth."""
 
     flows: ClassVar[tuple[AuthFlow, ...]] = (AuthFlow.USER_PASSWORD_AUTH,)
+    gate: ClassVar[Gate] = Gate(
+        initiate=True, admin=False, allow="ALLOW_USER_PASSWORD_AUTH", legacy="USER_PASSWORD_AUTH"
+    )
 
 
 class AdminUserPasswordAuth(_PasswordFlow):
     """ADMIN_USER_PASSWORD_AUTH and ADMIN_NO_SRP_AUTH, for AdminInitiateAuth."""
 
     flows: ClassVar[tuple[AuthFlow, ...]] = (AuthFlow.ADMIN_USER_PASSWORD_AUTH, AuthFlow.ADMIN_NO_SRP_AUTH)
+    gate: ClassVar[Gate] = Gate(
+        initiate=False, admin=True, allow="ALLOW_ADMIN_USER_PASSWORD_AUTH", legacy="ADMIN_NO_SRP_AUTH"
+    )

@@ -18,11 +18,11 @@ from poolgate.auth import messages
 from poolgate.auth.context import StepContext, required
 from poolgate.auth.existence import hides_existence, unknown_user_error
 from poolgate.auth.first_factor import checks_before_password
+from poolgate.auth.flows.base import Gate
 from poolgate.auth.hooks import pre_authentication
 from poolgate.auth.sessions import IssuedSession
 from poolgate.auth.state import AuthFlow, AuthSession, Challenge, ChallengeName, Outcome, SrpState
 from poolgate.errors import NotAuthorizedException
-from poolgate.pools.secret_hash import check_secret_hash
 from poolgate.srp import InvalidSrpA, start
 from poolgate.users.lookup import find_user
 from poolgate.users.model import User
@@ -32,11 +32,22 @@ class UserSrpAuth:
     """USER_SRP_AUTH."""
 
     flows: ClassVar[tuple[AuthFlow, ...]] = (AuthFlow.USER_SRP_AUTH,)
+    gate: ClassVar[Gate] = Gate(
+        initiate=True,
+        admin=True,
+        allow="ALLOW_USER_SRP_AUTH",
+        legacy_always=True,
+        legacy_off=frozenset({"CUSTOM_AUTH_FLOW_ONLY"}),
+    )
+
+    def identify(self, ctx: StepContext, parameters: Mapping[str, str]) -> str:
+        username = required(parameters, "USERNAME")
+        required(parameters, "SRP_A")
+        return username
 
     def start(self, ctx: StepContext, flow: AuthFlow, parameters: Mapping[str, str]) -> Outcome:
-        username = required(parameters, "USERNAME")
-        srp_a = required(parameters, "SRP_A")
-        check_secret_hash(ctx.client, username, parameters.get("SECRET_HASH"))
+        username = parameters["USERNAME"]
+        srp_a = parameters["SRP_A"]
         device_key = parameters.get("DEVICE_KEY")
         if not ctx.triggers.configured(ctx.pool, "PreAuthentication"):
             # No trigger needs the user first: one write phase looks it up and answers.
