@@ -10,15 +10,25 @@ package without importing it. The pipeline also checks every registered name aga
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
+
+from poolgate.protocol.dispatch import Invocation, Params, Result
+
+__all__ = [
+    "Handler",
+    "OperationContext",
+    "Operations",
+    "Params",
+    "Result",
+    "handler_for",
+    "implemented_operations",
+    "operation",
+]
 
 if TYPE_CHECKING:
     from poolgate.services import Services
-
-Params = dict[str, Any]
-Result = Mapping[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,26 +46,7 @@ class OperationContext:
 Handler = Callable[[OperationContext, Params], Result]
 
 
-class Request(Protocol):
-    """The facts of a request as the pipeline hands them over (its ``RequestContext``)."""
-
-    @property
-    def operation(self) -> str: ...
-
-    @property
-    def request_id(self) -> str: ...
-
-    @property
-    def access_key_id(self) -> str | None: ...
-
-    @property
-    def source_ip(self) -> str | None: ...
-
-    @property
-    def user_agent(self) -> str | None: ...
-
-
-BoundHandler = Callable[[Request, Params], Result]
+BoundHandler = Callable[[Invocation, Params], Result]
 
 _HANDLERS: dict[str, Handler] = {}
 
@@ -98,7 +89,7 @@ class Operations:
 def _bind(handler: Handler, services: Services) -> BoundHandler:
     """``handler`` called with the request's facts turned, once, into an OperationContext."""
 
-    def call(request: Request, params: Params) -> Result:
+    def call(request: Invocation, params: Params) -> Result:
         ctx = OperationContext(
             request.operation,
             request.request_id,
