@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -327,23 +327,28 @@ STAND_IN_SCOPE = "simulated-deliveries"
 
 
 def stand_in_delivery(
-    deps: UserDeps, uow: UnitOfWork, pool: UserPool, username: str, *, purpose: str, ttl: float, channel: str,
-    forgot_password: bool = False,
+    deps: UserDeps, pool: UserPool, username: str, *, checks: Callable[[UnitOfWork], None], purpose: str,
+    ttl: float, channel: str, forgot_password: bool = False,
 ) -> None:
-    """In the write phase of a simulated delivery (PreventUserExistenceErrors), the work a real
-    delivery does in its transaction (:func:`send_code`) without a user or a message: a code
-    drawn and hashed, the pool's message text rendered, and two rows written where a real
-    delivery writes the code and the outbox message (counters under the name's key, kept as
-    long as the code would be), so that both answers take the same time (docs/security.md,
-    item 4). Nothing is sent."""
-    code = codes.new_code()
-    deps.hasher(pool.id, "", purpose, code)
-    template = rules.verification_template(pool, channel, forgot_password=forgot_password)
-    rules.render_template(template.body, code=code, username=username)
-    key = deps.simulation.counter_key(pool, username, purpose)
-    # Two clock reads, like the code and the outbox row (the testing clock reads the database).
-    for row in ("code", "message"):
-        uow.counters.increment(STAND_IN_SCOPE, f"{key}/{row}", now=deps.clock.now(), window=ttl)
+    """The write phase of a simulated delivery (PreventUserExistenceErrors): ``checks`` (the
+    client and the request limit under the name's key), then the work a real delivery does in
+    its transaction (:func:`send_code`) without a user or a message: the user read again by
+    ``sub`` (the stand-in's finds nobody), a code drawn and hashed, the pool's message text
+    rendered, and two rows written where a real delivery writes the code and the outbox
+    message (counters under the name's key, kept as long as the code would be), so that both
+    answers take the same time (docs/security.md, item 4). Nothing is sent."""
+    with deps.store.transaction() as uow:
+        checks(uow)
+        if uow.users.get(pool.id, deps.simulation.sub(pool, username)) is None:
+            deps.simulation.read_user()
+        code = codes.new_code()
+        deps.hasher(pool.id, "", purpose, code)
+        template = rules.verification_template(pool, channel, forgot_password=forgot_password)
+        rules.render_template(template.body, code=code, username=username)
+        key = deps.simulation.counter_key(pool, username, purpose)
+        # Two clock reads, like the code and the outbox row (the testing clock reads the database).
+        for row in ("code", "message"):
+            uow.counters.increment(STAND_IN_SCOPE, f"{key}/{row}", now=deps.clock.now(), window=ttl)
 
 
 def limit_code_requests(deps: UserDeps, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> None:

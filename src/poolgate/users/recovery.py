@@ -142,16 +142,15 @@ class RecoveryService:
         key and what a real delivery writes (``stand_in_delivery``); then CodeDeliveryDetails
         shaped like a real one."""
         details = self.deps.simulation.delivery(pool, username, simulated_recovery_attributes(pool))
-        with self.deps.store.transaction() as uow:
+
+        def checks(uow: UnitOfWork) -> None:
             client_and_pool(uow, client_id)
-            # A real delivery reads its user again by ``sub``; the stand-in's finds nobody.
-            if uow.users.get(pool.id, self.deps.simulation.sub(pool, username)) is None:
-                self.deps.simulation.read_user()
             self._limit_simulated(uow, pool, username, counting=True)
-            stand_in_delivery(
-                self.deps, uow, pool, username, purpose=FORGOT_PASSWORD, ttl=rules.FORGOT_PASSWORD_CODE_TTL,
-                channel=details["DeliveryMedium"], forgot_password=True,
-            )
+
+        stand_in_delivery(
+            self.deps, pool, username, checks=checks, purpose=FORGOT_PASSWORD, ttl=rules.FORGOT_PASSWORD_CODE_TTL,
+            channel=details["DeliveryMedium"], forgot_password=True,
+        )
         return details
 
     def _limit_simulated(self, uow: UnitOfWork, pool: UserPool, username: str, *, counting: bool) -> None:

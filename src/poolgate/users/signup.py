@@ -314,15 +314,14 @@ class SignUpService:
         what a real delivery writes (``stand_in_delivery``); then CodeDeliveryDetails shaped
         like a real one."""
         details = self.deps.simulation.delivery(pool, username, confirmation_attributes(pool))
-        with self.deps.store.transaction() as uow:
+
+        def checks(uow: UnitOfWork) -> None:
             client_and_pool(uow, client_id)
-            # A real delivery reads its user again by ``sub``; the stand-in's finds nobody.
-            if uow.users.get(pool.id, self.deps.simulation.sub(pool, username)) is None:
-                self.deps.simulation.read_user()
             self._check_simulated_resend(uow, pool, username, counting=True)
-            stand_in_delivery(
-                self.deps, uow, pool, username, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL,
-                channel=details["DeliveryMedium"],
-            )
+
+        stand_in_delivery(
+            self.deps, pool, username, checks=checks, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL,
+            channel=details["DeliveryMedium"],
+        )
         return details
 
