@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 from tests.store._support import OTHER_POOL, POOL, add_pools
 
-from poolgate.security.events import AuthEvent, StoreAuthEventLog
+from poolgate.security.events import StoreAuthEventLog
+from poolgate.security.model import AuthEvent
 from poolgate.store.base import DuplicateError
 from poolgate.store.sql import SqlStore
 

@@ -42,7 +42,7 @@ from poolgate.mfa.user_settings import SOFTWARE_TOKEN_MFA, read
 from poolgate.pools.model import UserPool
 from poolgate.security import config as riskconfig
 from poolgate.security.analytics import TOKEN_REFRESH
-from poolgate.security.events import AuthEvent
+from poolgate.security.model import AuthEvent
 from poolgate.security.risk import Assessment, EventAction, SecurityMode
 from poolgate.security.service import (
     SignInContext,

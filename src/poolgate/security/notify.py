@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from poolgate.delivery import Message
-from poolgate.security.events import AuthEvent
+from poolgate.security.model import AuthEvent
 from poolgate.security.risk import EventAction
 
 PURPOSE: Final = "ACCOUNT_TAKEOVER_NOTIFICATION"

@@ -39,6 +39,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from poolgate.security.model import Attempt
+
 
 class RiskLevel(StrEnum):
     LOW = "Low"
@@ -86,20 +88,6 @@ STUFFING_WINDOW_SECONDS = 60 * 60
 USER_FAILURES = (3, 10)
 IP_FAILURES = (5, 20)
 STUFFING_USERS = (5, 10)
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One sign-in attempt as the engine sees it. ``success`` is a completed sign-in;
-    ``feedback`` is ``Valid``, ``Invalid`` or None."""
-
-    at: float
-    username: str
-    ip: str | None = None
-    user_agent: str | None = None
-    device: str | None = None
-    success: bool = False
-    feedback: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,12 +33,12 @@ from poolgate.security import notify as notices
 from poolgate.security.analytics import SIGN_UP, AnalyticsEvent, AnalyticsSink, application_of
 from poolgate.security.breached import BreachedPasswords, default_list
 from poolgate.security.config import RiskConfiguration
-from poolgate.security.events import AuthEvent, AuthEventLog, feedback_token, verify_feedback_token
+from poolgate.security.events import AuthEventLog, feedback_token, verify_feedback_token
+from poolgate.security.model import Attempt, AuthEvent
 from poolgate.security.risk import (
     FAILURE_WINDOW_SECONDS,
     STUFFING_WINDOW_SECONDS,
     Assessment,
-    Attempt,
     EventAction,
     SecurityMode,
     assess,

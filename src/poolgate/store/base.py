@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from poolgate.devices.model import Device
 from poolgate.pools.model import AppClient, UserPool
-from poolgate.security.events import AuthEvent
+from poolgate.security.model import AuthEvent
 from poolgate.tokens.model import SigningKey, TokenSession
 from poolgate.users.model import Group, StoredCode, User, UserFilter
 
@@ -379,7 +379,7 @@ class DeviceRepo(Protocol):
 
 
 class AuthEventRepo(Protocol):
-    """The auth event history of threat protection (``poolgate.security.events``)."""
+    """The auth event history of threat protection (``poolgate.security.model``)."""
 
     def add(self, event: AuthEvent) -> None:
         """Store a new event; DuplicateError if its id is taken."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from poolgate.security.events import AuthEvent
+from poolgate.security.model import AuthEvent
 from poolgate.store.sql.repos import insert_unique
 from poolgate.store.sql.tables import auth_events
 
