@@ -11,6 +11,7 @@ import secrets
 import string
 from dataclasses import dataclass
 
+from poolgate.auth.mfa_setup import MfaSetupSessions
 from poolgate.auth.service import AuthService
 from poolgate.auth.sessions import Sessions
 from poolgate.clock import Clock, OffsetClock, SystemClock
@@ -134,7 +135,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         self_service=SelfService(deps, tokens),
         threat=threat,
         devices=DeviceService(store, clock, tokens),
-        mfa=MfaService(store, clock, mfa, tokens, Sessions(master_key)),
+        mfa=MfaService(store, clock, mfa, tokens, MfaSetupSessions(store, clock, mfa, Sessions(master_key))),
     )
 
 

@@ -20,6 +20,8 @@ What lives where:
   issuer, session look-up), registered in ``challenges.CHALLENGES``.
 - ``gating``: which flows an operation and an app client accept, read from the flows' ``Gate``.
 - ``sessions``: random ``Session`` handles (stored hashed) and the SRP ``SECRET_BLOCK``.
+- ``mfa_setup``: AssociateSoftwareToken and VerifySoftwareToken made with the ``Session`` of a
+  sign-in waiting for MFA_SETUP (``MfaService`` reaches it through ``mfa.service.SetupSessions``).
 - ``account``: the user-status checks of section 7; ``first_factor``: the password step that
   combines them and the failed-sign-in lockout of section 10 (``security.lockout``) with the
   password check;
@@ -28,10 +30,10 @@ What lives where:
 - ``messages``: Cognito's error texts; ``ports``: the ``TokenIssuer`` protocol.
 - ``service``: ``AuthService``.
 
-Core package: imports ``poolgate.errors``, ``poolgate.clock``, ``poolgate.srp``,
-``poolgate.pools``, ``poolgate.users``, ``poolgate.security.crypto``, ``poolgate.tokens.model``,
-``poolgate.triggers.api`` and ``poolgate.store.base``; never the protocol, operations, web or
-SQL layers. Tokens are issued through the ``TokenIssuer`` protocol in ``ports``.
+Core package: imports ``poolgate.errors``, ``poolgate.clock``, ``poolgate.srp``, the other
+core packages it drives (``pools``, ``users``, ``mfa``, ``devices``, ``security``,
+``delivery``, ``tokens.model``, ``triggers.api``), the model modules and ``poolgate.store.base``;
+never the protocol, operations, web or SQL layers, and no core package imports auth. Tokens are issued through the ``TokenIssuer`` protocol in ``ports``.
 """
 
 from __future__ import annotations

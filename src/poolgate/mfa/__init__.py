@@ -22,8 +22,9 @@ live in ``poolgate.auth.challenges`` and use this package.
 Core package: imports ``poolgate.errors``, ``poolgate.clock``, ``poolgate.delivery`` (the
 message value and sender protocol), ``poolgate.pools``, ``poolgate.users``,
 ``poolgate.security.crypto``, ``poolgate.tokens.model``, ``poolgate.triggers.api`` and
-``poolgate.store.base``; ``service`` also uses ``poolgate.auth.sessions`` and
-``poolgate.auth.state`` for the MFA_SETUP session. Never protocol, operations, web or SQL.
+``poolgate.store.base``. Never ``poolgate.auth`` (auth imports mfa: the MFA_SETUP session path
+of ``service`` is ``poolgate.auth.mfa_setup``, handed in through ``service.SetupSessions``),
+protocol, operations, web or SQL.
 """
 
 from __future__ import annotations

@@ -6,11 +6,9 @@ enrolment, by access token or, during MFA_SETUP, by the sign-in's ``Session``). 
 one transaction, except that a wrong code given with a Session is counted on that session in a
 transaction that commits before the error is raised. No trigger runs here.
 
-The Session path (mfa-devices-security.md section 3.2, auth-flows.md section 5): the session
-must wait for MFA_SETUP. AssociateSoftwareToken stores a pending secret and answers with a
-new Session (the old one is spent); VerifySoftwareToken checks the code, makes the secret the
-user's verified token and answers with a new Session that records the verification (a passed
-``SOFTWARE_TOKEN_MFA`` step), which RespondToAuthChallenge MFA_SETUP then accepts.
+The Session path (during MFA_SETUP) belongs to the sign-in: ``poolgate.auth.mfa_setup``
+implements it, and this service reaches it through the ``SetupSessions`` protocol, so the mfa
+package does not import auth.
 """
 
 from __future__ import annotations
@@ -20,21 +18,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
 
-from poolgate.auth.messages import INVALID_SESSION
-from poolgate.auth.sessions import LoadedSession, Sessions
-from poolgate.auth.state import ChallengeName
 from poolgate.clock import Clock
 from poolgate.errors import (
-    CognitoError,
-    EnableSoftwareTokenMFAException,
     InvalidParameterException,
     NotAuthorizedException,
-    SoftwareTokenMFANotFoundException,
     UserNotFoundException,
 )
-from poolgate.mfa import codes, messages, pool_config, software_token, user_settings
+from poolgate.mfa import messages, pool_config, software_token, user_settings
 from poolgate.mfa.deps import MfaDeps
-from poolgate.pools.model import AppClient, UserPool
+from poolgate.pools.model import UserPool
 from poolgate.pools.service import require_pool
 from poolgate.store.base import Store, UnitOfWork
 from poolgate.tokens.model import AccessContext
@@ -53,18 +45,32 @@ class AccessTokenVerifier(Protocol):
         ...
 
 
+class SetupSessions(Protocol):
+    """AssociateSoftwareToken and VerifySoftwareToken given the ``Session`` of a sign-in waiting
+    for MFA_SETUP (``poolgate.auth.mfa_setup.MfaSetupSessions``). Each call is its own
+    transaction."""
+
+    def associate(self, handle: str) -> tuple[str, str]:
+        """A new pending secret (Base32) for the session's user, and the new Session."""
+        ...
+
+    def verify(self, handle: str, code: str, device_name: str | None) -> str:
+        """Verify the pending secret with ``code``; the new Session."""
+        ...
+
+
 class MfaService:
     """The MFA operations. ``deps`` seals secrets and hashes codes; ``tokens`` checks access
-    tokens; ``sessions`` finds, spends and issues the sign-in sessions of MFA_SETUP."""
+    tokens; ``setup`` runs the enrolment calls made with an MFA_SETUP sign-in's Session."""
 
     def __init__(
-        self, store: Store, clock: Clock, deps: MfaDeps, tokens: AccessTokenVerifier, sessions: Sessions
+        self, store: Store, clock: Clock, deps: MfaDeps, tokens: AccessTokenVerifier, setup: SetupSessions
     ) -> None:
         self._store = store
         self._clock = clock
         self._deps = deps
         self._tokens = tokens
-        self._sessions = sessions
+        self._setup = setup
 
     # -- pool configuration ----------------------------------------------------------------------
 
@@ -116,23 +122,19 @@ class MfaService:
         exist.``), and SoftwareTokenMFANotFoundException ``Software Token MFA has not been
         enabled by the userPool``.
         """
-        now = self._clock.now()
-        with self._store.transaction() as uow:
-            if access_token is not None and session is None:
+        if access_token is not None and session is None:
+            now = self._clock.now()
+            with self._store.transaction() as uow:
                 # The model declares no UserNotFoundException for AssociateSoftwareToken: the
                 # token of a deleted user is not authorised to act any more.
                 with _user_gone_is_not_authorized():
                     pool, holder = self._holder(uow, access_token)
-                    _check_totp_on_pool(pool)
+                    software_token.check_on_pool(pool)
                     user = _locked(uow, holder)
                 secret, updated = software_token.associate(self._deps, user, now=now)
                 uow.users.update(updated)
                 return secret, None
-            loaded, pool, client, user = self._setup_session(uow, session, access_token)
-            _check_totp_on_pool(pool)
-            secret, updated = software_token.associate(self._deps, user, now=now)
-            uow.users.update(updated)
-            return secret, self._reissue(uow, loaded, client, now, passed=None)
+        return self._setup.associate(_session_only(session, access_token))
 
     def verify_software_token(
         self, *, access_token: str | None, session: str | None, code: str, device_name: str | None
@@ -146,30 +148,16 @@ class MfaService:
         EnableSoftwareTokenMFAException ``Code mismatch and fail enable Software Token MFA`` (on
         the Session path also counted on the session, which ends after the third).
         """
-        now = self._clock.now()
-        failure: CognitoError | None = None
-        with self._store.transaction() as uow:
-            if access_token is not None and session is None:
+        if access_token is not None and session is None:
+            now = self._clock.now()
+            with self._store.transaction() as uow:
                 _, holder = self._holder(uow, access_token)
                 user = _locked(uow, holder)
                 uow.users.update(
                     software_token.verify_enrolment(self._deps, user, code, now=now, device_name=device_name)
                 )
-                return None
-            loaded, _, client, user = self._setup_session(uow, session, access_token)
-            try:
-                updated = software_token.verify_enrolment(
-                    self._deps, user, code, now=now, device_name=device_name
-                )
-            except EnableSoftwareTokenMFAException as exc:
-                codes.count_wrong_answer(uow, loaded.id)
-                failure = exc
-            else:
-                uow.users.update(updated)
-                return self._reissue(uow, loaded, client, now, passed=ChallengeName.SOFTWARE_TOKEN_MFA)
-        # The wrong answer was counted in the transaction that has just committed.
-        assert failure is not None
-        raise failure
+            return None
+        return self._setup.verify(_session_only(session, access_token), code, device_name)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -180,50 +168,6 @@ class MfaService:
         if user is None:
             raise UserNotFoundException(rules.USER_NOT_FOUND_MESSAGE)
         return pool, user
-
-    def _setup_session(
-        self, uow: UnitOfWork, handle: str | None, access_token: str | None
-    ) -> tuple[LoadedSession, UserPool, AppClient, User]:
-        """The MFA_SETUP session behind ``handle``, locked, with its pool, client and user
-        (locked too)."""
-        if handle is None or access_token is not None:
-            raise InvalidParameterException(messages.TOKEN_OR_SESSION)
-        found = self._sessions.find(uow, handle)
-        state = found.session
-        pool = uow.pools.get(state.user_pool_id)
-        client = uow.clients.get(state.client_id)
-        if pool is None or client is None or state.sub is None:
-            raise NotAuthorizedException(INVALID_SESSION)
-        Sessions.check_usable(
-            found,
-            pool_id=pool.id,
-            client_id=client.client_id,
-            challenge=ChallengeName.MFA_SETUP,
-            now=self._clock.now(),
-        )
-        loaded = self._sessions.lock(uow, found)
-        user = software_token.lock_user(uow, pool.id, state.sub)
-        if user is None:
-            raise NotAuthorizedException(INVALID_SESSION)
-        return loaded, pool, client, user
-
-    def _reissue(
-        self,
-        uow: UnitOfWork,
-        loaded: LoadedSession,
-        client: AppClient,
-        now: float,
-        *,
-        passed: ChallengeName | None,
-    ) -> str:
-        """Spend the session and issue its successor, still waiting for MFA_SETUP (with
-        ``passed`` recorded as a passed step); return the new handle."""
-        self._sessions.spend(uow, loaded)
-        session = loaded.session
-        if passed is not None and passed not in session.steps:
-            session = replace(session, steps=(*session.steps, passed))
-        issued = self._sessions.issue(uow, session, client=client, now=now, challenge=ChallengeName.MFA_SETUP)
-        return issued.handle
 
 
 @contextmanager
@@ -238,9 +182,12 @@ def _user_gone_is_not_authorized() -> Iterator[None]:
         raise NotAuthorizedException(exc.message) from None
 
 
-def _check_totp_on_pool(pool: UserPool) -> None:
-    if not pool_config.pool_mfa(pool).totp:
-        raise SoftwareTokenMFANotFoundException(messages.TOTP_DISABLED_ON_POOL)
+def _session_only(session: str | None, access_token: str | None) -> str:
+    """``session`` when it was given without an access token; InvalidParameterException
+    otherwise (exactly one of the two is required)."""
+    if session is None or access_token is not None:
+        raise InvalidParameterException(messages.TOKEN_OR_SESSION)
+    return session
 
 
 def _locked(uow: UnitOfWork, user: User) -> User:

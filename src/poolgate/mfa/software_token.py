@@ -17,11 +17,12 @@ from poolgate.errors import (
     ExpiredCodeException,
     SoftwareTokenMFANotFoundException,
 )
-from poolgate.mfa import messages, user_settings
+from poolgate.mfa import messages, pool_config, user_settings
 from poolgate.mfa.deps import MfaDeps
 from poolgate.mfa.seeds import SeedError
 from poolgate.mfa.totp import CodeReused, InvalidCode, Totp, new_secret, to_base32
 from poolgate.mfa.user_settings import SOFTWARE_TOKEN_MFA, TotpRecord
+from poolgate.pools.model import UserPool
 from poolgate.store.base import UnitOfWork
 from poolgate.users.model import User
 
@@ -34,6 +35,13 @@ def lock_user(uow: UnitOfWork, pool_id: str, sub: str) -> User | None:
     the same TOTP time step."""
     uow.login_attempts.get(pool_id, sub, for_update=True)
     return uow.users.get(pool_id, sub)
+
+
+def check_on_pool(pool: UserPool) -> None:
+    """SoftwareTokenMFANotFoundException ``Software Token MFA has not been enabled by the
+    userPool`` unless ``pool`` offers TOTP (AssociateSoftwareToken checks it)."""
+    if not pool_config.pool_mfa(pool).totp:
+        raise SoftwareTokenMFANotFoundException(messages.TOTP_DISABLED_ON_POOL)
 
 
 def associate(deps: MfaDeps, user: User, *, now: float) -> tuple[str, User]:

@@ -11,6 +11,7 @@ import pytest
 from tests.unit.auth._support import PASSWORD, World, challenge, make_world
 from tests.unit.auth._triggers import FakeTriggers, TrackingStore
 
+from poolgate.auth.mfa_setup import MfaSetupSessions
 from poolgate.auth.service import AuthService
 from poolgate.auth.sessions import Sessions
 from poolgate.auth.state import Challenge, StepResult
@@ -147,7 +148,8 @@ def make_mfa_world(triggers: set[str] | None = None) -> MfaWorld:
             mfa=deps,  # type: ignore[arg-type]
         )
     access = FakeAccess()
-    service = MfaService(world.store, world.clock, deps, access, Sessions(world.master_key))
+    setup = MfaSetupSessions(world.store, world.clock, deps, Sessions(world.master_key))
+    service = MfaService(world.store, world.clock, deps, access, setup)
     return MfaWorld(world, access, service, fake)
 
 

@@ -3,7 +3,7 @@ requires MFA and the user has no usable factor, so the user enrols one before to
 
 Issued with ``MFAS_CAN_SETUP`` (a JSON array of the pool's factors the user could set up,
 ``mfa.selection.can_set_up``). The TOTP enrolment happens outside the engine, with the
-session: AssociateSoftwareToken(Session) -> VerifySoftwareToken(Session) (``mfa.service``),
+session: AssociateSoftwareToken(Session) -> VerifySoftwareToken(Session) (``auth.mfa_setup``),
 each answering with a new Session that still waits for MFA_SETUP; the second one records the
 verification as a passed ``SOFTWARE_TOKEN_MFA`` step.
 
