@@ -36,9 +36,10 @@ from dataclasses import replace
 
 from poolgate.auth.context import StepContext
 from poolgate.auth.state import AuthSession, Passed
+from poolgate.mfa.model import SOFTWARE_TOKEN_MFA
 from poolgate.mfa.pool_config import pool_mfa
 from poolgate.mfa.selection import MFA_SETUP, SELECT_MFA_TYPE, mfa_passed, usable_factors
-from poolgate.mfa.user_settings import SOFTWARE_TOKEN_MFA, read
+from poolgate.mfa.user_settings import read
 from poolgate.pools.model import UserPool
 from poolgate.security import config as riskconfig
 from poolgate.security.analytics import TOKEN_REFRESH

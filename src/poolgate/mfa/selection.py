@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Final
 
+from poolgate.mfa.model import EMAIL_OTP, FACTORS, SMS_MFA, SOFTWARE_TOKEN_MFA
 from poolgate.mfa.pool_config import OFF, ON, PoolMfa, pool_mfa
-from poolgate.mfa.user_settings import EMAIL_OTP, FACTORS, SMS_MFA, SOFTWARE_TOKEN_MFA, UserMfa, read
+from poolgate.mfa.user_settings import UserMfa, read
 from poolgate.pools.model import UserPool
 from poolgate.users.model import User
 

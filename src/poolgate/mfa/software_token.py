@@ -19,9 +19,10 @@ from poolgate.errors import (
 )
 from poolgate.mfa import messages, pool_config, user_settings
 from poolgate.mfa.deps import MfaDeps
+from poolgate.mfa.model import SOFTWARE_TOKEN_MFA
 from poolgate.mfa.seeds import SeedError
 from poolgate.mfa.totp import CodeReused, InvalidCode, Totp, new_secret, to_base32
-from poolgate.mfa.user_settings import SOFTWARE_TOKEN_MFA, TotpRecord
+from poolgate.mfa.user_settings import TotpRecord
 from poolgate.pools.model import UserPool
 from poolgate.store.base import UnitOfWork
 from poolgate.users.model import User

@@ -24,16 +24,18 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from poolgate.errors import InvalidParameterException
+from poolgate.mfa.model import (
+    EMAIL_OTP,
+    FACTORS,
+    MFA_OPTIONS,
+    SETTING_LIST,
+    SMS_MFA,
+    SOFTWARE_TOKEN_MFA,
+    enabled_factors,
+)
 from poolgate.users.model import User
 
-SMS_MFA: Final = "SMS_MFA"
-SOFTWARE_TOKEN_MFA: Final = "SOFTWARE_TOKEN_MFA"
-EMAIL_OTP: Final = "EMAIL_OTP"
-FACTORS: Final = (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP)
-
-SETTING_LIST: Final = "UserMFASettingList"
 PREFERRED: Final = "PreferredMfaSetting"
-MFA_OPTIONS: Final = "MFAOptions"
 SOFTWARE_TOKEN: Final = "SoftwareToken"
 SMS_OPTION: Final = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
 
@@ -95,14 +97,11 @@ class UserMfa:
 def read(user: User) -> UserMfa:
     """The MFA state in ``user.settings``."""
     settings = user.settings
-    listed = set(settings.get(SETTING_LIST) or ())
-    if any(option.get("DeliveryMedium") == "SMS" for option in settings.get(MFA_OPTIONS) or ()):
-        listed.add(SMS_MFA)
     record: Mapping[str, Any] = settings.get(SOFTWARE_TOKEN) or {}
     last = record.get("last_step")
     preferred = settings.get(PREFERRED)
     return UserMfa(
-        enabled=tuple(factor for factor in FACTORS if factor in listed),
+        enabled=enabled_factors(user),
         preferred=str(preferred) if preferred in FACTORS else None,
         totp=TotpRecord(
             secret=record.get("secret"),

@@ -18,7 +18,7 @@ from poolgate.errors import (
     UsernameExistsException,
     UserNotFoundException,
 )
-from poolgate.mfa import user_settings
+from poolgate.mfa.model import EMAIL_OTP, SMS_MFA, enabled_factors
 from poolgate.passwords import check_password
 from poolgate.pools.model import AppClient, UserPool
 from poolgate.srp import ProofMismatch, make_verifier, pool_name_from_pool_id
@@ -267,7 +267,7 @@ def recovery_attributes(pool: UserPool) -> list[str]:
 
 
 # The MFA factor that disqualifies each recovery attribute.
-_RECOVERY_MFA = {"phone_number": user_settings.SMS_MFA, "email": user_settings.EMAIL_OTP}
+_RECOVERY_MFA = {"phone_number": SMS_MFA, "email": EMAIL_OTP}
 
 
 def mfa_channels(pool: UserPool, user: User) -> frozenset[str]:
@@ -281,7 +281,7 @@ def mfa_channels(pool: UserPool, user: User) -> frozenset[str]:
     recovery: Mapping[str, Any] = pool.config.get("AccountRecoverySetting") or {}
     if not recovery.get("RecoveryMechanisms"):
         return frozenset()
-    enabled = user_settings.read(user).enabled
+    enabled = enabled_factors(user)
     return frozenset(attribute for attribute, factor in _RECOVERY_MFA.items() if factor in enabled)
 
 

@@ -30,18 +30,19 @@ from poolgate.errors import (
     MFAMethodNotFoundException,
     SoftwareTokenMFANotFoundException,
 )
-from poolgate.mfa import messages, selection, user_settings
+from poolgate.mfa import messages, selection
+from poolgate.mfa import model as mfa_model
 from poolgate.users.model import User
 
 ANSWERS: Final[Mapping[str, str]] = {
-    "SMS_MFA": user_settings.SMS_MFA,
-    "SOFTWARE_TOKEN_MFA": user_settings.SOFTWARE_TOKEN_MFA,
-    "EMAIL_OTP": user_settings.EMAIL_OTP,
-    "EMAIL_MFA": user_settings.EMAIL_OTP,
+    "SMS_MFA": mfa_model.SMS_MFA,
+    "SOFTWARE_TOKEN_MFA": mfa_model.SOFTWARE_TOKEN_MFA,
+    "EMAIL_OTP": mfa_model.EMAIL_OTP,
+    "EMAIL_MFA": mfa_model.EMAIL_OTP,
 }
 _CODE_CHALLENGES: Final[Mapping[str, CodeChallenge]] = {
-    user_settings.SMS_MFA: SMS_MFA,
-    user_settings.EMAIL_OTP: EMAIL_OTP,
+    mfa_model.SMS_MFA: SMS_MFA,
+    mfa_model.EMAIL_OTP: EMAIL_OTP,
 }
 
 
@@ -70,7 +71,7 @@ class SelectMfaType:
         with ctx.reading() as phase:
             user = session_user(phase, loaded.session, responses.get("USERNAME", ""))
         if factor not in selection.choices(user, ctx.pool):
-            if factor == user_settings.SOFTWARE_TOKEN_MFA:
+            if factor == mfa_model.SOFTWARE_TOKEN_MFA:
                 raise SoftwareTokenMFANotFoundException(messages.TOTP_NOT_FOUND)
             raise MFAMethodNotFoundException(messages.method_not_available(factor))
         progressed = replace(
