@@ -141,7 +141,7 @@ def test_device_operations_and_admin_twins(ap: AuthPool, to_server: list[dict[st
     device_type = got["Device"]
     times = ("DeviceCreateDate", "DeviceLastModifiedDate", "DeviceLastAuthenticatedDate")
     assert_snapshot(
-        {"Device": {**device_type, **{name: "<time>" for name in times}}},
+        {"Device": {**device_type, **dict.fromkeys(times, "<time>")}},
         "device_type",
         values={device["key"]: "<device-key>"},
     )

@@ -108,7 +108,7 @@ def _on_whole_second() -> None:
 
 
 @pytest.mark.parametrize(
-    "offset,code",
+    ("offset", "code"),
     [(-301, "InvalidSignatureException"), (-299, "200"), (299, "200"), (301, "InvalidSignatureException")],
 )
 def test_skew_window_boundary(live: ServerProcess, offset: int, code: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import gmpy2
@@ -381,7 +380,7 @@ def test_simulated_user_id_is_a_uuid_where_real_ones_are(world: World, boto: Fak
 
 
 @pytest.fixture
-def modexps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def modexps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts modular exponentiations by gmpy2 (every SRP exponentiation goes through it)."""
     calls: list[str] = []
     for name in ("powmod", "powmod_sec"):
@@ -392,7 +391,7 @@ def modexps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             return _original(*args)
 
         monkeypatch.setattr(gmpy2, name, counting)
-    yield calls
+    return calls
 
 
 def test_simulated_work_matches_real_work(world: World, boto: FakeBoto, modexps: list[str]) -> None:
