@@ -109,7 +109,7 @@ async def run(args: argparse.Namespace) -> None:
         async def inline(func: Any, *a: Any, **kw: Any) -> Any:
             return func(*a, **kw)
 
-        api_module.run_in_threadpool = inline  # type: ignore[assignment]
+        api_module.run_in_threadpool = inline  # type: ignore[attr-defined]
     folder = Path(tempfile.mkdtemp(prefix="poolgate-inproc-"))
     # The failed-sign-in limit off: the wrong_password scenario profiles the password check itself.
     settings = Settings(data_dir=folder, database_url=args.db, access_keys=(KEY,), log_level="warning",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from pycognito import aws_srp  # type: ignore[import-untyped]
+from pycognito import aws_srp
 from tests.conformance.auth_support import PASSWORD, AuthPool, make_pool
 from tests.server import ServerProcess
 from tests.snapshot import assert_output_shape, assert_snapshot

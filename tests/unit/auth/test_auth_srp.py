@@ -9,7 +9,7 @@ from typing import Any
 
 import gmpy2
 import pytest
-from pycognito import aws_srp  # type: ignore[import-untyped]
+from pycognito import aws_srp
 from tests.unit.auth._support import PASSWORD, WRONG, World
 
 from poolgate.errors import (
@@ -189,10 +189,10 @@ def test_timestamp_checks(world: World, boto: FakeBoto) -> None:
     assert exc.value.message == "TIMESTAMP format is invalid"
     # A format error leaves the state in place; a stale TIMESTAMP spends it.
     stale = timestamp_now(world.clock.now() - 301)
-    with pytest.raises(NotAuthorizedException) as exc:
+    with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
         boto.respond_to_auth_challenge(**call, ChallengeResponses={**answer, "TIMESTAMP": stale})
     assert exc.value.message == GENERIC
-    with pytest.raises(NotAuthorizedException) as exc:
+    with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
         boto.respond_to_auth_challenge(**call, ChallengeResponses=answer)
     assert exc.value.message == "Invalid session for the user."
 
@@ -217,7 +217,7 @@ def test_missing_and_bad_parameters(world: World, boto: FakeBoto) -> None:
     assert exc.value.message == "Missing required parameter SRP_A"
     n_hex = format(int(aws_srp.N_HEX, 16), "x")
     for bad in ("00", n_hex, "zz"):
-        with pytest.raises(NotAuthorizedException) as exc:
+        with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
             boto.initiate_auth(
                 AuthFlow="USER_SRP_AUTH",
                 ClientId=client.client_id,
@@ -233,7 +233,7 @@ def test_missing_and_bad_parameters(world: World, boto: FakeBoto) -> None:
             )
         assert exc.value.message == f"Missing required parameter {name}"
     tampered = answer["PASSWORD_CLAIM_SECRET_BLOCK"][:-8] + "AAAAAAA="
-    with pytest.raises(NotAuthorizedException) as exc:
+    with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
         boto.respond_to_auth_challenge(
             ClientId=client.client_id,
             ChallengeName="PASSWORD_VERIFIER",

@@ -363,6 +363,6 @@ def test_triggers_are_refused_inside_a_phase(tw: TriggerWorld) -> None:
     )
     assert ctx.triggers is tw.triggers
     with ctx.reading() as phase, pytest.raises(RuntimeError, match="inside a transaction"):
-        phase.triggers.pre_authentication(pool)
+        phase.triggers.pre_authentication(pool)  # type: ignore[call-arg]
     with ctx.writing() as phase, pytest.raises(RuntimeError, match="inside a transaction"):
-        phase.triggers.post_authentication(pool)
+        phase.triggers.post_authentication(pool)  # type: ignore[call-arg]

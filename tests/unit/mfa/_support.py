@@ -139,12 +139,12 @@ def make_mfa_world(triggers: set[str] | None = None) -> MfaWorld:
         tracking = TrackingStore(world.store)
         fake = FakeTriggers(tracking, triggers)
         world.auth = AuthService(
-            tracking,
+            tracking,  # type: ignore[arg-type]
             world.clock,
             world.tokens,
             world.master_key,
             triggers=fake,
-            mfa=deps,  # type: ignore[arg-type]
+            mfa=deps,
         )
     access = FakeAccess()
     service = MfaService(world.store, world.clock, deps, access, Sessions(world.master_key))
