@@ -96,6 +96,8 @@ class SqlUnitOfWork:
         "users",
     )
 
+    # The UnitOfWork Protocol's attributes, declared again by the class that implements it.
+    # pylint: disable=duplicate-code
     pools: PoolRepo
     clients: ClientRepo
     access_keys: AccessKeyRepo
