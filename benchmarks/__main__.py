@@ -134,19 +134,15 @@ def _versions(poolgate_src: Path | None) -> dict[str, str]:
     except (OSError, subprocess.CalledProcessError):
         out["poolgate"] = importlib.metadata.version("poolgate")
     for name in ("moto", "botocore", "gmpy2", "cryptography"):
-        try:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pass
     command = servers.ministack_command()
     if command:
         python = Path(command[0]).parent / "python"
-        try:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
             out["ministack"] = subprocess.run(
                 [str(python), "-c", "import importlib.metadata as m; print(m.version('ministack'))"],
                 capture_output=True, text=True, check=True, timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            pass
     return out
 
 
@@ -338,7 +334,7 @@ def _run_preloader(url: str, master_key: str, pool_id: str, count: int) -> dict[
                 result = json.loads(line.split(" ", 1)[1])
             else:
                 print(line, end="", flush=True)
-                tail = (tail + [line])[-20:]
+                tail = [*tail, line][-20:]
     if process.returncode != 0 or result is None:
         raise servers.ServerFailed(f"the preloader failed ({process.returncode}):\n{''.join(tail)}")
     return result

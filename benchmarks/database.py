@@ -29,7 +29,7 @@ def _admin_conninfo(url: str) -> str:
 
 
 def is_postgres(url: str | None) -> bool:
-    return bool(url) and make_url(url).get_backend_name() == "postgresql"
+    return url is not None and bool(url) and make_url(url).get_backend_name() == "postgresql"
 
 
 @contextmanager

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import botocore.session  # type: ignore[import-untyped]
-from botocore.model import Shape, StructureShape  # type: ignore[import-untyped]
+import botocore.session
+from botocore.model import Shape, StructureShape
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshots"
 UPDATE_ENV = "POOLGATE_UPDATE_SNAPSHOTS"

@@ -130,7 +130,7 @@ class LambdaEndpoint:
         """Answer calls of function ``name`` with ``behaviour`` (or always with a fixed reply)."""
         if not callable(behaviour):
             fixed = behaviour
-            behaviour = lambda _event: fixed
+            behaviour = lambda _event: fixed  # noqa: E731 - a constant reply, bound in place
         with self._lock:
             self._behaviours[name] = behaviour
 

@@ -93,6 +93,13 @@ class RequestEntityTooLargeException(CognitoError):
 
 
 def main() -> None:
+    text, count = render()
+    TARGET.write_text(text)
+    print(f"wrote {TARGET} with {count} modeled errors")
+
+
+def render() -> tuple[str, int]:
+    """The text of ``errors.py`` and the number of modeled errors in it."""
     model = botocore.session.get_session().get_service_model("cognito-idp")
     patches = json.loads(PATCHES.read_text())
     statuses: dict[str, int] = patches.get("error_status", {})
@@ -108,10 +115,9 @@ def main() -> None:
         out.append(f"\n\nclass {name}(CognitoError):\n    \"\"\"{doc}\"\"\"\n\n    code = \"{name}\"\n")
         if status != 400:
             out.append(f"    status = {status}\n    sender_fault = False\n")
-    out.append("\n\nERRORS_BY_CODE: dict[str, type[CognitoError]] = {\n")
-    out.append("    cls.code: cls for cls in CognitoError.__subclasses__()\n}\n")
-    TARGET.write_text("".join(out))
-    print(f"wrote {TARGET} with {len(names)} modeled errors")
+    # One line, as ruff format writes it: the file passes `ruff format --check` unchanged.
+    out.append("\n\nERRORS_BY_CODE: dict[str, type[CognitoError]] = {cls.code: cls for cls in CognitoError.__subclasses__()}\n")
+    return "".join(out), len(names)
 
 
 def _first_sentence(html: str) -> str:

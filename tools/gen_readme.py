@@ -23,7 +23,7 @@ def operations_block() -> str:
 
 
 def render(readme: str) -> str:
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
     return pattern.sub(lambda _: operations_block(), readme)
 
 

@@ -134,8 +134,8 @@ class Settings:
 def parse_access_keys(text: str) -> tuple[AccessKey, ...]:
     """Parse ``"AKID:SECRET[,AKID2:SECRET2]"``."""
     keys: list[AccessKey] = []
-    for item in text.replace("\n", ",").split(","):
-        item = item.strip()
+    for raw in text.replace("\n", ",").split(","):
+        item = raw.strip()
         if not item:
             continue
         akid, sep, secret = item.partition(":")
@@ -152,8 +152,8 @@ def parse_function_map(text: str, variable: str, *, kind: str) -> dict[str, str]
     ``"endpoint"`` (values must be http(s) URLs).
     """
     functions: dict[str, str] = {}
-    for item in text.replace("\n", ",").split(","):
-        item = item.strip()
+    for raw in text.replace("\n", ",").split(","):
+        item = raw.strip()
         if not item:
             continue
         name, sep, value = (part.strip() for part in item.partition("="))

@@ -436,6 +436,4 @@ class WebAuthnRelyingPartyMismatchException(CognitoError):
     code = "WebAuthnRelyingPartyMismatchException"
 
 
-ERRORS_BY_CODE: dict[str, type[CognitoError]] = {
-    cls.code: cls for cls in CognitoError.__subclasses__()
-}
+ERRORS_BY_CODE: dict[str, type[CognitoError]] = {cls.code: cls for cls in CognitoError.__subclasses__()}

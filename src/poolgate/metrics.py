@@ -66,7 +66,7 @@ def closed(value: str, allowed: AbstractSet[str]) -> str:
 def error_code(error: CognitoError) -> str:
     """The wire code of ``error`` as a label value: one of the codes the ``CognitoError``
     classes declare (``errors.py`` and the few front-door errors defined beside their raiser)."""
-    global _error_codes
+    global _error_codes  # noqa: PLW0603 - a cache of the declared codes, refreshed on a miss
     if error.code not in _error_codes:
         # A class defined since the last look (the set is read again only then).
         _error_codes = _declared_codes()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from tests.server import ServerProcess
 
 PASSWORD = "Corr3ct!Horse"
@@ -64,7 +65,7 @@ class AuthPool:
         """Verify ``token`` with PyJWT against the JWKS fetched over HTTP."""
         header = jwt.get_unverified_header(token)
         keys = {k["kid"]: k for k in self.jwks()["keys"]}
-        key = jwt.algorithms.RSAAlgorithm.from_jwk(keys[header["kid"]])
+        key = cast(RSAPublicKey, jwt.algorithms.RSAAlgorithm.from_jwk(keys[header["kid"]]))  # a JWKS holds public keys
         claims: dict[str, Any] = jwt.decode(
             token, key=key, algorithms=["RS256"], issuer=f"{self.public_url or self.server.url}/{self.pool_id}",
             **options,

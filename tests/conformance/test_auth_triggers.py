@@ -89,7 +89,7 @@ class Pool:
             UserPoolId=self.id, Username=username, MessageAction="SUPPRESS", UserAttributes=attrs
         )
         self.cognito.admin_set_user_password(UserPoolId=self.id, Username=username, Password=PASSWORD, Permanent=True)
-        return next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")
+        return next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")  # type: ignore[no-any-return]
 
 
 @pytest.fixture

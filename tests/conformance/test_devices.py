@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from pycognito import aws_srp  # type: ignore[import-untyped]
+from pycognito import aws_srp
 from tests.conformance.auth_support import PASSWORD, AuthPool, make_pool
 from tests.server import ServerProcess
 from tests.snapshot import assert_output_shape, assert_snapshot
@@ -141,7 +141,7 @@ def test_device_operations_and_admin_twins(ap: AuthPool, to_server: list[dict[st
     device_type = got["Device"]
     times = ("DeviceCreateDate", "DeviceLastModifiedDate", "DeviceLastAuthenticatedDate")
     assert_snapshot(
-        {"Device": {**device_type, **{name: "<time>" for name in times}}},
+        {"Device": {**device_type, **dict.fromkeys(times, "<time>")}},
         "device_type",
         values={device["key"]: "<device-key>"},
     )

@@ -78,7 +78,7 @@ def _assert_one_line(result: subprocess.CompletedProcess[str], expected: str) ->
 @pytest.mark.parametrize("case", list(START_FAILURES))
 def test_serve_start_up_failure_is_one_clear_line(tmp_path: Path, case: str) -> None:
     make_args, expected = START_FAILURES[case]
-    _assert_one_line(poolgate("serve", "--port", "0", *make_args(tmp_path), cwd=tmp_path), expected)
+    _assert_one_line(poolgate("serve", "--port", "0", *make_args(tmp_path), cwd=tmp_path), expected)  # type: ignore[no-untyped-call]
 
 
 @pytest.mark.parametrize("command", [["migrate"], ["credentials", "add"]])

@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -102,7 +101,7 @@ class Fresh:
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fresh]:
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Fresh:
     base = tmp_path_factory.mktemp("first-hour")
     checkout = clean_checkout(base / "checkout")
     subprocess.run([sys.executable, "-m", "venv", str(base / "venv")], check=True, timeout=120)
@@ -115,7 +114,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fresh]:
             runs.append((readme.relative_to(checkout), line, done))
             if done.returncode != 0:
                 break
-    yield Fresh(venv, checkout, runs)
+    return Fresh(venv, checkout, runs)
 
 
 def test_examples_run_verbatim_in_a_new_virtualenv(fresh: Fresh) -> None:

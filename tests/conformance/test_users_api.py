@@ -484,7 +484,7 @@ def test_admin_reset_user_password_needs_a_password_set(cognito: Any, email_pool
     for call in (lambda: cognito.admin_reset_user_password(UserPoolId=pool, Username="xena"),
                  lambda: cognito.forgot_password(ClientId=client, Username="xena")):
         with pytest.raises(ClientError) as exc:
-            call()
+            call()  # type: ignore[no-untyped-call]
         assert code_of(exc) == "NotAuthorizedException"
         assert exc.value.response["Error"]["Message"] == "User password cannot be reset in the current state."
     assert cognito.admin_get_user(UserPoolId=pool, Username="xena")["UserStatus"] == "FORCE_CHANGE_PASSWORD"

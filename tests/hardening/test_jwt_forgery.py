@@ -18,7 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -192,7 +192,7 @@ def test_structural_forgeries_are_refused(setup: Live) -> None:
     jwk = next(k for k in setup.ap.jwks()["keys"] if k["kid"] == header["kid"])
     from jwt.algorithms import RSAAlgorithm
 
-    public = RSAAlgorithm.from_jwk(jwk)
+    public = cast(rsa.RSAPublicKey, RSAAlgorithm.from_jwk(jwk))  # a JWKS holds public keys
     pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     forged = structural_forgeries(setup.access, pem, jwk)
     for attack, token in forged.items():

@@ -331,7 +331,7 @@ def test_key_rotation_under_load_refuses_no_unexpired_token(pair: Pair) -> None:
                     results["sign-in " + "/".join(error_of(exc))] += 1
                 continue
             for _ in range(3):
-                got = outcome(lambda c=checker, t=token: c.get_user(AccessToken=t))
+                got = outcome(lambda c=checker, t=token: c.get_user(AccessToken=t))  # type: ignore[misc]
                 with lock:
                     results[f"GetUser {got}"] += 1
 

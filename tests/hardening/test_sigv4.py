@@ -108,7 +108,7 @@ def _on_whole_second() -> None:
 
 
 @pytest.mark.parametrize(
-    "offset,code",
+    ("offset", "code"),
     [(-301, "InvalidSignatureException"), (-299, "200"), (299, "200"), (301, "InvalidSignatureException")],
 )
 def test_skew_window_boundary(live: ServerProcess, offset: int, code: str) -> None:
@@ -188,7 +188,7 @@ def _variant(live: ServerProcess, operation: str, variant: str, body: bytes) -> 
         return {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{PREFIX}.{operation}"}
     if variant == "garbage header":
         return {**_variant(live, operation, "none", body), "Authorization": "garbage ;=, not sigv4"}
-    args: dict[str, Any] = {
+    args: dict[str, Any] = {  # type: ignore[assignment]
         "unknown key": {"key": "AKIAUNKNOWNKEY000000"},
         "wrong secret": {"secret": "not-the-secret"},
         "expired date": {"when": _utcnow() - datetime.timedelta(hours=1)},

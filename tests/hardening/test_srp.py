@@ -125,8 +125,8 @@ def test_300_srp_sign_ins_succeed_and_300_wrong_ones_fail(ap: AuthPool) -> None:
         wrong_seconds += time.perf_counter() - started
         assert error_code(exc.value) == "NotAuthorizedException"
         outcomes[f"wrong password -> {error_code(exc.value)}"] += 1
-    outcomes["right sign-ins per second (sequential, client SRP included)"] = round(n / right_seconds, 1)
-    outcomes["wrong sign-ins per second"] = round(n / wrong_seconds, 1)
+    outcomes["right sign-ins per second (sequential, client SRP included)"] = round(n / right_seconds, 1)  # type: ignore[assignment]
+    outcomes["wrong sign-ins per second"] = round(n / wrong_seconds, 1)  # type: ignore[assignment]
     figure(f"SRP: {n} right + {n} wrong pycognito sign-ins", outcomes)
 
 

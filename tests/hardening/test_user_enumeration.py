@@ -104,7 +104,7 @@ def _srp_steps(
 
 @pytest.mark.parametrize("kind", ["username", "email-as-username", "case-insensitive"])
 def test_srp_flow_is_indistinguishable(live: ServerProcess, kind: str) -> None:
-    pool_args: dict[str, Any] = {
+    pool_args: dict[str, Any] = {  # type: ignore[assignment]
         "username": {},
         "email-as-username": {"UsernameAttributes": ["email"]},
         "case-insensitive": {"UsernameConfiguration": {"CaseSensitive": False}},
@@ -236,7 +236,7 @@ def test_forgot_password_answers_alike(live: ServerProcess, codes_pool: tuple[Au
         # stand-in is the same for both spellings only where the pool folds names: compare one).
         assert _delivery(_forgot(http, client_id, "fp-wanda")) == _delivery(_forgot(http, client_id, "fp-wanda"))
         assert live.messages(ap.pool_id, "fp-wanda") == []
-        limits = {name: _requests_until_limited(lambda name=name: _forgot(http, client_id, name))
+        limits = {name: _requests_until_limited(lambda name=name: _forgot(http, client_id, name))  # type: ignore[misc]
                   for name in ("fp-walter", "fp-ghost")}
     # fp-walter had one request already: both stop after the same number of requests.
     assert limits["fp-walter"] + 1 == limits["fp-ghost"], limits
@@ -261,7 +261,7 @@ def test_resend_confirmation_code_answers_alike(live: ServerProcess, codes_pool:
         assert _error(_resend(http, client_id, "rc-carl")) == ("InvalidParameterException", "User is already confirmed.")
         assert live.messages(ap.pool_id, "rc-ghost") == []
         assert len(live.messages(ap.pool_id, "rc-dan")) == sent_before
-        limits = {name: _requests_until_limited(lambda name=name: _resend(http, client_id, name))
+        limits = {name: _requests_until_limited(lambda name=name: _resend(http, client_id, name))  # type: ignore[misc]
                   for name in ("rc-una", "rc-limit-ghost")}
     assert limits["rc-una"] + 1 == limits["rc-limit-ghost"], limits
 
@@ -276,7 +276,7 @@ def test_confirm_sign_up_answers_alike(live: ServerProcess, codes_pool: tuple[Au
         unknown = _confirm(http, client_id, "cs-ghost")
         assert _error(known) == ("CodeMismatchException", "Invalid verification code provided, please try again.")
         assert _shape(known) == _shape(unknown), (known.text, unknown.text)
-        limits = {name: _requests_until_limited(lambda name=name: _confirm(http, client_id, name),
+        limits = {name: _requests_until_limited(lambda name=name: _confirm(http, client_id, name),  # type: ignore[misc]
                                                 "CodeMismatchException")
                   for name in ("cs-una", "cs-ghost")}
     assert limits["cs-una"] == limits["cs-ghost"], limits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 from typing import Any
@@ -384,20 +385,16 @@ def test_parse_and_validate_raise_only_cognito_errors(data: st.DataObject, name:
     model = op(name)
     value: Any = draw_value(data, model.input_shape, 0) if model.input_shape is not None else {}
     body = json.dumps(value).encode()
-    try:
+    with contextlib.suppress(CognitoError):
         validate(model, parse_body(model, body))
-    except CognitoError:
-        pass
 
 
 @settings(max_examples=200, deadline=None)
 @given(body=st.binary(max_size=64), name=st.sampled_from(operation_names()))
 def test_arbitrary_bytes_raise_only_cognito_errors(body: bytes, name: str) -> None:
     model = op(name)
-    try:
+    with contextlib.suppress(CognitoError):
         validate(model, parse_body(model, body))
-    except CognitoError:
-        pass
 
 
 def test_measure_validation_time() -> None:

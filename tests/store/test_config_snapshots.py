@@ -3,6 +3,7 @@ transaction (a change made by another process, here another store on the same da
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -17,7 +18,7 @@ POOL = "us-east-1_Snap1"
 
 
 @pytest.fixture
-def other(migrated_url: str, master_key: MasterKey) -> SqlStore:
+def other(migrated_url: str, master_key: MasterKey) -> Iterator[SqlStore]:
     """A second store on the same database: another server process."""
     with SqlStore(migrated_url, master_key) as opened:
         yield opened

@@ -198,7 +198,10 @@ def test_forgetting_a_device_ends_its_token_sessions(store: SqlStore, sub: str) 
         assert uow.token_sessions.end_device(POOL, key(1), NOW) == 1
         assert uow.token_sessions.end_device(OTHER_POOL, key(2), NOW) == 0
     with store.transaction() as uow:
-        expiry = {h: uow.token_sessions.get(h).expires_at for h in ("live", "revoked", "done", "other", "plain")}  # type: ignore[union-attr]
+        expiry = {
+            h: uow.token_sessions.get(h).expires_at  # type: ignore[union-attr]
+            for h in ("live", "revoked", "done", "other", "plain")
+        }
     assert expiry["live"] == NOW and expiry["done"] == NOW - 5.0
     # A revoked record keeps refusing its sign-in's access tokens for as long as it did.
     assert expiry["revoked"] == NOW + 30 * 86400.0

@@ -209,15 +209,12 @@ def _exported_client(
 
 
 def _exported_group(group: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"GroupName": group.name}
-    for key, value in (
+    optional = (
         ("Description", group.description),
         ("RoleArn", group.role_arn),
         ("Precedence", group.precedence),
-    ):
-        if value is not None:
-            entry[key] = value
-    return entry
+    )
+    return {"GroupName": group.name, **{key: value for key, value in optional if value is not None}}
 
 
 def _exported_user(services: Services, pool: UserPool, user: User, include_secrets: bool) -> dict[str, Any]:

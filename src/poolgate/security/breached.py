@@ -62,7 +62,7 @@ _DEFAULT: BreachedPasswords | None = None
 
 def default_list() -> BreachedPasswords:
     """The process-wide list from zxcvbn (loaded on its first check)."""
-    global _DEFAULT
+    global _DEFAULT  # noqa: PLW0603 - the process-wide list, loaded on first use
     if _DEFAULT is None:
         _DEFAULT = BreachedPasswords()
     return _DEFAULT

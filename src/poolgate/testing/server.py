@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from poolgate.config import AccessKey, Settings
 
@@ -72,7 +72,7 @@ class PoolgateServer:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def start(self) -> PoolgateServer:
+    def start(self) -> Self:
         import uvicorn
 
         from poolgate.services import build_services
@@ -142,7 +142,7 @@ class PoolgateServer:
             self._tmp.cleanup()
             self._tmp = None
 
-    def __enter__(self) -> PoolgateServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -90,14 +90,14 @@ def test_answer_sets_the_password_and_attributes(world: World) -> None:
     with pytest.raises(InvalidParameterException) as exc:
         _answer(world, client, session, "ines", NEW_PASSWORD=NEW)
     assert exc.value.message == "Invalid attributes given, name is missing"
-    result = _answer(world, client, session, "ines", NEW_PASSWORD=NEW, **{"userAttributes.name": "Ines"})
+    result = _answer(world, client, session, "ines", NEW_PASSWORD=NEW, **{"userAttributes.name": "Ines"})  # type: ignore[arg-type]
     assert tokens(result).id_token == f"id:{user.sub}"
     assert world.tokens.sign_ins[-1].auth_time == password_time
     stored = world.get_user(pool, user.sub)
     assert stored.status is UserStatus.CONFIRMED and stored.attributes["name"] == "Ines"
     assert stored.password_set_at == world.clock.now()
     assert tokens(world.password_auth(client, "ines", NEW))
-    with pytest.raises(NotAuthorizedException) as exc:
+    with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
         _answer(world, client, session, "ines", NEW_PASSWORD="An0ther!Pass")
     assert exc.value.message == "Invalid session for the user."
 
@@ -124,10 +124,10 @@ def test_required_attribute_with_a_value_cannot_be_changed(world: World) -> None
     world.user(pool, "karl", TEMP, status=UserStatus.FORCE_CHANGE_PASSWORD, email="k@example.com")
     session, _params = _start(world, client, "karl")
     with pytest.raises(NotAuthorizedException) as exc:
-        _answer(world, client, session, "karl", NEW_PASSWORD=NEW, **{"userAttributes.email": "k@example.com"})
+        _answer(world, client, session, "karl", NEW_PASSWORD=NEW, **{"userAttributes.email": "k@example.com"})  # type: ignore[arg-type]
     assert exc.value.message == "Cannot modify an already provided email"
     assert tokens(
-        _answer(world, client, session, "karl", NEW_PASSWORD=NEW, **{"userAttributes.family_name": "K"})
+        _answer(world, client, session, "karl", NEW_PASSWORD=NEW, **{"userAttributes.family_name": "K"})  # type: ignore[arg-type]
     )
 
 
@@ -138,7 +138,7 @@ def test_client_rules_for_attributes(world: World) -> None:
     user = world.user(pool, "lisa", TEMP, status=UserStatus.FORCE_CHANGE_PASSWORD)
     session, _params = _start(world, client, "lisa")
     with pytest.raises(NotAuthorizedException) as exc:
-        _answer(world, client, session, "lisa", NEW_PASSWORD=NEW, **{"userAttributes.email_verified": "true"})
+        _answer(world, client, session, "lisa", NEW_PASSWORD=NEW, **{"userAttributes.email_verified": "true"})  # type: ignore[arg-type]
     assert exc.value.message == "A client attempted to write unauthorized attribute"
     # An administrator may verify the address; it then collides with another user's alias.
     with pytest.raises(AliasExistsException):
@@ -152,7 +152,7 @@ def test_client_rules_for_attributes(world: World) -> None:
             **{"userAttributes.email": "t@example.com", "userAttributes.email_verified": "true"},
         )
     result = _answer(
-        world, client, session, "lisa", NEW_PASSWORD=NEW, **{"userAttributes.email": "l@example.com"}
+        world, client, session, "lisa", NEW_PASSWORD=NEW, **{"userAttributes.email": "l@example.com"}  # type: ignore[arg-type]
     )
     assert tokens(result)
     stored = world.get_user(pool, user.sub)

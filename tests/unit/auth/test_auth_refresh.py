@@ -30,7 +30,7 @@ def test_refresh_errors_come_from_the_token_service(world: World) -> None:
     with pytest.raises(NotAuthorizedException) as exc:
         world.auth.initiate_auth(client.client_id, "REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": "nope"})
     assert exc.value.message == "Invalid Refresh Token."
-    with pytest.raises(InvalidParameterException) as exc:
+    with pytest.raises(InvalidParameterException) as exc:  # type: ignore[assignment]
         world.auth.initiate_auth(client.client_id, "REFRESH_TOKEN_AUTH", {})
     assert exc.value.message == "Missing required parameter REFRESH_TOKEN"
 

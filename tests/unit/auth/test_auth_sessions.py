@@ -25,7 +25,7 @@ INVALID = "Invalid session for the user."
 def _pending(world: World, **client_config: object) -> tuple[str, str]:
     """A NEW_PASSWORD_REQUIRED session of user "sam"; returns (client id, session)."""
     pool = world.pool()
-    client = world.client(pool, **client_config)
+    client = world.client(pool, **client_config)  # type: ignore[arg-type]
     world.user(pool, "sam", TEMP, status=UserStatus.FORCE_CHANGE_PASSWORD)
     result = challenge(world.password_auth(client, "sam", TEMP))
     return client.client_id, result.session
@@ -127,7 +127,7 @@ def test_another_process_can_answer(world: World) -> None:
     client_id, session = _pending(world)
     second = AuthService(world.store, world.clock, world.tokens, world.master_key)
     assert tokens(
-        second.respond_to_auth_challenge(  # type: ignore[arg-type]
+        second.respond_to_auth_challenge(
             client_id, "NEW_PASSWORD_REQUIRED", {"USERNAME": "sam", "NEW_PASSWORD": NEW}, session=session
         )
     )

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import gmpy2
 import pytest
-from pycognito import aws_srp  # type: ignore[import-untyped]
+from pycognito import aws_srp
 from tests.unit.auth._support import PASSWORD, WRONG, World
 
 from poolgate.errors import (
@@ -190,10 +189,10 @@ def test_timestamp_checks(world: World, boto: FakeBoto) -> None:
     assert exc.value.message == "TIMESTAMP format is invalid"
     # A format error leaves the state in place; a stale TIMESTAMP spends it.
     stale = timestamp_now(world.clock.now() - 301)
-    with pytest.raises(NotAuthorizedException) as exc:
+    with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
         boto.respond_to_auth_challenge(**call, ChallengeResponses={**answer, "TIMESTAMP": stale})
     assert exc.value.message == GENERIC
-    with pytest.raises(NotAuthorizedException) as exc:
+    with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
         boto.respond_to_auth_challenge(**call, ChallengeResponses=answer)
     assert exc.value.message == "Invalid session for the user."
 
@@ -218,7 +217,7 @@ def test_missing_and_bad_parameters(world: World, boto: FakeBoto) -> None:
     assert exc.value.message == "Missing required parameter SRP_A"
     n_hex = format(int(aws_srp.N_HEX, 16), "x")
     for bad in ("00", n_hex, "zz"):
-        with pytest.raises(NotAuthorizedException) as exc:
+        with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
             boto.initiate_auth(
                 AuthFlow="USER_SRP_AUTH",
                 ClientId=client.client_id,
@@ -234,7 +233,7 @@ def test_missing_and_bad_parameters(world: World, boto: FakeBoto) -> None:
             )
         assert exc.value.message == f"Missing required parameter {name}"
     tampered = answer["PASSWORD_CLAIM_SECRET_BLOCK"][:-8] + "AAAAAAA="
-    with pytest.raises(NotAuthorizedException) as exc:
+    with pytest.raises(NotAuthorizedException) as exc:  # type: ignore[assignment]
         boto.respond_to_auth_challenge(
             ClientId=client.client_id,
             ChallengeName="PASSWORD_VERIFIER",
@@ -381,7 +380,7 @@ def test_simulated_user_id_is_a_uuid_where_real_ones_are(world: World, boto: Fak
 
 
 @pytest.fixture
-def modexps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def modexps(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts modular exponentiations by gmpy2 (every SRP exponentiation goes through it)."""
     calls: list[str] = []
     for name in ("powmod", "powmod_sec"):
@@ -392,7 +391,7 @@ def modexps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             return _original(*args)
 
         monkeypatch.setattr(gmpy2, name, counting)
-    yield calls
+    return calls
 
 
 def test_simulated_work_matches_real_work(world: World, boto: FakeBoto, modexps: list[str]) -> None:

@@ -357,12 +357,21 @@ def test_write_phase_reads_the_user_again(tw: TriggerWorld) -> None:
 def test_triggers_are_refused_inside_a_phase(tw: TriggerWorld) -> None:
     pool, client = _setup(tw)
     ctx = StepContext(
-        store=tw.store, pool=pool, client=client, now=0.0, admin=False, responding=False,  # type: ignore[arg-type]
-        metadata=RequestMetadata(), caller=Caller(), sessions=None, simulator=None,  # type: ignore[arg-type]
-        tokens=tw.tokens, trigger_points=tw.triggers,
+        store=tw.store,  # type: ignore[arg-type]
+        pool=pool,
+        client=client,
+        now=0.0,
+        admin=False,
+        responding=False,
+        metadata=RequestMetadata(),
+        caller=Caller(),
+        sessions=None,  # type: ignore[arg-type]
+        simulator=None,  # type: ignore[arg-type]
+        tokens=tw.tokens,
+        trigger_points=tw.triggers,
     )
     assert ctx.triggers is tw.triggers
     with ctx.reading() as phase, pytest.raises(RuntimeError, match="inside a transaction"):
-        phase.triggers.pre_authentication(pool)
+        phase.triggers.pre_authentication(pool)  # type: ignore[call-arg]
     with ctx.writing() as phase, pytest.raises(RuntimeError, match="inside a transaction"):
-        phase.triggers.post_authentication(pool)
+        phase.triggers.post_authentication(pool)  # type: ignore[call-arg]

@@ -98,7 +98,7 @@ def test_outbox_keeps_codes_only_where_it_is_the_delivery(
     assert sender.recorded_channels == kept
     # An external sender that accepts everything stands in for SMTP.
     routes = {"EMAIL": _Accepting()} if smtp else {}
-    sender = RoutingSender(OutboxSender(store), routes, recorded=sender.recorded_channels)
+    sender = RoutingSender(OutboxSender(store), routes, recorded=sender.recorded_channels)  # type: ignore[arg-type]
     sender.send(make_message(channel="EMAIL", destination="alice@example.com", code="111111"))
     with store.transaction() as uow:
         sender.send_in(uow, make_message(channel="SMS", destination="+15555550100", code="222222"))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from pycognito import aws_srp  # type: ignore[import-untyped]
+from pycognito import aws_srp
 from tests.unit.auth._support import PASSWORD
 from tests.unit.auth._triggers import TriggerWorld, make_trigger_world
 
@@ -67,7 +67,7 @@ class DeviceWorld:
         return self.tw.world.clock
 
     def user(self, username: str, **attributes: str) -> User:
-        user = self.tw.world.user(self.pool, username, **attributes)
+        user = self.tw.world.user(self.pool, username, **attributes)  # type: ignore[arg-type]
         self.users[username] = user
         return user
 

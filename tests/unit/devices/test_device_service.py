@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pycognito import aws_srp  # type: ignore[import-untyped]
+from pycognito import aws_srp
 from tests.unit.devices._support import OPT_IN, DeviceWorld, make_device_world
 
 from poolgate.errors import CognitoError

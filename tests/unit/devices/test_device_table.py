@@ -48,7 +48,7 @@ def _pool(devices: dict[str, bool] | None = ALWAYS, **config: Any) -> UserPool:
     return UserPool("us-east-1_pool", "pool", 1.0, 1.0, config)
 
 
-MFA_ON = {"MfaConfiguration": "ON"}
+MFA_ON: dict[str, Any] = {"MfaConfiguration": "ON"}
 
 CASES = [
     # (what, session, status, pool, expected)

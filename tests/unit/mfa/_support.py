@@ -140,12 +140,12 @@ def make_mfa_world(triggers: set[str] | None = None) -> MfaWorld:
         tracking = TrackingStore(world.store)
         fake = FakeTriggers(tracking, triggers)
         world.auth = AuthService(
-            tracking,
+            tracking,  # type: ignore[arg-type]
             world.clock,
             world.tokens,
             world.master_key,
             triggers=fake,
-            mfa=deps,  # type: ignore[arg-type]
+            mfa=deps,
         )
     access = FakeAccess()
     setup = MfaSetupSessions(world.store, world.clock, deps, Sessions(world.master_key))

@@ -19,8 +19,8 @@ TOTP = {"SoftwareTokenMfaConfiguration": {"Enabled": True}}
 EMAIL = {"EmailMfaConfiguration": {"Message": "{####}"}}
 ALL = {**SMS, **TOTP, **EMAIL}
 VERIFIED = {"SoftwareToken": {"secret": "sealed"}}
-PHONE = {"phone_number": "+15555550100"}
-MAIL = {"email": "u@example.com"}
+PHONE: dict[str, Any] = {"phone_number": "+15555550100"}
+MAIL: dict[str, Any] = {"email": "u@example.com"}
 CLIENT = AppClient("client", "us-east-1_pool", "app", 1.0, 1.0)
 
 

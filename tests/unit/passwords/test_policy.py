@@ -72,7 +72,7 @@ def test_unknown_operation_uses_the_sign_up_prefix() -> None:
     assert message_prefix("Whatever") == "Password did not conform with policy: "
 
 
-@pytest.mark.parametrize("symbol", list(SYMBOLS) + [" "])
+@pytest.mark.parametrize("symbol", [*list(SYMBOLS), " "])
 def test_every_documented_symbol_counts(symbol: str) -> None:
     check_password(STRICT, f"Abcdefg1{symbol}")
 

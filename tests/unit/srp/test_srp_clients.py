@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from pycognito import aws_srp  # type: ignore[import-untyped]
+from pycognito import aws_srp
 
 from poolgate.srp import (
     ProofMismatch,

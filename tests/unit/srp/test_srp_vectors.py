@@ -168,7 +168,7 @@ def test_pad_hex_round_trips_and_is_positive_even_length(value: int) -> None:
 
 
 def test_k_matches_vector() -> None:
-    assert K_MULTIPLIER == h(USER["k"])
+    assert h(USER["k"]) == K_MULTIPLIER
 
 
 def test_pool_name_from_pool_id() -> None:

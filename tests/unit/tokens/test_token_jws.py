@@ -147,7 +147,7 @@ def test_looks_like_jws() -> None:
     assert not jws.looks_like_jws("eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a.b.c.d")
 
 
-@pytest.mark.parametrize("payload, expected", [
+@pytest.mark.parametrize(("payload", "expected"), [
     (b'{"sub":"a","n":1}', {"sub": "a", "n": 1}),  # canonical: the orjson fast path
     (b'{ "sub" : "a", "n" : 1 }', {"sub": "a", "n": 1}),  # not canonical: the strict parse
     (b'{"sub":"a","n":18446744073709551616}', {"sub": "a", "n": 2**64}),  # past orjson's integers

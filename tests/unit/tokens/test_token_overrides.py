@@ -45,7 +45,7 @@ def test_suppress_wins_over_add() -> None:
 
 def test_protected_claims_are_ignored() -> None:
     id_claims, access = _claims()
-    added = {name: "changed" for name in PROTECTED_CLAIMS}
+    added = dict.fromkeys(PROTECTED_CLAIMS, "changed")
     apply_overrides(
         id_claims, access,
         TokenOverrides(

@@ -54,8 +54,13 @@ def runner(fake: LambdaEndpoint, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tr
 
 def sign_up(runner: TriggerRunner, pool: object = POOL) -> PreSignUpResult:
     return runner.pre_sign_up(
-        pool, source="SignUp", username="alice", attributes={"email": "a@example.com"},  # type: ignore[arg-type]
-        validation_data={"v": "1"}, client_metadata=None, caller=CALLER,
+        pool,  # type: ignore[arg-type]
+        source="SignUp",
+        username="alice",
+        attributes={"email": "a@example.com"},
+        validation_data={"v": "1"},
+        client_metadata=None,
+        caller=CALLER,
     )
 
 

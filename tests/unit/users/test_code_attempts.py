@@ -102,7 +102,7 @@ def world() -> Iterator[World]:
     inner = memory_store()
     clock = FrozenClock()
     store = InterleavingStore(inner)
-    deps = UserDeps(store, clock, HASHER, OutboxSender(inner, clock))  # type: ignore[arg-type]
+    deps = UserDeps(store, clock, HASHER, OutboxSender(inner, clock))
     pools = PoolService(inner, clock, region="us-east-1", account_id="000000000000")
     pool = pools.create_pool("codes", {"AutoVerifiedAttributes": ["email"]})
     client = pools.create_client(pool.id, "app", {}, generate_secret=False, secret=None)

@@ -12,6 +12,7 @@ generic error. A wrong proof reports ``Failed``: in a CUSTOM_AUTH sign-in it bec
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import ClassVar, Final
@@ -71,10 +72,8 @@ class PasswordVerifier:
             return Rejected(generic)
         claim = _Claim(ctx, session, session.srp, block, timestamp, signature)
         if session.sub is None:
-            try:
+            with contextlib.suppress(SrpError):
                 claim.verifier(session.srp.simulated_verifier)()
-            except SrpError:
-                pass
             return Failed(session, None, self.name, generic)
         user = ctx.uow.users.get(ctx.pool.id, session.sub)
         if user is None:

@@ -96,6 +96,8 @@ class SqlUnitOfWork:
         "users",
     )
 
+    # The UnitOfWork Protocol's attributes, declared again by the class that implements it.
+    # pylint: disable=duplicate-code
     pools: PoolRepo
     clients: ClientRepo
     access_keys: AccessKeyRepo
@@ -170,7 +172,7 @@ def _select_ciphertexts(
     keys = [table.c[name] for name in column.key_columns]
     secret = table.c[column.column]
     query = sa.select(*keys, secret).where(secret.is_not(None))
-    if limit is not None:
+    if limit is not None:  # noqa: SIM108 - each branch has its reason
         # Any row will do: no ORDER BY, which on a large table made start-up sort it (SQLite
         # took over a second with a million users).
         query = query.limit(limit)
@@ -391,7 +393,7 @@ def _reencrypt_column(conn: sa.Connection, column: EncryptedColumn, old: MasterK
         except WrongMasterKeyError as exc:
             raise _mismatch(exc.current, exc.expected) from None
         params: dict[str, str | bytes] = {
-            f"k_{name}": value for name, value in zip(column.key_columns, key_values)
+            f"k_{name}": value for name, value in zip(column.key_columns, key_values, strict=True)
         }
         params["new_secret"] = new.encrypt(plaintext, aad)
         updates.append(params)
