@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
+from poolgate.security.model import Attempt
 from poolgate.security.risk import (
     DEFAULT_ACTIONS,
-    Attempt,
     EventAction,
     LevelAction,
     RiskLevel,
