@@ -1,9 +1,9 @@
 """Side-by-side benchmark of Poolgate, moto and ministack (see benchmarks/README.md).
 
-    .venv/bin/python -m benchmarks              # full run, writes benchmarks/results/latest.{md,json}
-    .venv/bin/python -m benchmarks --smoke      # ~1 s per scenario, Poolgate only; exit 1 on any error
-    .venv/bin/python -m benchmarks --growth --duration 3 --concurrency 1,32
-                                                # 1,000 vs 1,000,000 preloaded users, SQLite and PostgreSQL
+.venv/bin/python -m benchmarks              # full run, writes benchmarks/results/latest.{md,json}
+.venv/bin/python -m benchmarks --smoke      # ~1 s per scenario, Poolgate only; exit 1 on any error
+.venv/bin/python -m benchmarks --growth --duration 3 --concurrency 1,32
+                                            # 1,000 vs 1,000,000 preloaded users, SQLite and PostgreSQL
 """
 
 from __future__ import annotations
@@ -39,42 +39,80 @@ STARTUP_TARGET_S = 1.5
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true",
-                        help="every scenario ~1 s at concurrency 1 against Poolgate only; exit 1 on any error")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every scenario ~1 s at concurrency 1 against Poolgate only; exit 1 on any error",
+    )
     parser.add_argument("--duration", type=float, help="measured seconds per cell [5; smoke 1]")
     parser.add_argument("--warmup", type=float, help="unmeasured seconds before each cell [1; smoke 0.3]")
     parser.add_argument("--scenarios", help=f"comma-separated subset of {','.join(SCENARIOS)}")
     parser.add_argument("--concurrency", help="comma-separated worker counts [1,8,32; smoke 1]")
-    parser.add_argument("--peers", help="comma-separated peers to compare with, or 'none' [moto,ministack; smoke none]")
+    parser.add_argument(
+        "--peers", help="comma-separated peers to compare with, or 'none' [moto,ministack; smoke none]"
+    )
     parser.add_argument("--users", type=int, help="users per pool [200; smoke 16]")
     parser.add_argument("--no-generator-check", action="store_true", help="skip the do-nothing-server run")
-    parser.add_argument("--no-floor", action="store_true", help="skip the bare-sign-in run (benchmarks/floor_server.py)")
-    parser.add_argument("--profile", action="store_true",
-                        help="also sample Poolgate with py-spy under --profile-scenarios (results/profiles/)")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the bare-sign-in run (benchmarks/floor_server.py)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also sample Poolgate with py-spy under --profile-scenarios (results/profiles/)",
+    )
     parser.add_argument("--profile-scenarios", default="user_password_auth,refresh")
-    parser.add_argument("--profile-concurrency", default="1,32", help="worker counts for the profiled runs [1,32]")
-    parser.add_argument("--poolgate-src", type=Path,
-                        help="run the Poolgate server from this src folder (e.g. a `git archive` export) "
-                        "instead of the installed package")
-    parser.add_argument("--preload", type=int, default=0, metavar="N",
-                        help="growth mode: load N extra users straight into Poolgate's pool through its store "
-                        "(server stopped, then restarted) before the measured users are created [0]")
-    parser.add_argument("--database-url", metavar="URL",
-                        help="run Poolgate on PostgreSQL: a fresh database is created beside the one URL names "
-                        f"and dropped afterwards, e.g. {DEFAULT_POSTGRES} [SQLite in a temporary folder]")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="`poolgate serve --workers N`, pinned to N cores from --server-core on [1]")
-    parser.add_argument("--growth", action="store_true",
-                        help="run Poolgate at each --growth-sizes preload on each --growth-databases and write "
-                        "results/growth.{md,json} with the ratios (peers: none, no generator check)")
-    parser.add_argument("--growth-sizes", default="1000,1000000", help="preloaded users to compare [1000,1000000]")
-    parser.add_argument("--growth-databases", default="sqlite,postgresql",
-                        help=f"databases for --growth; postgresql uses --database-url or {DEFAULT_POSTGRES}")
+    parser.add_argument(
+        "--profile-concurrency", default="1,32", help="worker counts for the profiled runs [1,32]"
+    )
+    parser.add_argument(
+        "--poolgate-src",
+        type=Path,
+        help="run the Poolgate server from this src folder (e.g. a `git archive` export) "
+        "instead of the installed package",
+    )
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        metavar="N",
+        help="growth mode: load N extra users straight into Poolgate's pool through its store "
+        "(server stopped, then restarted) before the measured users are created [0]",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="run Poolgate on PostgreSQL: a fresh database is created beside the one URL names "
+        f"and dropped afterwards, e.g. {DEFAULT_POSTGRES} [SQLite in a temporary folder]",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="`poolgate serve --workers N`, pinned to N cores from --server-core on [1]",
+    )
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="run Poolgate at each --growth-sizes preload on each --growth-databases and write "
+        "results/growth.{md,json} with the ratios (peers: none, no generator check)",
+    )
+    parser.add_argument(
+        "--growth-sizes", default="1000,1000000", help="preloaded users to compare [1000,1000000]"
+    )
+    parser.add_argument(
+        "--growth-databases",
+        default="sqlite,postgresql",
+        help=f"databases for --growth; postgresql uses --database-url or {DEFAULT_POSTGRES}",
+    )
     parser.add_argument("--server-core", type=int, default=0)
     parser.add_argument("--generator-core", type=int, default=1)
-    parser.add_argument("--output", type=Path, help="file stem for the .md and .json [results/latest; smoke results/smoke]")
+    parser.add_argument(
+        "--output", type=Path, help="file stem for the .md and .json [results/latest; smoke results/smoke]"
+    )
     args = parser.parse_args(argv)
     smoke = args.smoke
     args.duration = args.duration or (1.0 if smoke else 5.0)
@@ -123,10 +161,20 @@ def _pin(core: int | None) -> int | None:
 def _versions(poolgate_src: Path | None) -> dict[str, str]:
     out: dict[str, str] = {"python": sys.version.split()[0]}
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             cwd=servers.REPO, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], capture_output=True, text=True,
-                               cwd=servers.REPO, check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=servers.REPO,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+            cwd=servers.REPO,
+            check=True,
+        ).stdout.strip()
         if poolgate_src is not None:
             out["poolgate"] = f"{sha} (server run from {poolgate_src})"
         else:
@@ -142,7 +190,11 @@ def _versions(poolgate_src: Path | None) -> dict[str, str]:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             out["ministack"] = subprocess.run(
                 [str(python), "-c", "import importlib.metadata as m; print(m.version('ministack'))"],
-                capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=30,
+            ).stdout.strip()
     return out
 
 
@@ -151,18 +203,32 @@ async def generator_check(args: argparse.Namespace) -> list[dict[str, Any]]:
     server = servers.start_null(args.server_core)
     try:
         api = Api(server.endpoint)
-        params = {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "c" * 26,
-                  "AuthParameters": {"USERNAME": "user0000", "PASSWORD": "Bench-Passw0rd!42"}}
+        params = {
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": "c" * 26,
+            "AuthParameters": {"USERNAME": "user0000", "PASSWORD": "Bench-Passw0rd!42"},
+        }
         rows = []
         for label, signed in (("unsigned InitiateAuth", False), ("SigV4-signed AdminInitiateAuth", True)):
+
             async def op(conn: Any, user: int, worker: int, signed: bool = signed) -> Any:
-                return await api.call(conn, "AdminInitiateAuth" if signed else "InitiateAuth", params, signed=signed)
+                return await api.call(
+                    conn, "AdminInitiateAuth" if signed else "InitiateAuth", params, signed=signed
+                )
 
             for conc in args.concurrency:
                 cell = await run_cell(
-                    server="null", scenario=label, host=server.endpoint.host, port=server.endpoint.port,
-                    pid=server.pid, op=op, check=None, n_users=args.users, concurrency=conc,
-                    duration=min(args.duration, 3.0), warmup=min(args.warmup, 0.5),
+                    server="null",
+                    scenario=label,
+                    host=server.endpoint.host,
+                    port=server.endpoint.port,
+                    pid=server.pid,
+                    op=op,
+                    check=None,
+                    n_users=args.users,
+                    concurrency=conc,
+                    duration=min(args.duration, 3.0),
+                    warmup=min(args.warmup, 0.5),
                 )
                 rows.append(cell.summary())
                 _progress(cell)
@@ -180,15 +246,27 @@ async def floor_check(args: argparse.Namespace) -> list[dict[str, Any]]:
         rows = []
 
         async def op(conn: Any, user: int, worker: int) -> Any:
-            params = {"UserPoolId": ceiling.POOL_ID, "ClientId": "c" * 26, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
-                      "AuthParameters": {"USERNAME": f"user{user % 200:04d}", "PASSWORD": ceiling.PASSWORD}}
+            params = {
+                "UserPoolId": ceiling.POOL_ID,
+                "ClientId": "c" * 26,
+                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": f"user{user % 200:04d}", "PASSWORD": ceiling.PASSWORD},
+            }
             return await api.call(conn, "AdminInitiateAuth", params, signed=True)
 
         for conc in args.concurrency:
             cell = await run_cell(
-                server="floor", scenario="admin_password_auth (bare)", host=server.endpoint.host,
-                port=server.endpoint.port, pid=server.pid, op=op, check=None, n_users=args.users,
-                concurrency=conc, duration=args.duration, warmup=args.warmup,
+                server="floor",
+                scenario="admin_password_auth (bare)",
+                host=server.endpoint.host,
+                port=server.endpoint.port,
+                pid=server.pid,
+                op=op,
+                check=None,
+                n_users=args.users,
+                concurrency=conc,
+                duration=args.duration,
+                warmup=args.warmup,
             )
             rows.append(cell.summary())
             _progress(cell)
@@ -199,9 +277,12 @@ async def floor_check(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def _progress(cell: CellResult) -> None:
     s = cell.summary()
-    print(f"  {s['server']:<9} {s['scenario']:<30} c={s['concurrency']:<3} {s['ops_per_s']:>9.1f} ops/s  "
-          f"p50 {s['p50_ms'] or 0:7.2f} ms  p99 {s['p99_ms'] or 0:7.2f} ms  err {s['errors_total']:<4} "
-          f"server {s['server_cpu_percent'] or 0:5.0f}%  gen {s['generator_cpu_percent'] or 0:4.0f}%", flush=True)
+    print(
+        f"  {s['server']:<9} {s['scenario']:<30} c={s['concurrency']:<3} {s['ops_per_s']:>9.1f} ops/s  "
+        f"p50 {s['p50_ms'] or 0:7.2f} ms  p99 {s['p99_ms'] or 0:7.2f} ms  err {s['errors_total']:<4} "
+        f"server {s['server_cpu_percent'] or 0:5.0f}%  gen {s['generator_cpu_percent'] or 0:4.0f}%",
+        flush=True,
+    )
 
 
 async def _probe(env: PoolEnv, name: str) -> str | None:
@@ -229,8 +310,10 @@ async def bench_server(name: str, args: argparse.Namespace, data: dict[str, Any]
             server, pool = await _start_poolgate(args, data)
         else:
             server = servers.STARTERS[name](args.server_core)
-            data["startup"][name] = {"first_answer_s": round(server.startup_s or 0, 3),
-                                     "measured": "port accepting a connection"}
+            data["startup"][name] = {
+                "first_answer_s": round(server.startup_s or 0, 3),
+                "measured": "port accepting a connection",
+            }
             print(f"  listening {server.startup_s:.2f} s after starting", flush=True)
     except servers.ServerFailed as exc:
         data["server_notes"].append(f"{name} could not be started: {exc}".splitlines()[0])
@@ -266,7 +349,9 @@ async def bench_server(name: str, args: argparse.Namespace, data: dict[str, Any]
         if not server.alive():
             data["server_notes"].append(f"{name} died during the run")
             ok = ok and name != "poolgate"
-        failed = any(r["errors_total"] for s in data["scenarios"].values() for r in s["rows"] if r["server"] == name)
+        failed = any(
+            r["errors_total"] for s in data["scenarios"].values() for r in s["rows"] if r["server"] == name
+        )
         if failed or not server.alive():
             # The server's own log says why it answered with errors; keep its end beside the results.
             data["server_logs"][name] = server.log_tail(80)
@@ -280,19 +365,27 @@ def _master_key_text() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
 
 
-async def _start_poolgate(args: argparse.Namespace, data: dict[str, Any]) -> tuple[servers.Server, tuple[str, str] | None]:
+async def _start_poolgate(
+    args: argparse.Namespace, data: dict[str, Any]
+) -> tuple[servers.Server, tuple[str, str] | None]:
     """Start Poolgate; in growth mode create the pool, stop, preload, and start it again.
 
     Returns the server and, in growth mode, the pool and client the measured users go into.
     """
-    options = servers.PoolgateOptions(workers=args.workers, database_url=args.server_database_url,
-                                      master_key=_master_key_text())
+    options = servers.PoolgateOptions(
+        workers=args.workers, database_url=args.server_database_url, master_key=_master_key_text()
+    )
     server = servers.start_poolgate(args.server_core, options=options)
-    startup: dict[str, Any] = {"first_answer_s": round(server.startup_s or 0, 3),
-                               "measured": "process start to the first 200 from GET /health",
-                               "target_s": STARTUP_TARGET_S}
+    startup: dict[str, Any] = {
+        "first_answer_s": round(server.startup_s or 0, 3),
+        "measured": "process start to the first 200 from GET /health",
+        "target_s": STARTUP_TARGET_S,
+    }
     data["startup"]["poolgate"] = startup
-    print(f"  answered GET /health {server.startup_s:.2f} s after starting (target ≤ {STARTUP_TARGET_S} s)", flush=True)
+    print(
+        f"  answered GET /health {server.startup_s:.2f} s after starting (target ≤ {STARTUP_TARGET_S} s)",
+        flush=True,
+    )
     if not args.preload:
         return server, None
     try:
@@ -305,14 +398,19 @@ async def _start_poolgate(args: argparse.Namespace, data: dict[str, Any]) -> tup
     url = options.database_url or f"sqlite:///{(workdir / 'data' / 'poolgate.sqlite3').resolve()}"
     print(f"  preloading {args.preload:,} users into {pool[0]} (server stopped)", flush=True)
     try:
-        data["preload"] = await asyncio.to_thread(_run_preloader, url, options.master_key or "", pool[0], args.preload)
+        data["preload"] = await asyncio.to_thread(
+            _run_preloader, url, options.master_key or "", pool[0], args.preload
+        )
     except Exception:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     server = servers.start_poolgate(args.server_core, options=options, workdir=workdir, port=port)
     startup["after_preload_s"] = round(server.startup_s or 0, 3)
-    print(f"  restarted: answered GET /health {server.startup_s:.2f} s after starting with "
-          f"{args.preload:,} users in the pool", flush=True)
+    print(
+        f"  restarted: answered GET /health {server.startup_s:.2f} s after starting with "
+        f"{args.preload:,} users in the pool",
+        flush=True,
+    )
     return server, pool
 
 
@@ -322,11 +420,22 @@ def _run_preloader(url: str, master_key: str, pool_id: str, count: int) -> dict[
     paths = [str(servers.POOLGATE_SRC)] if servers.POOLGATE_SRC else []
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [*paths, str(servers.REPO), env.get("PYTHONPATH", "")]))
     env["POOLGATE_MASTER_KEY"] = master_key
-    argv = [sys.executable, "-m", "benchmarks.preload", "--database-url", url, "--pool-id", pool_id,
-            "--count", str(count), "--json"]
+    argv = [
+        sys.executable,
+        "-m",
+        "benchmarks.preload",
+        "--database-url",
+        url,
+        "--pool-id",
+        pool_id,
+        "--count",
+        str(count),
+        "--json",
+    ]
     result: dict[str, Any] | None = None
-    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          cwd=servers.REPO) as process:
+    with subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=servers.REPO
+    ) as process:
         assert process.stdout is not None
         tail: list[str] = []
         for line in process.stdout:
@@ -355,24 +464,37 @@ async def _profile(env: PoolEnv, scenario_name: str, conc: int, args: argparse.N
     else:
         summary = f"py-spy failed: {err.decode(errors='replace')[-500:]}\n"
     s = cell.summary()
-    header = (f"{scenario_name} at concurrency {conc} under py-spy: {s['ops_per_s']} ops/s, p50 {s['p50_ms']} ms, "
-              f"p99 {s['p99_ms']} ms, server CPU {s['server_cpu_percent']}% ({s['server_user_percent']}% user, "
-              f"{s['server_system_percent']}% system)\n\n")
+    header = (
+        f"{scenario_name} at concurrency {conc} under py-spy: {s['ops_per_s']} ops/s, p50 {s['p50_ms']} ms, "
+        f"p99 {s['p99_ms']} ms, server CPU {s['server_cpu_percent']}% ({s['server_user_percent']}% user, "
+        f"{s['server_system_percent']}% system)\n\n"
+    )
     stem.with_suffix(".txt").write_text(header + summary)
     _progress(cell)
     print(f"  profile written to {stem.with_suffix('.txt')}", flush=True)
-    return {"scenario": scenario_name, "concurrency": conc, "run_under_profiler": s,
-            "summary_file": str(stem.with_suffix(".txt"))}
+    return {
+        "scenario": scenario_name,
+        "concurrency": conc,
+        "run_under_profiler": s,
+        "summary_file": str(stem.with_suffix(".txt")),
+    }
 
 
 async def _measure(env: PoolEnv, scenario_name: str, conc: int, duration: float, warmup: float) -> CellResult:
     scenario = SCENARIOS[scenario_name]
     return await run_cell(
-        server=env.server.name, scenario=scenario_name, host=env.server.endpoint.host,
-        port=env.server.endpoint.port, pid=env.server.pid,
+        server=env.server.name,
+        scenario=scenario_name,
+        host=env.server.endpoint.host,
+        port=env.server.endpoint.port,
+        pid=env.server.pid,
         op=lambda conn, user, worker: scenario.op(env, conn, user, worker),
-        check=lambda result, user: scenario.check(env, result, user), n_users=len(env.users),
-        concurrency=conc, duration=duration, warmup=warmup, http_calls_per_op=scenario.http_calls,
+        check=lambda result, user: scenario.check(env, result, user),
+        n_users=len(env.users),
+        concurrency=conc,
+        duration=duration,
+        warmup=warmup,
+        http_calls_per_op=scenario.http_calls,
     )
 
 
@@ -385,8 +507,9 @@ def _cores(args: argparse.Namespace) -> tuple[int | None, int | None]:
     return server_core, generator_core
 
 
-def _new_data(args: argparse.Namespace, argv: list[str], server_core: int | None,
-              generator_core: int | None) -> dict[str, Any]:
+def _new_data(
+    args: argparse.Namespace, argv: list[str], server_core: int | None, generator_core: int | None
+) -> dict[str, Any]:
     started = datetime.datetime.now(datetime.UTC)
     data: dict[str, Any] = {
         "meta": {
@@ -410,8 +533,14 @@ def _new_data(args: argparse.Namespace, argv: list[str], server_core: int | None
         "crypto": {},
         "generator_check": [],
         "scenarios": {
-            name: {"description": SCENARIOS[name].description, "http_calls_per_op": SCENARIOS[name].http_calls,
-                   "check": SCENARIOS[name].check_description, "rows": [], "skipped": {}, "notes": {}}
+            name: {
+                "description": SCENARIOS[name].description,
+                "http_calls_per_op": SCENARIOS[name].http_calls,
+                "check": SCENARIOS[name].check_description,
+                "rows": [],
+                "skipped": {},
+                "notes": {},
+            }
             for name in args.scenarios
         },
         "server_notes": [],
@@ -421,11 +550,17 @@ def _new_data(args: argparse.Namespace, argv: list[str], server_core: int | None
     }
     if args.preload and args.peers:
         data["server_notes"].append(
-            f"only Poolgate's pool holds the {args.preload:,} preloaded users; the peers' pools hold the measured ones only")
-    if args.workers > 1 and generator_core is not None and server_core is not None \
-            and server_core <= generator_core < server_core + args.workers:
+            f"only Poolgate's pool holds the {args.preload:,} preloaded users; the peers' pools hold the measured ones only"
+        )
+    if (
+        args.workers > 1
+        and generator_core is not None
+        and server_core is not None
+        and server_core <= generator_core < server_core + args.workers
+    ):
         data["server_notes"].append(
-            f"poolgate: its {args.workers} workers share core {generator_core} with the load generator")
+            f"poolgate: its {args.workers} workers share core {generator_core} with the load generator"
+        )
     return data
 
 
@@ -468,7 +603,10 @@ async def run(args: argparse.Namespace, argv: list[str]) -> int:
             stack.enter_context(database.fresh_database(args.database_url)) if args.database_url else None
         )
         if args.server_database_url:
-            print(f"poolgate: on PostgreSQL, fresh database {args.server_database_url.rsplit('/', 1)[-1]}", flush=True)
+            print(
+                f"poolgate: on PostgreSQL, fresh database {args.server_database_url.rsplit('/', 1)[-1]}",
+                flush=True,
+            )
         for name in ["poolgate", *args.peers]:
             ok = await bench_server(name, args, data) and ok
 
@@ -488,7 +626,10 @@ async def run_growth(args: argparse.Namespace, argv: list[str]) -> int:
     ok = True
     folder = args.output.parent / "growth"
     for db in args.growth_databases:
-        print(f"\n=== growth on {db}: {', '.join(f'{n:,}' for n in args.growth_sizes)} users preloaded ===", flush=True)
+        print(
+            f"\n=== growth on {db}: {', '.join(f'{n:,}' for n in args.growth_sizes)} users preloaded ===",
+            flush=True,
+        )
         subs: dict[int, argparse.Namespace] = {}
         datas: dict[int, dict[str, Any]] = {}
         envs: dict[int, PoolEnv] = {}
@@ -499,17 +640,24 @@ async def run_growth(args: argparse.Namespace, argv: list[str]) -> int:
                     sub.growth, sub.preload = False, size
                     sub.database_url = (args.database_url or DEFAULT_POSTGRES) if db == "postgresql" else None
                     sub.server_database_url = (
-                        stack.enter_context(database.fresh_database(sub.database_url)) if sub.database_url else None
+                        stack.enter_context(database.fresh_database(sub.database_url))
+                        if sub.database_url
+                        else None
                     )
                     sub.output = folder / f"{db}-{size}"
                     subs[size] = sub
-                    data = datas[size] = _new_data(sub, [*argv, f"(growth run: {db}, --preload {size})"],
-                                                   server_core, generator_core)
+                    data = datas[size] = _new_data(
+                        sub, [*argv, f"(growth run: {db}, --preload {size})"], server_core, generator_core
+                    )
                     data["crypto"] = crypto
                     data["server_notes"].append(
                         f"growth mode: measured alternately with the {', '.join(f'{n:,}' for n in args.growth_sizes)}"
-                        "-user servers, which ran at the same time (idle while not measured)")
-                    print(f"poolgate with {size:,} preloaded users: starting (pinned to core {server_core})", flush=True)
+                        "-user servers, which ran at the same time (idle while not measured)"
+                    )
+                    print(
+                        f"poolgate with {size:,} preloaded users: starting (pinned to core {server_core})",
+                        flush=True,
+                    )
                     server, pool = await _start_poolgate(sub, data)
                     stack.callback(server.stop)
                     t0 = time.perf_counter()
@@ -543,7 +691,8 @@ async def run_growth(args: argparse.Namespace, argv: list[str]) -> int:
                         datas[size]["server_notes"].append("poolgate died during the run")
                         ok = False
                     if not env.server.alive() or any(
-                            r["errors_total"] for sc in datas[size]["scenarios"].values() for r in sc["rows"]):
+                        r["errors_total"] for sc in datas[size]["scenarios"].values() for r in sc["rows"]
+                    ):
                         datas[size]["server_logs"]["poolgate"] = env.server.log_tail(80)
             except (servers.ServerFailed, OSError) as exc:
                 print(f"  growth run on {db} failed: {exc}", flush=True)
@@ -552,8 +701,14 @@ async def run_growth(args: argparse.Namespace, argv: list[str]) -> int:
                     data["server_notes"].append(f"the growth run on {db} failed: {str(exc).splitlines()[0]}")
         for size, data in datas.items():
             _write(data, subs[size].output)
-            runs.append({"database": db, "preloaded": size, "file": str(subs[size].output.with_suffix(".json")),
-                         "data": data})
+            runs.append(
+                {
+                    "database": db,
+                    "preloaded": size,
+                    "file": str(subs[size].output.with_suffix(".json")),
+                    "data": data,
+                }
+            )
     summary = growth.summarise(runs, command=shlex.join(["python", "-m", "benchmarks", *argv]))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")

@@ -66,10 +66,18 @@ def _jwt_signing_input() -> bytes:
 
     header = {"kid": "x" * 44, "alg": "RS256"}
     claims = {
-        "sub": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "iss": f"http://127.0.0.1:9229/{POOL_ID}",
-        "client_id": "1example23456789abcdefghij", "origin_jti": "a" * 36, "event_id": "b" * 36,
-        "token_use": "access", "scope": "aws.cognito.signin.user.admin", "auth_time": 1764100000,
-        "exp": 1764103600, "iat": 1764100000, "jti": "c" * 36, "username": USER,
+        "sub": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        "iss": f"http://127.0.0.1:9229/{POOL_ID}",
+        "client_id": "1example23456789abcdefghij",
+        "origin_jti": "a" * 36,
+        "event_id": "b" * 36,
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "auth_time": 1764100000,
+        "exp": 1764103600,
+        "iat": 1764100000,
+        "jti": "c" * 36,
+        "username": USER,
     }
     return f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}".encode()
 
@@ -86,18 +94,30 @@ def measure(budget: float = 0.6) -> dict[str, float]:
         challenge = srp.start(verifier_hex, eph.A_hex)
         started = time.perf_counter() - t0
         block = base64.b64encode(os.urandom(48)).decode()
-        answer = client.respond(eph, {"USER_ID_FOR_SRP": USER, "SRP_B": challenge.B_hex, "SALT": salt_hex,
-                                      "SECRET_BLOCK": block}, PASSWORD)
+        answer = client.respond(
+            eph,
+            {"USER_ID_FOR_SRP": USER, "SRP_B": challenge.B_hex, "SALT": salt_hex, "SECRET_BLOCK": block},
+            PASSWORD,
+        )
         t1 = time.perf_counter()
         srp.verify_claim(
-            challenge, verifier_hex=verifier_hex, pool_name=pool_name, user_id_for_srp=USER,
-            secret_block_b64=block, timestamp=answer["TIMESTAMP"], signature_b64=answer["PASSWORD_CLAIM_SIGNATURE"],
+            challenge,
+            verifier_hex=verifier_hex,
+            pool_name=pool_name,
+            user_id_for_srp=USER,
+            secret_block_b64=block,
+            timestamp=answer["TIMESTAMP"],
+            signature_b64=answer["PASSWORD_CLAIM_SIGNATURE"],
         )
         return started + time.perf_counter() - t1
 
     fixed = srp.start(verifier_hex, client.ephemeral().A_hex)
-    challenge_params = {"USER_ID_FOR_SRP": USER, "SRP_B": fixed.B_hex, "SALT": salt_hex,
-                        "SECRET_BLOCK": base64.b64encode(b"\x00" * 48).decode()}
+    challenge_params = {
+        "USER_ID_FOR_SRP": USER,
+        "SRP_B": fixed.B_hex,
+        "SALT": salt_hex,
+        "SECRET_BLOCK": base64.b64encode(b"\x00" * 48).decode(),
+    }
     eph = client.ephemeral()
 
     def srp_client() -> None:
@@ -124,11 +144,23 @@ def measure(budget: float = 0.6) -> dict[str, float]:
         refresh_token_hash(new_refresh_token())
 
     secret = "benchmark-secret"
-    body = json.dumps({"UserPoolId": POOL_ID, "ClientId": "c" * 26, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
-                       "AuthParameters": {"USERNAME": USER, "PASSWORD": PASSWORD}}).encode()
-    request = AWSRequest(method="POST", url="http://127.0.0.1:9229/", data=body, headers={
-        "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminInitiateAuth",
-        "Content-Type": "application/x-amz-json-1.1"})
+    body = json.dumps(
+        {
+            "UserPoolId": POOL_ID,
+            "ClientId": "c" * 26,
+            "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": USER, "PASSWORD": PASSWORD},
+        }
+    ).encode()
+    request = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1:9229/",
+        data=body,
+        headers={
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminInitiateAuth",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )
     SigV4Auth(Credentials("AKIDBENCH", secret), "cognito-idp", "us-east-1").add_auth(request)
     headers = [("Host", "127.0.0.1:9229"), *request.headers.items()]
     signed = sigv4.SignedRequest(method="POST", path="/", query="", headers=headers, body=body)
@@ -152,7 +184,12 @@ def measure(budget: float = 0.6) -> dict[str, float]:
 
 # Each scenario's ceiling, as (primitive, count) pairs whose times add up to one operation.
 FORMULAS: dict[str, list[tuple[str, int]]] = {
-    "admin_password_auth": [("sigv4_verify", 1), ("check_password", 1), ("jwt_sign_rs256", 2), ("refresh_token_work", 1)],
+    "admin_password_auth": [
+        ("sigv4_verify", 1),
+        ("check_password", 1),
+        ("jwt_sign_rs256", 2),
+        ("refresh_token_work", 1),
+    ],
     "user_password_auth": [("check_password", 1), ("jwt_sign_rs256", 2), ("refresh_token_work", 1)],
     "user_srp_auth": [("srp_server", 1), ("jwt_sign_rs256", 2)],
     "refresh": [("jwt_sign_rs256", 2)],

@@ -55,15 +55,20 @@ class Floor:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.pool_name = srp.pool_name_from_pool_id(POOL_ID)
         conn = self._conn()
-        conn.execute("CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sub TEXT, salt TEXT, verifier TEXT)")
-        conn.execute("CREATE TABLE IF NOT EXISTS sessions (hash TEXT PRIMARY KEY, sub TEXT, issued REAL,"
-                     " expires REAL)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, sub TEXT, salt TEXT, verifier TEXT)"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS sessions (hash TEXT PRIMARY KEY, sub TEXT, issued REAL, expires REAL)"
+        )
         conn.execute("CREATE INDEX IF NOT EXISTS sessions_sub ON sessions (sub)")
         conn.execute("BEGIN IMMEDIATE")
         for i in range(USERS):
             name = f"user{i:04d}"
             salt, verifier = srp.make_verifier(self.pool_name, name, PASSWORD)
-            conn.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?)", (name, str(uuid.uuid4()), salt, verifier))
+            conn.execute(
+                "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?)", (name, str(uuid.uuid4()), salt, verifier)
+            )
         conn.execute("COMMIT")
 
     def _conn(self) -> sqlite3.Connection:
@@ -86,18 +91,43 @@ class Floor:
         refresh = new_refresh_token()
         with self.write_lock:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)", (refresh_token_hash(refresh), sub, now, now + 3600))
+            conn.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                (refresh_token_hash(refresh), sub, now, now + 3600),
+            )
             conn.execute("COMMIT")
-        claims = {"sub": sub, "iss": f"http://127.0.0.1/{POOL_ID}", "client_id": params["ClientId"],
-                  "origin_jti": str(uuid.uuid4()), "event_id": str(uuid.uuid4()), "token_use": "access",
-                  "scope": "aws.cognito.signin.user.admin", "auth_time": int(now), "exp": int(now) + 3600,
-                  "iat": int(now), "jti": str(uuid.uuid4()), "username": name}
+        claims = {
+            "sub": sub,
+            "iss": f"http://127.0.0.1/{POOL_ID}",
+            "client_id": params["ClientId"],
+            "origin_jti": str(uuid.uuid4()),
+            "event_id": str(uuid.uuid4()),
+            "token_use": "access",
+            "scope": "aws.cognito.signin.user.admin",
+            "auth_time": int(now),
+            "exp": int(now) + 3600,
+            "iat": int(now),
+            "jti": str(uuid.uuid4()),
+            "username": name,
+        }
         access = jws.sign(claims, self.key, "floor-kid")
-        identity = jws.sign({**claims, "token_use": "id", "cognito:username": name, "aud": params["ClientId"]},
-                            self.key, "floor-kid")
-        return orjson.dumps({"AuthenticationResult": {"AccessToken": access, "IdToken": identity,
-                                                      "RefreshToken": refresh, "ExpiresIn": 3600,
-                                                      "TokenType": "Bearer"}, "ChallengeParameters": {}})
+        identity = jws.sign(
+            {**claims, "token_use": "id", "cognito:username": name, "aud": params["ClientId"]},
+            self.key,
+            "floor-kid",
+        )
+        return orjson.dumps(
+            {
+                "AuthenticationResult": {
+                    "AccessToken": access,
+                    "IdToken": identity,
+                    "RefreshToken": refresh,
+                    "ExpiresIn": 3600,
+                    "TokenType": "Bearer",
+                },
+                "ChallengeParameters": {},
+            }
+        )
 
 
 def build_app(data: Path) -> Starlette:
@@ -106,11 +136,18 @@ def build_app(data: Path) -> Starlette:
     async def handle(request: Request) -> Response:
         body = await request.body()
         signed = sigv4.SignedRequest(
-            method=request.method, path=request.url.path, query=request.url.query,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]], body=body,
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]],
+            body=body,
         )
-        sigv4.verify(signed, region="us-east-1", now=time.time(),
-                     lookup_secret=lambda key: SECRET_ACCESS_KEY if key == ACCESS_KEY_ID else None)
+        sigv4.verify(
+            signed,
+            region="us-east-1",
+            now=time.time(),
+            lookup_secret=lambda key: SECRET_ACCESS_KEY if key == ACCESS_KEY_ID else None,
+        )
         payload = await run_in_threadpool(floor.sign_in, orjson.loads(body))
         return Response(payload, media_type="application/x-amz-json-1.1")
 
@@ -122,8 +159,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data", type=Path, required=True)
     args = parser.parse_args()
-    uvicorn.run(build_app(args.data), host="127.0.0.1", port=args.port, http="httptools", log_level="warning",
-                access_log=False)
+    uvicorn.run(
+        build_app(args.data),
+        host="127.0.0.1",
+        port=args.port,
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

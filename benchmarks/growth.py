@@ -61,15 +61,17 @@ def summarise(runs: list[dict[str, Any]], *, command: str) -> dict[str, Any]:
     scenarios: list[str] = []
     for r in runs:
         data = r["data"]
-        out["runs"].append({
-            "database": r["database"],
-            "preloaded": r["preloaded"],
-            "report": _relative(r["file"]),
-            "preload": data.get("preload"),
-            "startup": data.get("startup", {}).get("poolgate"),
-            "loadavg_start": data["meta"].get("loadavg_start"),
-            "loadavg_end": data["meta"].get("loadavg_end"),
-        })
+        out["runs"].append(
+            {
+                "database": r["database"],
+                "preloaded": r["preloaded"],
+                "report": _relative(r["file"]),
+                "preload": data.get("preload"),
+                "startup": data.get("startup", {}).get("poolgate"),
+                "loadavg_start": data["meta"].get("loadavg_start"),
+                "loadavg_end": data["meta"].get("loadavg_end"),
+            }
+        )
         for name, scenario in data["scenarios"].items():
             if name not in scenarios:
                 scenarios.append(name)
@@ -86,7 +88,9 @@ def summarise(runs: list[dict[str, Any]], *, command: str) -> dict[str, Any]:
                     "ops_per_s": {str(small): a and a["ops_per_s"], str(big): b and b["ops_per_s"]},
                     "p99_ms": {str(small): a and a["p99_ms"], str(big): b and b["p99_ms"]},
                     "errors": {str(small): a and a["errors_total"], str(big): b and b["errors_total"]},
-                    "ratio": round(b["ops_per_s"] / a["ops_per_s"], 3) if a and b and a["ops_per_s"] else None,
+                    "ratio": round(b["ops_per_s"] / a["ops_per_s"], 3)
+                    if a and b and a["ops_per_s"]
+                    else None,
                 }
             out["rows"].append(entry)
     return out
@@ -112,13 +116,16 @@ def render(summary: dict[str, Any]) -> str:
         f"cell to cell. Each cell {meta['warmup_s']} s warm-up + {meta['duration_s']} s measured. The "
         f"{meta['measured_users']} measured users are created through the API after the preload; the preloaded "
         f"users sit in the same pool. Versions: "
-        + ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items()) + "."
+        + ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items())
+        + "."
     )
     out.append("")
     out.append("## Loading and start-up")
     out.append("")
-    out.append("| database | preloaded | load s | users/s | ANALYZE s | rows (users / user_keys / user_search) "
-               "| start-up s (empty) | start-up s (after preload) | load average at start |")
+    out.append(
+        "| database | preloaded | load s | users/s | ANALYZE s | rows (users / user_keys / user_search) "
+        "| start-up s (empty) | start-up s (after preload) | load average at start |"
+    )
     out.append("|---|---:|---:|---:|---:|---|---:|---:|---:|")
     for run in summary["runs"]:
         pre = run.get("preload") or {}
@@ -132,7 +139,9 @@ def render(summary: dict[str, Any]) -> str:
             f"| {_num(start.get('first_answer_s'), 2)} | {_num(start.get('after_preload_s'), 2)} | {_num(load[0], 1)} |"
         )
     out.append("")
-    out.append(f"## Throughput: ops/s at {_short(small)} and {_short(big)} users, ratio {_short(big)} ÷ {_short(small)}")
+    out.append(
+        f"## Throughput: ops/s at {_short(small)} and {_short(big)} users, ratio {_short(big)} ÷ {_short(small)}"
+    )
     out.append("")
     out.append(f"Target: ratio ≥ {TARGET_RATIO} (within 10%); a ratio below it is marked **bold**.")
     out.append("")
@@ -153,7 +162,9 @@ def render(summary: dict[str, Any]) -> str:
             cells += [_num(d["ops_per_s"][str(small)]), _num(d["ops_per_s"][str(big)]), text]
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
-    out.append(f"## p99 latency ms at {_short(small)} and {_short(big)} users (errors in brackets when not 0)")
+    out.append(
+        f"## p99 latency ms at {_short(small)} and {_short(big)} users (errors in brackets when not 0)"
+    )
     out.append("")
     headers = ["scenario", "conc"]
     for db in dbs:

@@ -40,11 +40,17 @@ PASSWORD = "Bench-Passw0rd!"
 class Driver:
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.signer = SigV4Auth(Credentials(KEY.access_key_id, KEY.secret_access_key), "cognito-idp", "us-east-1")
+        self.signer = SigV4Auth(
+            Credentials(KEY.access_key_id, KEY.secret_access_key), "cognito-idp", "us-east-1"
+        )
 
     async def call(self, op: str, params: dict[str, Any], *, signed: bool = False) -> dict[str, Any]:
         body = orjson.dumps(params)
-        headers = {"content-type": "application/x-amz-json-1.1", "x-amz-target": TARGET + op, "host": "localhost"}
+        headers = {
+            "content-type": "application/x-amz-json-1.1",
+            "x-amz-target": TARGET + op,
+            "host": "localhost",
+        }
         if signed:
             request = AWSRequest(method="POST", url="http://localhost/", data=body, headers=headers)
             self.signer.add_auth(request)
@@ -52,9 +58,18 @@ class Driver:
         raw = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
         raw.append((b"content-length", str(len(body)).encode()))
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-            "scheme": "http", "path": "/", "raw_path": b"/", "query_string": b"", "root_path": "",
-            "headers": raw, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80),
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/",
+            "raw_path": b"/",
+            "query_string": b"",
+            "root_path": "",
+            "headers": raw,
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 80),
         }
         sent = False
 
@@ -84,19 +99,40 @@ class Driver:
 
 async def setup(d: Driver, users: int) -> tuple[str, str, list[str]]:
     pool = (await d.call("CreateUserPool", {"PoolName": "inproc"}, signed=True))["UserPool"]["Id"]
-    client = (await d.call("CreateUserPoolClient", {
-        "UserPoolId": pool, "ClientName": "c",
-        "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                              "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    }, signed=True))["UserPoolClient"]["ClientId"]
+    client = (
+        await d.call(
+            "CreateUserPoolClient",
+            {
+                "UserPoolId": pool,
+                "ClientName": "c",
+                "ExplicitAuthFlows": [
+                    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                    "ALLOW_USER_PASSWORD_AUTH",
+                    "ALLOW_USER_SRP_AUTH",
+                    "ALLOW_REFRESH_TOKEN_AUTH",
+                ],
+            },
+            signed=True,
+        )
+    )["UserPoolClient"]["ClientId"]
     names = []
     for i in range(users):
         name = f"user{i:05d}"
-        await d.call("AdminCreateUser", {"UserPoolId": pool, "Username": name, "MessageAction": "SUPPRESS",
-                                         "UserAttributes": [{"Name": "email", "Value": f"{name}@example.com"}]},
-                     signed=True)
-        await d.call("AdminSetUserPassword", {"UserPoolId": pool, "Username": name, "Password": PASSWORD,
-                                              "Permanent": True}, signed=True)
+        await d.call(
+            "AdminCreateUser",
+            {
+                "UserPoolId": pool,
+                "Username": name,
+                "MessageAction": "SUPPRESS",
+                "UserAttributes": [{"Name": "email", "Value": f"{name}@example.com"}],
+            },
+            signed=True,
+        )
+        await d.call(
+            "AdminSetUserPassword",
+            {"UserPoolId": pool, "Username": name, "Password": PASSWORD, "Permanent": True},
+            signed=True,
+        )
         names.append(name)
     return pool, client, names
 
@@ -112,8 +148,13 @@ async def run(args: argparse.Namespace) -> None:
         api_module.run_in_threadpool = inline  # type: ignore[attr-defined]
     folder = Path(tempfile.mkdtemp(prefix="poolgate-inproc-"))
     # The failed-sign-in limit off: the wrong_password scenario profiles the password check itself.
-    settings = Settings(data_dir=folder, database_url=args.db, access_keys=(KEY,), log_level="warning",
-                        failed_signin_rate_per_ip=0.0)
+    settings = Settings(
+        data_dir=folder,
+        database_url=args.db,
+        access_keys=(KEY,),
+        log_level="warning",
+        failed_signin_rate_per_ip=0.0,
+    )
     services = build_services(settings)
     app = create_app(settings, services)
     statements: list[str] = []
@@ -123,47 +164,98 @@ async def run(args: argparse.Namespace) -> None:
         @sa.event.listens_for(services.store.engine, "before_cursor_execute")
         def _trace(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
             statements.append(" ".join(statement.split())[:160])
+
     async with app.router.lifespan_context(app):
         d = Driver(app)
         pool, client, names = await setup(d, args.users)
         tokens = {}
         for name in names:
-            tokens[name] = (await d.call("InitiateAuth", {
-                "ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
-                "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD}}))["AuthenticationResult"]
+            tokens[name] = (
+                await d.call(
+                    "InitiateAuth",
+                    {
+                        "ClientId": client,
+                        "AuthFlow": "USER_PASSWORD_AUTH",
+                        "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD},
+                    },
+                )
+            )["AuthenticationResult"]
         srp = SrpClient(pool)
 
         async def one(i: int) -> None:
             name = names[i % len(names)]
             if args.scenario == "admin_password_auth":
-                await d.call("AdminInitiateAuth", {"UserPoolId": pool, "ClientId": client,
-                                                   "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
-                                                   "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD}},
-                             signed=True)
+                await d.call(
+                    "AdminInitiateAuth",
+                    {
+                        "UserPoolId": pool,
+                        "ClientId": client,
+                        "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                        "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD},
+                    },
+                    signed=True,
+                )
             elif args.scenario == "user_password_auth":
-                await d.call("InitiateAuth", {"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
-                                              "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD}})
+                await d.call(
+                    "InitiateAuth",
+                    {
+                        "ClientId": client,
+                        "AuthFlow": "USER_PASSWORD_AUTH",
+                        "AuthParameters": {"USERNAME": name, "PASSWORD": PASSWORD},
+                    },
+                )
             elif args.scenario == "wrong_password":
                 with contextlib.suppress(RuntimeError):
-                    await d.call("InitiateAuth", {"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
-                                                  "AuthParameters": {"USERNAME": name, "PASSWORD": "nope"}})
+                    await d.call(
+                        "InitiateAuth",
+                        {
+                            "ClientId": client,
+                            "AuthFlow": "USER_PASSWORD_AUTH",
+                            "AuthParameters": {"USERNAME": name, "PASSWORD": "nope"},
+                        },
+                    )
             elif args.scenario == "sign_up":
                 fresh = f"new{i:07d}-{time.monotonic_ns()}"
-                await d.call("SignUp", {"ClientId": client, "Username": fresh, "Password": PASSWORD,
-                                        "UserAttributes": [{"Name": "email", "Value": f"{fresh}@example.com"}]})
+                await d.call(
+                    "SignUp",
+                    {
+                        "ClientId": client,
+                        "Username": fresh,
+                        "Password": PASSWORD,
+                        "UserAttributes": [{"Name": "email", "Value": f"{fresh}@example.com"}],
+                    },
+                )
             elif args.scenario == "refresh":
-                await d.call("InitiateAuth", {"ClientId": client, "AuthFlow": "REFRESH_TOKEN_AUTH",
-                                              "AuthParameters": {"REFRESH_TOKEN": tokens[name]["RefreshToken"]}})
+                await d.call(
+                    "InitiateAuth",
+                    {
+                        "ClientId": client,
+                        "AuthFlow": "REFRESH_TOKEN_AUTH",
+                        "AuthParameters": {"REFRESH_TOKEN": tokens[name]["RefreshToken"]},
+                    },
+                )
             elif args.scenario == "get_user":
                 await d.call("GetUser", {"AccessToken": tokens[name]["AccessToken"]})
             elif args.scenario == "user_srp_auth":
                 eph = srp.ephemeral()
-                ch = await d.call("InitiateAuth", {"ClientId": client, "AuthFlow": "USER_SRP_AUTH",
-                                                   "AuthParameters": {"USERNAME": name, "SRP_A": eph.A_hex}})
+                ch = await d.call(
+                    "InitiateAuth",
+                    {
+                        "ClientId": client,
+                        "AuthFlow": "USER_SRP_AUTH",
+                        "AuthParameters": {"USERNAME": name, "SRP_A": eph.A_hex},
+                    },
+                )
                 responses = srp.respond(eph, ch["ChallengeParameters"], PASSWORD, username=name)
-                await d.call("RespondToAuthChallenge", {"ClientId": client, "ChallengeName": "PASSWORD_VERIFIER",
-                                                        "Session": ch.get("Session", ""),
-                                                        "ChallengeResponses": responses})
+                await d.call(
+                    "RespondToAuthChallenge",
+                    {
+                        "ClientId": client,
+                        "ChallengeName": "PASSWORD_VERIFIER",
+                        "Session": ch.get("Session", ""),
+                        "ChallengeResponses": responses,
+                    },
+                )
             else:
                 raise SystemExit(f"unknown scenario {args.scenario}")
 
@@ -171,6 +263,7 @@ async def run(args: argparse.Namespace) -> None:
             await one(i)
         if args.trace:
             import builtins
+
             flag = getattr(builtins, "POOLGATE_TRACE", None)
             if flag is not None:
                 flag[0] = True
@@ -190,8 +283,10 @@ async def run(args: argparse.Namespace) -> None:
         if profiler:
             profiler.disable()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        print(f"{args.scenario}: {elapsed / args.n * 1000:.3f} ms/op ({args.n / elapsed:.0f} ops/s),"
-              f" CPU {cpu / args.n * 1000:.3f} ms/op")
+        print(
+            f"{args.scenario}: {elapsed / args.n * 1000:.3f} ms/op ({args.n / elapsed:.0f} ops/s),"
+            f" CPU {cpu / args.n * 1000:.3f} ms/op"
+        )
         if profiler:
             stats = pstats.Stats(profiler)
             groups: dict[str, float] = {}

@@ -77,7 +77,8 @@ class CellResult:
             "server_cpu_percent": self._percent(self.server_cpu_s),
             "server_user_percent": self._percent(self.server_user_s),
             "server_system_percent": self._percent(
-                None if self.server_cpu_s is None or self.server_user_s is None
+                None
+                if self.server_cpu_s is None or self.server_user_s is None
                 else self.server_cpu_s - self.server_user_s
             ),
             "generator_cpu_percent": _round(100 * self.generator_cpu_s / self.window_s),
@@ -189,7 +190,9 @@ async def run_cell(
         checked=counts["checked"],
         tokens_verified=counts["tokens"],
         server_cpu_s=(
-            (edges["user1"] + edges["sys1"] - edges["user0"] - edges["sys0"]) * scale if pid is not None else None
+            (edges["user1"] + edges["sys1"] - edges["user0"] - edges["sys0"]) * scale
+            if pid is not None
+            else None
         ),
         server_user_s=(edges["user1"] - edges["user0"]) * scale if pid is not None else None,
         generator_cpu_s=(edges["gen1"] - edges["gen0"]) * scale,

@@ -14,12 +14,19 @@ from typing import Any
 
 # A body the size of an AuthenticationResult with three tokens (about 3.5 KB).
 BODY = (
-    b'{"AuthenticationResult":{"AccessToken":"' + b"a" * 1100 + b'","IdToken":"' + b"i" * 1200
-    + b'","RefreshToken":"' + b"r" * 480 + b'","ExpiresIn":3600,"TokenType":"Bearer"},"ChallengeParameters":{}}'
+    b'{"AuthenticationResult":{"AccessToken":"'
+    + b"a" * 1100
+    + b'","IdToken":"'
+    + b"i" * 1200
+    + b'","RefreshToken":"'
+    + b"r" * 480
+    + b'","ExpiresIn":3600,"TokenType":"Bearer"},"ChallengeParameters":{}}'
 )
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: "
-    + str(len(BODY)).encode() + b"\r\n\r\n" + BODY
+    + str(len(BODY)).encode()
+    + b"\r\n\r\n"
+    + BODY
 )
 
 

@@ -73,7 +73,11 @@ def load_users(
         salt, verifier_hex = make_verifier(pool_name_from_pool_id(pool_id), f"{PREFIX}0000000", PASSWORD)
         verifier = PasswordVerifier(salt, verifier_hex)
         codec = UserCodec(key)
-        tables = [(users, _columns(users)), (user_keys, _columns(user_keys)), (user_search, _columns(user_search))]
+        tables = [
+            (users, _columns(users)),
+            (user_keys, _columns(user_keys)),
+            (user_search, _columns(user_search)),
+        ]
         postgres = store.engine.dialect.name == "postgresql"
         fairy = store.engine.raw_connection()
         raw = fairy.driver_connection
@@ -93,8 +97,18 @@ def load_users(
             for offset, sub in enumerate(subs):
                 name = f"{PREFIX}{done + offset:07d}"
                 attrs = {"sub": sub, "email": f"{name}@example.com", "email_verified": "true"}
-                user = User(pool_id, name, sub, UserStatus.CONFIRMED, True, attrs, now, now,
-                            password=verifier, password_set_at=now)
+                user = User(
+                    pool_id,
+                    name,
+                    sub,
+                    UserStatus.CONFIRMED,
+                    True,
+                    attrs,
+                    now,
+                    now,
+                    password=verifier,
+                    password_set_at=now,
+                )
                 values = codec.values(user)
                 batch_rows[0].append(tuple(values[c] for c in tables[0][1]))
                 for kind, lookup in username_keys(pool, name, attrs):
@@ -126,9 +140,11 @@ def load_users(
     finally:
         store.close()
     total_s = time.perf_counter() - started
-    say(f"  preload: {count:,} users written in {loaded_s:.1f} s (building rows {build_s:.1f} s, "
+    say(
+        f"  preload: {count:,} users written in {loaded_s:.1f} s (building rows {build_s:.1f} s, "
         f"writing {write_s:.1f} s), {'VACUUM ANALYZE' if postgres else 'ANALYZE'} {analyse_s:.1f} s; "
-        f"the pool now has {after:,} users")
+        f"the pool now has {after:,} users"
+    )
     return {
         "users": count,
         "pool_users_before": before,
@@ -208,11 +224,17 @@ class _PostgresWriter:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.preload", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.preload",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--master-key", default=os.environ.get("POOLGATE_MASTER_KEY"),
-                        help="the server's master key [POOLGATE_MASTER_KEY]")
+    parser.add_argument(
+        "--master-key",
+        default=os.environ.get("POOLGATE_MASTER_KEY"),
+        help="the server's master key [POOLGATE_MASTER_KEY]",
+    )
     parser.add_argument("--pool-id", required=True)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--batch", type=int, default=10_000)
@@ -221,8 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.master_key:
         parser.error("give --master-key or set POOLGATE_MASTER_KEY")
-    stats = load_users(args.database_url, args.master_key, args.pool_id, args.count, batch=args.batch,
-                       per_transaction=args.per_transaction, progress=lambda text: print(text, flush=True))
+    stats = load_users(
+        args.database_url,
+        args.master_key,
+        args.pool_id,
+        args.count,
+        batch=args.batch,
+        per_transaction=args.per_transaction,
+        progress=lambda text: print(text, flush=True),
+    )
     if args.json:
         print("PRELOAD-RESULT " + json.dumps(stats), flush=True)
     return 0

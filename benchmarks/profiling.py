@@ -40,7 +40,10 @@ _COMPONENTS = (
     ("SQLAlchemy Core (statement building, compiling, results)", ("sqlalchemy/",)),
     ("protocol: parse, validate, serialize", ("poolgate/protocol/",)),
     ("Poolgate core and operations", ("poolgate/",)),
-    ("thread-pool hand-off (anyio, threading)", ("anyio/", "starlette/concurrency.py", "threading.py", "queue.py")),
+    (
+        "thread-pool hand-off (anyio, threading)",
+        ("anyio/", "starlette/concurrency.py", "threading.py", "queue.py"),
+    ),
     ("HTTP and ASGI (uvicorn, starlette, httptools)", ("uvicorn/", "starlette/", "httptools")),
 )
 
@@ -55,8 +58,22 @@ def start(pid: int, seconds: float, output: Path, rate: int = 200) -> subprocess
     exe = py_spy()
     if exe is None:
         raise RuntimeError("py-spy is not installed (pip install -e '.[bench]')")
-    argv = [exe, "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--rate", str(rate),
-            "--format", "raw", "--nonblocking", "--idle", "--output", str(output)]
+    argv = [
+        exe,
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(max(1, round(seconds))),
+        "--rate",
+        str(rate),
+        "--format",
+        "raw",
+        "--nonblocking",
+        "--idle",
+        "--output",
+        str(output),
+    ]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -45,8 +45,12 @@ def render_markdown(data: dict[str, Any]) -> str:
     )
     out.append(f"Versions: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}.")
     out.append("")
-    setup = [(f"Poolgate on {meta.get('database', 'sqlite')}, {meta.get('workers', 1)} worker(s) on core(s) "
-             f"{meta.get('server_cores', meta['server_core'])}")]
+    setup = [
+        (
+            f"Poolgate on {meta.get('database', 'sqlite')}, {meta.get('workers', 1)} worker(s) on core(s) "
+            f"{meta.get('server_cores', meta['server_core'])}"
+        )
+    ]
     if meta.get("preloaded_users"):
         pre = data.get("preload") or {}
         setup.append(
@@ -93,8 +97,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         bare = data["crypto"]["ceilings"]["admin_password_auth"]["ops_per_s"]
         out.append("## The stack's floor (a bare password sign-in)")
         out.append("")
-        out.append("benchmarks/floor_server.py on uvicorn + httptools + Starlette: SigV4 check, verifier check, one "
-                   "SQLite write (synchronous=FULL), two RS256 signatures, nothing else.")
+        out.append(
+            "benchmarks/floor_server.py on uvicorn + httptools + Starlette: SigV4 check, verifier check, one "
+            "SQLite write (synchronous=FULL), two RS256 signatures, nothing else."
+        )
         out.append("")
         out.append("| request | conc | ops/s | p50 ms | p99 ms | errors | server CPU % | ÷ ceiling |")
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -116,9 +122,21 @@ def render_markdown(data: dict[str, Any]) -> str:
             line += f". Crypto ceiling {ceiling['ops_per_s']:,.0f} ops/s = 1 / ({ceiling['formula']})"
         out.append(line + ".")
         if scenario["http_calls_per_op"] > 1:
-            out.append(f"One op is {scenario['http_calls_per_op']} HTTP requests; latency is for the whole op.")
+            out.append(
+                f"One op is {scenario['http_calls_per_op']} HTTP requests; latency is for the whole op."
+            )
         out.append("")
-        headers = ["server", "conc", "ops/s", "p50 ms", "p95 ms", "p99 ms", "errors", "server CPU %", "peak RSS MiB"]
+        headers = [
+            "server",
+            "conc",
+            "ops/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "errors",
+            "server CPU %",
+            "peak RSS MiB",
+        ]
         headers += [f"÷ {p}" for p in peers] + ["÷ ceiling"]
         out.append("| " + " | ".join(headers) + " |")
         out.append("|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|")
@@ -126,9 +144,15 @@ def render_markdown(data: dict[str, Any]) -> str:
         by_key = {(r["server"], r["concurrency"]): r for r in rows}
         for row in rows:
             cells = [
-                row["server"], str(row["concurrency"]), _fmt(row["ops_per_s"]), _fmt(row["p50_ms"], 2),
-                _fmt(row["p95_ms"], 2), _fmt(row["p99_ms"], 2), str(row["errors"]),
-                _fmt(row["server_cpu_percent"], 0), _fmt(row["peak_rss_mib"], 0),
+                row["server"],
+                str(row["concurrency"]),
+                _fmt(row["ops_per_s"]),
+                _fmt(row["p50_ms"], 2),
+                _fmt(row["p95_ms"], 2),
+                _fmt(row["p99_ms"], 2),
+                str(row["errors"]),
+                _fmt(row["server_cpu_percent"], 0),
+                _fmt(row["peak_rss_mib"], 0),
             ]
             if row["server"] == "poolgate":
                 for peer in peers:
@@ -143,9 +167,13 @@ def render_markdown(data: dict[str, Any]) -> str:
             totals = checked.setdefault(r["server"], [0, 0])
             totals[0] += r["answers_checked"]
             totals[1] += r["tokens_verified"]
-        notes = [f"checked on every worker's first answer and every 25th after it: {scenario.get('check', '')}"]
+        notes = [
+            f"checked on every worker's first answer and every 25th after it: {scenario.get('check', '')}"
+        ]
         notes += [
-            f"{srv}: {a} answers checked, {t} tokens verified against the JWKS" if t else f"{srv}: {a} answers checked"
+            f"{srv}: {a} answers checked, {t} tokens verified against the JWKS"
+            if t
+            else f"{srv}: {a} answers checked"
             for srv, (a, t) in checked.items()
         ]
         for srv, reason in scenario.get("skipped", {}).items():
@@ -154,15 +182,21 @@ def render_markdown(data: dict[str, Any]) -> str:
             notes.append(f"{srv}: {note}")
         for row in rows:
             if row["error_samples"]:
-                notes.append(f"{row['server']} c={row['concurrency']} errors, e.g. `{row['error_samples'][0]}`")
+                notes.append(
+                    f"{row['server']} c={row['concurrency']} errors, e.g. `{row['error_samples'][0]}`"
+                )
         out.append("")
         out.extend(f"- {n}" for n in notes)
         out.append("")
     notes = list(data.get("server_notes", []))
     for server, log in data.get("server_logs", {}).items():
-        reasons = sorted({line.strip() for line in log.splitlines() if re.match(r"^[\w.]+(Error|Exception): ", line)})
+        reasons = sorted(
+            {line.strip() for line in log.splitlines() if re.match(r"^[\w.]+(Error|Exception): ", line)}
+        )
         if reasons:
-            notes.append(f"{server}'s log names the errors: " + "; ".join(f"`{r[:160]}`" for r in reasons[:3]))
+            notes.append(
+                f"{server}'s log names the errors: " + "; ".join(f"`{r[:160]}`" for r in reasons[:3])
+            )
     if notes:
         out.append("## Notes on the servers")
         out.append("")
@@ -179,8 +213,12 @@ def render_summary(data: dict[str, Any]) -> list[str]:
     top = max(concs)
     headers = ["scenario", "ceiling"] + [f"Poolgate c={c}" for c in concs] + [f"Poolgate p99 ms c={top}"]
     headers += [f"{p} best" for p in peers] + ["Poolgate best ÷ ceiling"]
-    out = ["## Summary (ops/s unless marked)", "", "| " + " | ".join(headers) + " |",
-           "|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|"]
+    out = [
+        "## Summary (ops/s unless marked)",
+        "",
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|",
+    ]
     for name, scenario in data["scenarios"].items():
         rows = scenario["rows"]
         ceiling = data["crypto"]["ceilings"].get(name, {}).get("ops_per_s")

@@ -64,10 +64,19 @@ class TokenChecker:
         if key is None:
             raise CheckFailed(f"token kid {kid!r} is not in the JWKS")
         # Access tokens carry client_id instead of aud, so aud is checked only on ID tokens.
-        options: jwt.types.Options = {"require": ["exp", "iat", "iss", "sub"], "verify_aud": audience is not None}
+        options: jwt.types.Options = {
+            "require": ["exp", "iat", "iss", "sub"],
+            "verify_aud": audience is not None,
+        }
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=["RS256"], issuer=self.issuer, audience=audience, leeway=5, options=options,
+                token,
+                key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                audience=audience,
+                leeway=5,
+                options=options,
             )
         except jwt.PyJWTError as exc:
             raise CheckFailed(f"{type(exc).__name__}: {exc}") from exc
@@ -116,7 +125,9 @@ def email_of(username: str) -> str:
     return f"{username}@example.com"
 
 
-async def _in_parallel(items: list[Any], work: Callable[[Connection, Any], Awaitable[Any]], conns: list[Connection]) -> list[Any]:
+async def _in_parallel(
+    items: list[Any], work: Callable[[Connection, Any], Awaitable[Any]], conns: list[Connection]
+) -> list[Any]:
     results: list[Any] = [None] * len(items)
     queue = list(enumerate(items))
     queue.reverse()
@@ -135,11 +146,19 @@ async def create_pool(server: Server) -> tuple[str, str]:
     api = Api(server.endpoint)
     conn = Connection(server.endpoint.host, server.endpoint.port)
     try:
-        pool = await api.call(conn, "CreateUserPool", {"PoolName": f"bench-{secrets.token_hex(3)}"}, signed=True)
+        pool = await api.call(
+            conn, "CreateUserPool", {"PoolName": f"bench-{secrets.token_hex(3)}"}, signed=True
+        )
         pool_id: str = pool["UserPool"]["Id"]
         client = await api.call(
-            conn, "CreateUserPoolClient",
-            {"UserPoolId": pool_id, "ClientName": "bench", "ExplicitAuthFlows": AUTH_FLOWS, "GenerateSecret": False},
+            conn,
+            "CreateUserPoolClient",
+            {
+                "UserPoolId": pool_id,
+                "ClientName": "bench",
+                "ExplicitAuthFlows": AUTH_FLOWS,
+                "GenerateSecret": False,
+            },
             signed=True,
         )
         client_id: str = client["UserPoolClient"]["ClientId"]
@@ -160,13 +179,21 @@ async def prepare(server: Server, n_users: int, pool: tuple[str, str] | None = N
 
         async def create(conn: Connection, username: str) -> None:
             await api.call(
-                conn, "AdminCreateUser",
-                {"UserPoolId": pool_id, "Username": username, "MessageAction": "SUPPRESS",
-                 "UserAttributes": [{"Name": "email", "Value": email_of(username)}]}, signed=True,
+                conn,
+                "AdminCreateUser",
+                {
+                    "UserPoolId": pool_id,
+                    "Username": username,
+                    "MessageAction": "SUPPRESS",
+                    "UserAttributes": [{"Name": "email", "Value": email_of(username)}],
+                },
+                signed=True,
             )
             await api.call(
-                conn, "AdminSetUserPassword",
-                {"UserPoolId": pool_id, "Username": username, "Password": PASSWORD, "Permanent": True}, signed=True,
+                conn,
+                "AdminSetUserPassword",
+                {"UserPoolId": pool_id, "Username": username, "Password": PASSWORD, "Permanent": True},
+                signed=True,
             )
 
         await _in_parallel(users, create, conns)
@@ -175,9 +202,13 @@ async def prepare(server: Server, n_users: int, pool: tuple[str, str] | None = N
 
         async def sign_in(conn: Connection, username: str) -> dict[str, Any]:
             result = await api.call(
-                conn, "InitiateAuth",
-                {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": client_id,
-                 "AuthParameters": {"USERNAME": username, "PASSWORD": PASSWORD}},
+                conn,
+                "InitiateAuth",
+                {
+                    "AuthFlow": "USER_PASSWORD_AUTH",
+                    "ClientId": client_id,
+                    "AuthParameters": {"USERNAME": username, "PASSWORD": PASSWORD},
+                },
             )
             checker.check_result(result, expect_refresh=True)
             auth: dict[str, Any] = result["AuthenticationResult"]
@@ -185,8 +216,14 @@ async def prepare(server: Server, n_users: int, pool: tuple[str, str] | None = N
 
         results = await _in_parallel(users, sign_in, conns)
         return PoolEnv(
-            server=server, api=api, pool_id=pool_id, client_id=client_id, users=users, checker=checker,
-            srp=SrpClient(pool_id), tag=tag,
+            server=server,
+            api=api,
+            pool_id=pool_id,
+            client_id=client_id,
+            users=users,
+            checker=checker,
+            srp=SrpClient(pool_id),
+            tag=tag,
             refresh_tokens=[r["RefreshToken"] for r in results],
             access_tokens=[r["AccessToken"] for r in results],
         )
@@ -208,32 +245,47 @@ class Scenario:
     check: Check
     http_calls: int = 1
     description: str = ""
-    check_description: str = "ID and access token signatures, iss, aud/client_id, exp; a refresh token present"
+    check_description: str = (
+        "ID and access token signatures, iss, aud/client_id, exp; a refresh token present"
+    )
 
 
 async def _admin_password_auth(env: PoolEnv, conn: Connection, user: int, worker: int) -> dict[str, Any]:
     return await env.api.call(
-        conn, "AdminInitiateAuth",
-        {"UserPoolId": env.pool_id, "ClientId": env.client_id, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
-         "AuthParameters": {"USERNAME": env.users[user], "PASSWORD": PASSWORD}},
+        conn,
+        "AdminInitiateAuth",
+        {
+            "UserPoolId": env.pool_id,
+            "ClientId": env.client_id,
+            "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": env.users[user], "PASSWORD": PASSWORD},
+        },
         signed=True,
     )
 
 
 async def _user_password_auth(env: PoolEnv, conn: Connection, user: int, worker: int) -> dict[str, Any]:
     return await env.api.call(
-        conn, "InitiateAuth",
-        {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": env.client_id,
-         "AuthParameters": {"USERNAME": env.users[user], "PASSWORD": PASSWORD}},
+        conn,
+        "InitiateAuth",
+        {
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": env.client_id,
+            "AuthParameters": {"USERNAME": env.users[user], "PASSWORD": PASSWORD},
+        },
     )
 
 
 async def _user_srp_auth(env: PoolEnv, conn: Connection, user: int, worker: int) -> dict[str, Any]:
     eph = env.srp.ephemeral()
     first = await env.api.call(
-        conn, "InitiateAuth",
-        {"AuthFlow": "USER_SRP_AUTH", "ClientId": env.client_id,
-         "AuthParameters": {"USERNAME": env.users[user], "SRP_A": eph.A_hex}},
+        conn,
+        "InitiateAuth",
+        {
+            "AuthFlow": "USER_SRP_AUTH",
+            "ClientId": env.client_id,
+            "AuthParameters": {"USERNAME": env.users[user], "SRP_A": eph.A_hex},
+        },
     )
     if first.get("ChallengeName") != "PASSWORD_VERIFIER":
         raise CheckFailed(f"expected PASSWORD_VERIFIER, got {first.get('ChallengeName')!r}")
@@ -241,7 +293,9 @@ async def _user_srp_auth(env: PoolEnv, conn: Connection, user: int, worker: int)
         "ChallengeName": "PASSWORD_VERIFIER",
         "ClientId": env.client_id,
         "ChallengeResponses": env.srp.respond(
-            eph, first["ChallengeParameters"], PASSWORD,
+            eph,
+            first["ChallengeParameters"],
+            PASSWORD,
             username=env.users[user] if env.server.srp_username_is_login_name else None,
         ),
     }
@@ -252,9 +306,13 @@ async def _user_srp_auth(env: PoolEnv, conn: Connection, user: int, worker: int)
 
 async def _refresh(env: PoolEnv, conn: Connection, user: int, worker: int) -> dict[str, Any]:
     return await env.api.call(
-        conn, "InitiateAuth",
-        {"AuthFlow": "REFRESH_TOKEN_AUTH", "ClientId": env.client_id,
-         "AuthParameters": {"REFRESH_TOKEN": env.refresh_tokens[user]}},
+        conn,
+        "InitiateAuth",
+        {
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "ClientId": env.client_id,
+            "AuthParameters": {"REFRESH_TOKEN": env.refresh_tokens[user]},
+        },
     )
 
 
@@ -274,7 +332,10 @@ async def _get_user(env: PoolEnv, conn: Connection, user: int, worker: int) -> d
 async def _list_users_filter(env: PoolEnv, conn: Connection, user: int, worker: int) -> dict[str, Any]:
     username = env.users[user]
     result = await env.api.call(
-        conn, "ListUsers", {"UserPoolId": env.pool_id, "Filter": f'email = "{email_of(username)}"'}, signed=True,
+        conn,
+        "ListUsers",
+        {"UserPoolId": env.pool_id, "Filter": f'email = "{email_of(username)}"'},
+        signed=True,
     )
     result["_expected_user"] = username
     return result
@@ -315,21 +376,52 @@ def _check_list_users(env: PoolEnv, result: dict[str, Any], user: int) -> int:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
-        Scenario("admin_password_auth", _admin_password_auth, _check_tokens,
-                 description="AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH, SigV4-signed"),
-        Scenario("user_password_auth", _user_password_auth, _check_tokens,
-                 description="InitiateAuth USER_PASSWORD_AUTH"),
-        Scenario("user_srp_auth", _user_srp_auth, _check_tokens, http_calls=2,
-                 description="InitiateAuth USER_SRP_AUTH + RespondToAuthChallenge PASSWORD_VERIFIER"),
-        Scenario("refresh", _refresh, _check_refreshed, description="InitiateAuth REFRESH_TOKEN_AUTH",
-                 check_description="ID and access token signatures, iss, aud/client_id, exp"),
-        Scenario("sign_up", _sign_up, _check_sign_up, description="SignUp of a new user",
-                 check_description="UserSub present, UserConfirmed false; SignUp returns no tokens"),
-        Scenario("get_user", _get_user, _check_get_user,
-                 description="GetUser with an access token issued (and verified) at setup",
-                 check_description="Username is the token's user; GetUser returns no tokens"),
-        Scenario("list_users_filter", _list_users_filter, _check_list_users,
-                 description='ListUsers with Filter email = "<a measured user\'s e-mail>", SigV4-signed',
-                 check_description="exactly that one user, with that e-mail; ListUsers returns no tokens"),
+        Scenario(
+            "admin_password_auth",
+            _admin_password_auth,
+            _check_tokens,
+            description="AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH, SigV4-signed",
+        ),
+        Scenario(
+            "user_password_auth",
+            _user_password_auth,
+            _check_tokens,
+            description="InitiateAuth USER_PASSWORD_AUTH",
+        ),
+        Scenario(
+            "user_srp_auth",
+            _user_srp_auth,
+            _check_tokens,
+            http_calls=2,
+            description="InitiateAuth USER_SRP_AUTH + RespondToAuthChallenge PASSWORD_VERIFIER",
+        ),
+        Scenario(
+            "refresh",
+            _refresh,
+            _check_refreshed,
+            description="InitiateAuth REFRESH_TOKEN_AUTH",
+            check_description="ID and access token signatures, iss, aud/client_id, exp",
+        ),
+        Scenario(
+            "sign_up",
+            _sign_up,
+            _check_sign_up,
+            description="SignUp of a new user",
+            check_description="UserSub present, UserConfirmed false; SignUp returns no tokens",
+        ),
+        Scenario(
+            "get_user",
+            _get_user,
+            _check_get_user,
+            description="GetUser with an access token issued (and verified) at setup",
+            check_description="Username is the token's user; GetUser returns no tokens",
+        ),
+        Scenario(
+            "list_users_filter",
+            _list_users_filter,
+            _check_list_users,
+            description='ListUsers with Filter email = "<a measured user\'s e-mail>", SigV4-signed',
+            check_description="exactly that one user, with that e-mail; ListUsers returns no tokens",
+        ),
     )
 }

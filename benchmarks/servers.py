@@ -201,14 +201,18 @@ def _wait_for_port(process: subprocess.Popen[bytes], port: int, log_path: Path, 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerFailed(f"exited with {process.returncode}:\n{log_path.read_text(errors='replace')[-2000:]}")
+            raise ServerFailed(
+                f"exited with {process.returncode}:\n{log_path.read_text(errors='replace')[-2000:]}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.01)
     process.kill()
-    raise ServerFailed(f"not listening on {port} after {timeout:.0f} s:\n{log_path.read_text(errors='replace')[-2000:]}")
+    raise ServerFailed(
+        f"not listening on {port} after {timeout:.0f} s:\n{log_path.read_text(errors='replace')[-2000:]}"
+    )
 
 
 POOLGATE_SRC: Path | None = None
@@ -235,11 +239,15 @@ def _first_health(process: subprocess.Popen[bytes], port: int, log_path: Path, d
     request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     while True:
         if process.poll() is not None:
-            raise ServerFailed(f"poolgate exited with {process.returncode}:\n{log_path.read_text(errors='replace')[-2000:]}")
+            raise ServerFailed(
+                f"poolgate exited with {process.returncode}:\n{log_path.read_text(errors='replace')[-2000:]}"
+            )
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             process.kill()
-            raise ServerFailed(f"poolgate did not answer /health in time:\n{log_path.read_text(errors='replace')[-2000:]}")
+            raise ServerFailed(
+                f"poolgate did not answer /health in time:\n{log_path.read_text(errors='replace')[-2000:]}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=min(remaining, 5.0)) as sock:
                 sock.sendall(request)
@@ -254,8 +262,12 @@ def _first_health(process: subprocess.Popen[bytes], port: int, log_path: Path, d
 
 
 def start_poolgate(
-    core: int | None, timeout: float = 90.0, *, options: PoolgateOptions | None = None,
-    workdir: Path | None = None, port: int | None = None,
+    core: int | None,
+    timeout: float = 90.0,
+    *,
+    options: PoolgateOptions | None = None,
+    workdir: Path | None = None,
+    port: int | None = None,
 ) -> Server:
     """``poolgate serve --port <free port> --data <tmp>`` with one access key in POOLGATE_ACCESS_KEYS.
 
@@ -272,16 +284,37 @@ def start_poolgate(
     if POOLGATE_SRC is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(POOLGATE_SRC), env.get("PYTHONPATH", "")]))
     env["POOLGATE_ACCESS_KEYS"] = f"{endpoint.access_key_id}:{endpoint.secret_access_key}"
-    for name in ("POOLGATE_DEV", "POOLGATE_TESTING", "POOLGATE_PUBLIC_URL", "POOLGATE_DATABASE_URL",
-                 "POOLGATE_MASTER_KEY", "POOLGATE_MASTER_KEY_FILE", "POOLGATE_WORKERS"):
+    for name in (
+        "POOLGATE_DEV",
+        "POOLGATE_TESTING",
+        "POOLGATE_PUBLIC_URL",
+        "POOLGATE_DATABASE_URL",
+        "POOLGATE_MASTER_KEY",
+        "POOLGATE_MASTER_KEY_FILE",
+        "POOLGATE_WORKERS",
+    ):
         env.pop(name, None)
     if options.master_key:
         env["POOLGATE_MASTER_KEY"] = options.master_key
     if options.database_url:
         env["POOLGATE_DATABASE_URL"] = options.database_url
     base = endpoint.url
-    argv = [sys.executable, "-m", "poolgate", "serve", "--port", str(port), "--public-url", base,
-            "--data", str(workdir / "data"), "--log-level", "warning", "--workers", str(options.workers)]
+    argv = [
+        sys.executable,
+        "-m",
+        "poolgate",
+        "serve",
+        "--port",
+        str(port),
+        "--public-url",
+        base,
+        "--data",
+        str(workdir / "data"),
+        "--log-level",
+        "warning",
+        "--workers",
+        str(options.workers),
+    ]
     cores = core_list(core, options.workers)
     started = time.perf_counter()
     process, log_path = _spawn(_pinned(cores, argv), env, workdir)
@@ -289,10 +322,20 @@ def start_poolgate(
     startup_s = time.perf_counter() - started
     notes = []
     if options.workers > 1:
-        notes.append(f"{options.workers} workers pinned to cores {cores}; CPU % sums the supervisor and its "
-                     "workers, peak RSS is the largest process's")
-    return Server("poolgate", endpoint, process, log_path, workdir, issuer=lambda pool_id: f"{base}/{pool_id}",
-                  notes=notes, startup_s=startup_s)
+        notes.append(
+            f"{options.workers} workers pinned to cores {cores}; CPU % sums the supervisor and its "
+            "workers, peak RSS is the largest process's"
+        )
+    return Server(
+        "poolgate",
+        endpoint,
+        process,
+        log_path,
+        workdir,
+        issuer=lambda pool_id: f"{base}/{pool_id}",
+        notes=notes,
+        startup_s=startup_s,
+    )
 
 
 def _aws_issuer(region: str) -> Callable[[str], str]:
@@ -316,11 +359,19 @@ def start_moto(core: int | None, timeout: float = 60.0) -> Server:
     env = dict(os.environ)
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     started = time.perf_counter()
-    process, log_path = _spawn(_pinned(core, [str(executable), "-H", "127.0.0.1", "-p", str(port)]), env, workdir)
+    process, log_path = _spawn(
+        _pinned(core, [str(executable), "-H", "127.0.0.1", "-p", str(port)]), env, workdir
+    )
     _wait_for_port(process, port, log_path, timeout)
     return Server(
-        "moto", Endpoint("127.0.0.1", port), process, log_path, workdir, issuer=_aws_issuer("us-east-1"),
-        notes=[MOTO_SRP_NOTE], startup_s=time.perf_counter() - started,
+        "moto",
+        Endpoint("127.0.0.1", port),
+        process,
+        log_path,
+        workdir,
+        issuer=_aws_issuer("us-east-1"),
+        notes=[MOTO_SRP_NOTE],
+        startup_s=time.perf_counter() - started,
         srp_username_is_login_name=True,
     )
 
@@ -351,15 +402,25 @@ def start_ministack(core: int | None, timeout: float = 90.0) -> Server:
     port = _free_port()
     env = dict(os.environ)
     env.update(
-        GATEWAY_PORT=str(port), BIND_HOST="127.0.0.1", STATE_DIR=str(workdir / "state"),
-        PERSIST_STATE="0", LOG_LEVEL="WARNING", TMPDIR=str(workdir),
+        GATEWAY_PORT=str(port),
+        BIND_HOST="127.0.0.1",
+        STATE_DIR=str(workdir / "state"),
+        PERSIST_STATE="0",
+        LOG_LEVEL="WARNING",
+        TMPDIR=str(workdir),
     )
     started = time.perf_counter()
     process, log_path = _spawn(_pinned(core, command), env, workdir)
     _wait_for_port(process, port, log_path, timeout)
     return Server(
-        "ministack", Endpoint("127.0.0.1", port), process, log_path, workdir, issuer=_aws_issuer("us-east-1"),
-        notes=[MINISTACK_SRP_NOTE], startup_s=time.perf_counter() - started,
+        "ministack",
+        Endpoint("127.0.0.1", port),
+        process,
+        log_path,
+        workdir,
+        issuer=_aws_issuer("us-east-1"),
+        notes=[MINISTACK_SRP_NOTE],
+        startup_s=time.perf_counter() - started,
     )
 
 

@@ -74,7 +74,12 @@ class SrpClient:
         return cached
 
     def respond(
-        self, eph: Ephemeral, challenge: dict[str, str], password: str, *, now: float | None = None,
+        self,
+        eph: Ephemeral,
+        challenge: dict[str, str],
+        password: str,
+        *,
+        now: float | None = None,
         username: str | None = None,
     ) -> dict[str, str]:
         """Build the PASSWORD_VERIFIER ``ChallengeResponses`` for a challenge's parameters.

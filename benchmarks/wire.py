@@ -57,7 +57,9 @@ class Api:
         )
         self._url = endpoint.url + "/"
 
-    def encode(self, operation: str, params: dict[str, Any], *, signed: bool) -> tuple[list[tuple[str, str]], bytes]:
+    def encode(
+        self, operation: str, params: dict[str, Any], *, signed: bool
+    ) -> tuple[list[tuple[str, str]], bytes]:
         """Return the headers and body of one request (signed now, if asked, so the date is fresh)."""
         body = orjson.dumps(params)
         headers = {"X-Amz-Target": TARGET_PREFIX + operation, "Content-Type": CONTENT_TYPE}

@@ -67,7 +67,9 @@ class ServerProcess:
         return self.process.returncode
 
 
-def make_client(url: str, access_key: str = ACCESS_KEY_ID, secret: str = SECRET_ACCESS_KEY, **kwargs: Any) -> Any:
+def make_client(
+    url: str, access_key: str = ACCESS_KEY_ID, secret: str = SECRET_ACCESS_KEY, **kwargs: Any
+) -> Any:
     return boto3.client(
         "cognito-idp",
         endpoint_url=url,
@@ -99,9 +101,7 @@ def start_server(
     if testing:
         args.append("--testing")
     args += list(extra_args)
-    proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env
-    )
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env)
     lines: queue.Queue[str | None] = queue.Queue()
     output: list[str] = []
 

@@ -160,7 +160,9 @@ class LambdaEndpoint:
         server.daemon_threads = True
         self._server = server
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -216,7 +218,9 @@ def _handler_for(fake: LambdaEndpoint) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length)
             target = _split_function(self.path)
             if target is None:
-                self._send(404, {"message": "unknown route"}, {"x-amzn-ErrorType": "UnknownOperationException"})
+                self._send(
+                    404, {"message": "unknown route"}, {"x-amzn-ErrorType": "UnknownOperationException"}
+                )
                 return
             name, qualifier, _query = target
             try:

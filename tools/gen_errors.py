@@ -112,11 +112,13 @@ def render() -> tuple[str, int]:
         shape = model.shape_for(name)
         status = statuses.get(name, 400)
         doc = _first_sentence(shape.documentation) or f"The {name} error."
-        out.append(f"\n\nclass {name}(CognitoError):\n    \"\"\"{doc}\"\"\"\n\n    code = \"{name}\"\n")
+        out.append(f'\n\nclass {name}(CognitoError):\n    """{doc}"""\n\n    code = "{name}"\n')
         if status != 400:
             out.append(f"    status = {status}\n    sender_fault = False\n")
     # One line, as ruff format writes it: the file passes `ruff format --check` unchanged.
-    out.append("\n\nERRORS_BY_CODE: dict[str, type[CognitoError]] = {cls.code: cls for cls in CognitoError.__subclasses__()}\n")
+    out.append(
+        "\n\nERRORS_BY_CODE: dict[str, type[CognitoError]] = {cls.code: cls for cls in CognitoError.__subclasses__()}\n"
+    )
     return "".join(out), len(names)
 
 

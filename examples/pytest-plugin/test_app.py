@@ -14,7 +14,9 @@ PASSWORD = "Passw0rd!Test"
 
 @pytest.fixture
 def api(poolgate: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    test_app = poolgate.create_app(username="alice", password=PASSWORD, attributes={"email": "alice@example.com"})
+    test_app = poolgate.create_app(
+        username="alice", password=PASSWORD, attributes={"email": "alice@example.com"}
+    )
     monkeypatch.setenv("USER_POOL_ID", test_app.pool_id)
     monkeypatch.setenv("USER_POOL_CLIENT_ID", test_app.client_id)
     return test_app
@@ -24,7 +26,8 @@ def sign_in(client_id: str, username: str = "alice") -> dict[str, Any]:
     # An unmodified boto3 client: no endpoint_url, the fixture's environment points it at Poolgate.
     cognito = boto3.client("cognito-idp")
     result: dict[str, Any] = cognito.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
     )["AuthenticationResult"]
     return result
@@ -32,7 +35,9 @@ def sign_in(client_id: str, username: str = "alice") -> dict[str, Any]:
 
 def test_token_opens_the_api(api: Any) -> None:
     tokens = sign_in(api.client_id)
-    response = flask_app.app.test_client().get("/me", headers={"Authorization": f"Bearer {tokens['AccessToken']}"})
+    response = flask_app.app.test_client().get(
+        "/me", headers={"Authorization": f"Bearer {tokens['AccessToken']}"}
+    )
     assert response.status_code == 200
     assert response.json == {"username": "alice", "email": "alice@example.com"}
 
@@ -40,7 +45,9 @@ def test_token_opens_the_api(api: Any) -> None:
 def test_expired_token_is_refused(api: Any, poolgate: Any) -> None:
     tokens = sign_in(api.client_id)
     poolgate.advance(3601)  # the server's clock: Cognito now says the token has expired
-    response = flask_app.app.test_client().get("/me", headers={"Authorization": f"Bearer {tokens['AccessToken']}"})
+    response = flask_app.app.test_client().get(
+        "/me", headers={"Authorization": f"Bearer {tokens['AccessToken']}"}
+    )
     assert response.status_code == 401
     assert response.json == {"error": "Access Token has expired"}
 
@@ -48,8 +55,12 @@ def test_expired_token_is_refused(api: Any, poolgate: Any) -> None:
 def test_sign_up_code_from_the_outbox(poolgate: Any) -> None:
     test_app = poolgate.create_app(AutoVerifiedAttributes=["email"])
     cognito = boto3.client("cognito-idp")
-    cognito.sign_up(ClientId=test_app.client_id, Username="bob", Password=PASSWORD,
-                    UserAttributes=[{"Name": "email", "Value": "bob@example.com"}])
+    cognito.sign_up(
+        ClientId=test_app.client_id,
+        Username="bob",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "bob@example.com"}],
+    )
     code = poolgate.codes("bob")[-1]
     cognito.confirm_sign_up(ClientId=test_app.client_id, Username="bob", ConfirmationCode=code)
     assert sign_in(test_app.client_id, "bob")["TokenType"] == "Bearer"

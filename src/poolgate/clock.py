@@ -45,8 +45,7 @@ class FrozenClock:
 class OffsetSource(Protocol):
     """Where an :class:`OffsetClock` reads its offset from (the store, in practice)."""
 
-    def clock_offset(self) -> float:
-        ...
+    def clock_offset(self) -> float: ...
 
 
 class OffsetClock:

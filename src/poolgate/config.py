@@ -25,7 +25,12 @@ OUTBOX_MODES = ("auto", "on", "off")
 DEFAULT_FAILED_SIGNIN_RATE = 10.0
 
 SECRET_SETTINGS = (
-    "master_key", "access_keys", "database_url", "smtp_url", "sms_webhook_url", "analytics_webhook_url"
+    "master_key",
+    "access_keys",
+    "database_url",
+    "smtp_url",
+    "sms_webhook_url",
+    "analytics_webhook_url",
 )
 
 
@@ -160,9 +165,13 @@ def parse_function_map(text: str, variable: str, *, kind: str) -> dict[str, str]
         if not sep or not name or not value:
             raise ConfigError(f"{variable} must look like NAME={_EXAMPLES[kind]}[,...], not {item!r}")
         if kind == "handler" and (value.count(":") != 1 or not all(value.split(":"))):
-            raise ConfigError(f"{variable}: the handler of {name} must look like package.module:function, not {value!r}")
+            raise ConfigError(
+                f"{variable}: the handler of {name} must look like package.module:function, not {value!r}"
+            )
         if kind == "endpoint" and not value.startswith(("http://", "https://")):
-            raise ConfigError(f"{variable}: the endpoint of {name} must be an http:// or https:// URL, not {value!r}")
+            raise ConfigError(
+                f"{variable}: the endpoint of {name} must be an http:// or https:// URL, not {value!r}"
+            )
         functions[name] = value.rstrip("/") if kind == "endpoint" else value
     return functions
 
@@ -278,8 +287,11 @@ def parse_origins(text: str, variable: str) -> tuple[str, ...]:
             parts.port  # noqa: B018 - raises ValueError for a bad port
         except ValueError:
             parts = urlsplit("")
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or (
-            parts.query or parts.fragment or parts.username
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or (parts.query or parts.fragment or parts.username)
         ):
             raise ConfigError(f"{variable}: {item!r} is not a web origin like http://localhost:3000")
         origins.append(item.rstrip("/"))
@@ -322,7 +334,9 @@ def _not_negative(text: str, variable: str) -> float:
     except ValueError:
         value = -1.0
     if not value >= 0:
-        raise ConfigError(f"{variable} must be a number of requests per second (0 turns it off), not {text!r}")
+        raise ConfigError(
+            f"{variable} must be a number of requests per second (0 turns it off), not {text!r}"
+        )
     return value
 
 

@@ -34,11 +34,14 @@ MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 OTHER = "other"
 
 REQUESTS = Counter(
-    "poolgate_requests_total", "API requests by operation and outcome (ok or the error code).",
+    "poolgate_requests_total",
+    "API requests by operation and outcome (ok or the error code).",
     ["operation", "outcome"],
 )
 REQUEST_SECONDS = Histogram(
-    "poolgate_request_seconds", "API request latency by operation.", ["operation"],
+    "poolgate_request_seconds",
+    "API request latency by operation.",
+    ["operation"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15),
 )
 SIGN_INS = Counter(
@@ -47,14 +50,20 @@ SIGN_INS = Counter(
     ["flow", "outcome"],
 )
 TRIGGER_SECONDS = Histogram(
-    "poolgate_trigger_seconds", "Lambda trigger invocation latency (all attempts) by trigger.", ["trigger"],
+    "poolgate_trigger_seconds",
+    "Lambda trigger invocation latency (all attempts) by trigger.",
+    ["trigger"],
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15),
 )
 TRIGGER_FAILURES = Counter(
-    "poolgate_trigger_failures_total", "Failed trigger invocations by trigger and error code.", ["trigger", "error"],
+    "poolgate_trigger_failures_total",
+    "Failed trigger invocations by trigger and error code.",
+    ["trigger", "error"],
 )
 RISK_DECISIONS = Counter(
-    "poolgate_risk_decisions_total", "Threat-protection decisions by level and decision.", ["level", "decision"],
+    "poolgate_risk_decisions_total",
+    "Threat-protection decisions by level and decision.",
+    ["level", "decision"],
 )
 
 

@@ -102,17 +102,28 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     triggers: Triggers = build_triggers(settings)
     # Auth events live in the auth_events table, shared by every worker.
     threat = ThreatProtection(
-        store, clock, StoreAuthEventLog(store), build_sink(settings.data_dir, settings.analytics_webhook_url),
+        store,
+        clock,
+        StoreAuthEventLog(store),
+        build_sink(settings.data_dir, settings.analytics_webhook_url),
         master_key.derive("auth event feedback tokens"),
-        sender=sender, retention_seconds=settings.auth_event_retention_days * 86400,
+        sender=sender,
+        retention_seconds=settings.auth_event_retention_days * 86400,
         base_url=issuer_base(settings),
     )
     deps = UserDeps(
-        store, clock, HmacCodeHasher(master_key.derive("one-time codes")), sender, triggers,
-        screen=threat.screen_password, on_sign_up=threat.after_sign_up,
+        store,
+        clock,
+        HmacCodeHasher(master_key.derive("one-time codes")),
+        sender,
+        triggers,
+        screen=threat.screen_password,
+        on_sign_up=threat.after_sign_up,
         simulation=Simulation(master_key.derive("users: simulated deliveries")),
     )
-    tokens = TokenService(clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings), triggers=triggers)
+    tokens = TokenService(
+        clock, issuer=issuer_for(settings), jwks_uri=jwks_uri_for(settings), triggers=triggers
+    )
     mfa = mfa_deps(master_key, sender)
     return Services(
         settings=settings,
@@ -156,6 +167,8 @@ def ensure_access_key(services: Services) -> AccessKey | None:
             return None
         key = generate_access_key()
         uow.access_keys.add(
-            StoredAccessKey(key.access_key_id, key.secret_access_key, services.clock.now(), "generated at first start")
+            StoredAccessKey(
+                key.access_key_id, key.secret_access_key, services.clock.now(), "generated at first start"
+            )
         )
     return key

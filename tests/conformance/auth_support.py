@@ -46,7 +46,9 @@ class AuthPool:
             UserPoolId=self.pool_id, Username=username, Password=password, Permanent=True
         )
 
-    def password_auth(self, username: str, password: str = PASSWORD, client_id: str | None = None) -> dict[str, Any]:
+    def password_auth(
+        self, username: str, password: str = PASSWORD, client_id: str | None = None
+    ) -> dict[str, Any]:
         result: dict[str, Any] = self.cognito.initiate_auth(
             ClientId=client_id or self.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
@@ -65,9 +67,14 @@ class AuthPool:
         """Verify ``token`` with PyJWT against the JWKS fetched over HTTP."""
         header = jwt.get_unverified_header(token)
         keys = {k["kid"]: k for k in self.jwks()["keys"]}
-        key = cast(RSAPublicKey, jwt.algorithms.RSAAlgorithm.from_jwk(keys[header["kid"]]))  # a JWKS holds public keys
+        key = cast(
+            RSAPublicKey, jwt.algorithms.RSAAlgorithm.from_jwk(keys[header["kid"]])
+        )  # a JWKS holds public keys
         claims: dict[str, Any] = jwt.decode(
-            token, key=key, algorithms=["RS256"], issuer=f"{self.public_url or self.server.url}/{self.pool_id}",
+            token,
+            key=key,
+            algorithms=["RS256"],
+            issuer=f"{self.public_url or self.server.url}/{self.pool_id}",
             **options,
         )
         return claims
@@ -76,7 +83,7 @@ class AuthPool:
 def make_pool(server: ServerProcess, **pool_args: Any) -> AuthPool:
     cognito = server.client()
     pool_id = cognito.create_user_pool(PoolName="auth", **pool_args)["UserPool"]["Id"]
-    client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=FLOWS)[
-        "UserPoolClient"
-    ]["ClientId"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=FLOWS
+    )["UserPoolClient"]["ClientId"]
     return AuthPool(server, cognito, pool_id, client_id)

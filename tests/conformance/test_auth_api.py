@@ -61,7 +61,9 @@ def test_user_password_auth_tokens_and_claims(ap: AuthPool) -> None:
     assert "email" not in access
     from jwt import get_unverified_header
 
-    assert get_unverified_header(result["IdToken"])["kid"] != get_unverified_header(result["AccessToken"])["kid"]
+    assert (
+        get_unverified_header(result["IdToken"])["kid"] != get_unverified_header(result["AccessToken"])["kid"]
+    )
     assert len(ap.jwks()["keys"]) >= 2
 
 
@@ -78,25 +80,34 @@ def test_openid_configuration(ap: AuthPool) -> None:
 def test_admin_flows(ap: AuthPool) -> None:
     ap.user("bob")
     admin = ap.cognito.admin_initiate_auth(
-        UserPoolId=ap.pool_id, ClientId=ap.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        UserPoolId=ap.pool_id,
+        ClientId=ap.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": "bob", "PASSWORD": PASSWORD},
     )
     assert "AccessToken" in admin["AuthenticationResult"]
     legacy = ap.client(ExplicitAuthFlows=["ADMIN_NO_SRP_AUTH"])
     result = ap.cognito.admin_initiate_auth(
-        UserPoolId=ap.pool_id, ClientId=legacy, AuthFlow="ADMIN_NO_SRP_AUTH",
+        UserPoolId=ap.pool_id,
+        ClientId=legacy,
+        AuthFlow="ADMIN_NO_SRP_AUTH",
         AuthParameters={"USERNAME": "bob", "PASSWORD": PASSWORD},
     )
     assert "IdToken" in result["AuthenticationResult"]
     with pytest.raises(ClientError) as exc:
         ap.cognito.admin_initiate_auth(
-            UserPoolId=ap.pool_id, ClientId=ap.client_id, AuthFlow="USER_PASSWORD_AUTH",
+            UserPoolId=ap.pool_id,
+            ClientId=ap.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": "bob", "PASSWORD": PASSWORD},
         )
     assert error(exc) == ("InvalidParameterException", "Initiate Auth method not supported.")
     with pytest.raises(ClientError) as exc:
-        ap.cognito.initiate_auth(ClientId=ap.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                 AuthParameters={"USERNAME": "bob", "PASSWORD": PASSWORD})
+        ap.cognito.initiate_auth(
+            ClientId=ap.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "bob", "PASSWORD": PASSWORD},
+        )
     assert error(exc) == ("InvalidParameterException", "Initiate Auth method not supported.")
 
 
@@ -107,7 +118,9 @@ def test_flow_not_enabled(ap: AuthPool) -> None:
         ap.password_auth("carl", client_id=srp_only)
     assert error(exc) == ("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client")
     with pytest.raises(ClientError) as exc:
-        ap.cognito.initiate_auth(ClientId=ap.client_id, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "carl"})
+        ap.cognito.initiate_auth(
+            ClientId=ap.client_id, AuthFlow="USER_AUTH", AuthParameters={"USERNAME": "carl"}
+        )
     assert error(exc)[0] == "InvalidParameterException"
 
 
@@ -143,8 +156,13 @@ def test_user_states(ap: AuthPool, server: ServerProcess) -> None:
 
 
 def test_new_password_required(ap: AuthPool) -> None:
-    ap.cognito.admin_create_user(UserPoolId=ap.pool_id, Username="gail", TemporaryPassword="Temp0rary!x",
-                                 MessageAction="SUPPRESS", UserAttributes=[{"Name": "email", "Value": "g@example.com"}])
+    ap.cognito.admin_create_user(
+        UserPoolId=ap.pool_id,
+        Username="gail",
+        TemporaryPassword="Temp0rary!x",
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": "g@example.com"}],
+    )
     first = ap.password_auth("gail", "Temp0rary!x")
     assert first["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     assert len(first["Session"]) >= 20
@@ -153,13 +171,21 @@ def test_new_password_required(ap: AuthPool) -> None:
     assert "userAttributes" in params and "requiredAttributes" in params
     with pytest.raises(ClientError) as exc:
         ap.cognito.respond_to_auth_challenge(
-            ClientId=ap.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=first["Session"],
+            ClientId=ap.client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=first["Session"],
             ChallengeResponses={"USERNAME": "gail", "NEW_PASSWORD": "weak"},
         )
     assert error(exc)[0] == "InvalidPasswordException"
     done = ap.cognito.respond_to_auth_challenge(
-        ClientId=ap.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=first["Session"],
-        ChallengeResponses={"USERNAME": "gail", "NEW_PASSWORD": "N3w!Password", "userAttributes.given_name": "Gail"},
+        ClientId=ap.client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=first["Session"],
+        ChallengeResponses={
+            "USERNAME": "gail",
+            "NEW_PASSWORD": "N3w!Password",
+            "userAttributes.given_name": "Gail",
+        },
     )
     assert "AccessToken" in done["AuthenticationResult"]
     user = ap.cognito.admin_get_user(UserPoolId=ap.pool_id, Username="gail")
@@ -168,7 +194,9 @@ def test_new_password_required(ap: AuthPool) -> None:
     assert "AuthenticationResult" in ap.password_auth("gail", "N3w!Password")
     with pytest.raises(ClientError) as exc:
         ap.cognito.respond_to_auth_challenge(
-            ClientId=ap.client_id, ChallengeName="NEW_PASSWORD_REQUIRED", Session=first["Session"],
+            ClientId=ap.client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=first["Session"],
             ChallengeResponses={"USERNAME": "gail", "NEW_PASSWORD": "N3w!Password2"},
         )
     assert error(exc)[0] == "NotAuthorizedException"
@@ -177,14 +205,24 @@ def test_new_password_required(ap: AuthPool) -> None:
 def test_refresh_and_global_sign_out(ap: AuthPool) -> None:
     ap.user("hugo")
     first = ap.password_auth("hugo")["AuthenticationResult"]
-    refreshed = ap.cognito.initiate_auth(ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                         AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]})["AuthenticationResult"]
+    refreshed = ap.cognito.initiate_auth(
+        ClientId=ap.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]},
+    )["AuthenticationResult"]
     assert "RefreshToken" not in refreshed
-    old, new = ap.decode(first["IdToken"], audience=ap.client_id), ap.decode(refreshed["IdToken"], audience=ap.client_id)
+    old, new = (
+        ap.decode(first["IdToken"], audience=ap.client_id),
+        ap.decode(refreshed["IdToken"], audience=ap.client_id),
+    )
     assert new["origin_jti"] == old["origin_jti"] and new["auth_time"] == old["auth_time"]
     assert new["jti"] != old["jti"]
-    again = ap.cognito.admin_initiate_auth(UserPoolId=ap.pool_id, ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN",
-                                           AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]})
+    again = ap.cognito.admin_initiate_auth(
+        UserPoolId=ap.pool_id,
+        ClientId=ap.client_id,
+        AuthFlow="REFRESH_TOKEN",
+        AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]},
+    )
     assert "AccessToken" in again["AuthenticationResult"]
     assert ap.cognito.get_user(AccessToken=refreshed["AccessToken"])["Username"] == "hugo"
     ap.cognito.global_sign_out(AccessToken=refreshed["AccessToken"])
@@ -192,8 +230,11 @@ def test_refresh_and_global_sign_out(ap: AuthPool) -> None:
         ap.cognito.get_user(AccessToken=refreshed["AccessToken"])
     assert error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
     with pytest.raises(ClientError) as exc:
-        ap.cognito.initiate_auth(ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                 AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]})
+        ap.cognito.initiate_auth(
+            ClientId=ap.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": first["RefreshToken"]},
+        )
     assert error(exc)[0] == "NotAuthorizedException"
     fresh = ap.password_auth("hugo")["AuthenticationResult"]
     assert ap.cognito.get_user(AccessToken=fresh["AccessToken"])["Username"] == "hugo"
@@ -215,11 +256,14 @@ def test_revoke_token_and_admin_sign_out(ap: AuthPool) -> None:
 
 def test_get_tokens_from_refresh_token_with_rotation(ap: AuthPool) -> None:
     ap.user("jack")
-    rotating = ap.client(RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
-                         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"])
+    rotating = ap.client(
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"],
+    )
     with pytest.raises(ClientError) as exc:
-        ap.cognito.initiate_auth(ClientId=rotating, AuthFlow="REFRESH_TOKEN_AUTH",
-                                 AuthParameters={"REFRESH_TOKEN": "x" * 40})
+        ap.cognito.initiate_auth(
+            ClientId=rotating, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": "x" * 40}
+        )
     assert error(exc) == ("InvalidParameterException", "REFRESH_TOKEN_AUTH flow not enabled for this client")
     first = ap.password_auth("jack", client_id=rotating)["AuthenticationResult"]
     rotated = ap.cognito.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=first["RefreshToken"])
@@ -229,7 +273,9 @@ def test_get_tokens_from_refresh_token_with_rotation(ap: AuthPool) -> None:
         ap.cognito.get_tokens_from_refresh_token(ClientId=rotating, RefreshToken=first["RefreshToken"])
     assert error(exc)[0] == "RefreshTokenReuseException"
     plain = ap.password_auth("jack")["AuthenticationResult"]
-    result = ap.cognito.get_tokens_from_refresh_token(ClientId=ap.client_id, RefreshToken=plain["RefreshToken"])
+    result = ap.cognito.get_tokens_from_refresh_token(
+        ClientId=ap.client_id, RefreshToken=plain["RefreshToken"]
+    )
     assert "AccessToken" in result["AuthenticationResult"]
 
 
@@ -317,10 +363,13 @@ def test_a_challenge_answered_after_disable_and_enable_gives_no_working_tokens(d
     from tests.server import start_server
 
     server = start_server(data_dir)
-    ap = make_pool(server, SmsConfiguration={"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"})
+    ap = make_pool(
+        server, SmsConfiguration={"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "x"}
+    )
     try:
         ap.cognito.set_user_pool_mfa_config(
-            UserPoolId=ap.pool_id, SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}"},
+            UserPoolId=ap.pool_id,
+            SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}"},
             MfaConfiguration="ON",
         )
         ap.user("olga", phone_number="+15555550188")
@@ -333,15 +382,20 @@ def test_a_challenge_answered_after_disable_and_enable_gives_no_working_tokens(d
         )
         ap.cognito.admin_enable_user(UserPoolId=ap.pool_id, Username="olga")
         late = ap.cognito.respond_to_auth_challenge(
-            ClientId=ap.client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+            ClientId=ap.client_id,
+            ChallengeName="SMS_MFA",
+            Session=challenge["Session"],
             ChallengeResponses={"USERNAME": "olga", "SMS_MFA_CODE": ap.server.last_code(ap.pool_id, "olga")},
         )["AuthenticationResult"]
         with pytest.raises(ClientError) as exc:
             ap.cognito.get_user(AccessToken=late["AccessToken"])
         assert error(exc) == ("NotAuthorizedException", "Access Token has been revoked")
         with pytest.raises(ClientError) as exc:
-            ap.cognito.initiate_auth(ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                     AuthParameters={"REFRESH_TOKEN": late["RefreshToken"]})
+            ap.cognito.initiate_auth(
+                ClientId=ap.client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": late["RefreshToken"]},
+            )
         assert error(exc) == ("NotAuthorizedException", "Refresh Token has been revoked")
     finally:
         server.stop()
@@ -365,16 +419,25 @@ def test_self_service_operations(ap: AuthPool) -> None:
     me = ap.cognito.get_user(AccessToken=token)
     assert me["Username"] == "lena"
     with pytest.raises(ClientError) as exc:
-        ap.cognito.change_password(AccessToken=token, PreviousPassword="Wr0ng!Password", ProposedPassword="An0ther!Pass")
+        ap.cognito.change_password(
+            AccessToken=token, PreviousPassword="Wr0ng!Password", ProposedPassword="An0ther!Pass"
+        )
     assert error(exc) == ("NotAuthorizedException", "Incorrect username or password.")
     ap.cognito.change_password(AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="An0ther!Pass")
     token = ap.password_auth("lena", "An0ther!Pass")["AuthenticationResult"]["AccessToken"]
-    sent = ap.cognito.update_user_attributes(AccessToken=token, UserAttributes=[
-        {"Name": "email", "Value": "lena2@example.com"}, {"Name": "family_name", "Value": "Larsen"}])
+    sent = ap.cognito.update_user_attributes(
+        AccessToken=token,
+        UserAttributes=[
+            {"Name": "email", "Value": "lena2@example.com"},
+            {"Name": "family_name", "Value": "Larsen"},
+        ],
+    )
     assert sent["CodeDeliveryDetailsList"][0]["AttributeName"] == "email"
     code = ap.server.last_code(ap.pool_id, "lena")
     with pytest.raises(ClientError) as exc:
-        ap.cognito.verify_user_attribute(AccessToken=token, AttributeName="email", Code="000000" if code != "000000" else "111111")
+        ap.cognito.verify_user_attribute(
+            AccessToken=token, AttributeName="email", Code="000000" if code != "000000" else "111111"
+        )
     assert error(exc)[0] == "CodeMismatchException"
     ap.cognito.verify_user_attribute(AccessToken=token, AttributeName="email", Code=code)
     attrs = {a["Name"]: a["Value"] for a in ap.cognito.get_user(AccessToken=token)["UserAttributes"]}
@@ -390,21 +453,45 @@ def test_self_service_operations(ap: AuthPool) -> None:
 
 def test_secret_hash_on_sign_in(ap: AuthPool) -> None:
     ap.user("mona")
-    app = ap.cognito.create_user_pool_client(UserPoolId=ap.pool_id, ClientName="s", GenerateSecret=True,
-                                             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    app = ap.cognito.create_user_pool_client(
+        UserPoolId=ap.pool_id,
+        ClientName="s",
+        GenerateSecret=True,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )
     cid, secret = app["UserPoolClient"]["ClientId"], app["UserPoolClient"]["ClientSecret"]
     with pytest.raises(ClientError) as exc:
         ap.password_auth("mona", client_id=cid)
-    assert error(exc) == ("NotAuthorizedException", f"Client {cid} is configured with secret but SECRET_HASH was not received")
+    assert error(exc) == (
+        "NotAuthorizedException",
+        f"Client {cid} is configured with secret but SECRET_HASH was not received",
+    )
     with pytest.raises(ClientError) as exc:
-        ap.cognito.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-            "USERNAME": "mona", "PASSWORD": PASSWORD, "SECRET_HASH": compute_secret_hash(secret, "other", cid)})
+        ap.cognito.initiate_auth(
+            ClientId=cid,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={
+                "USERNAME": "mona",
+                "PASSWORD": PASSWORD,
+                "SECRET_HASH": compute_secret_hash(secret, "other", cid),
+            },
+        )
     assert error(exc) == ("NotAuthorizedException", f"Unable to verify secret hash for client {cid}")
-    good = ap.cognito.initiate_auth(ClientId=cid, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={
-        "USERNAME": "mona", "PASSWORD": PASSWORD, "SECRET_HASH": compute_secret_hash(secret, "mona", cid)})
+    good = ap.cognito.initiate_auth(
+        ClientId=cid,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": "mona",
+            "PASSWORD": PASSWORD,
+            "SECRET_HASH": compute_secret_hash(secret, "mona", cid),
+        },
+    )
     refresh = good["AuthenticationResult"]["RefreshToken"]
-    again = ap.cognito.initiate_auth(ClientId=cid, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={
-        "REFRESH_TOKEN": refresh, "SECRET_HASH": compute_secret_hash(secret, "mona", cid)})
+    again = ap.cognito.initiate_auth(
+        ClientId=cid,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh, "SECRET_HASH": compute_secret_hash(secret, "mona", cid)},
+    )
     assert "AccessToken" in again["AuthenticationResult"]
 
 
@@ -424,7 +511,11 @@ def test_sign_in_by_alias_and_case(server: ServerProcess) -> None:
 def _pycognito(ap: AuthPool, username: str, client_id: str | None = None) -> Cognito:
     """pycognito's own client, pointed at the server the way its users do it."""
     return Cognito(
-        ap.pool_id, client_id or ap.client_id, username=username, access_key="x", secret_key="y",
+        ap.pool_id,
+        client_id or ap.client_id,
+        username=username,
+        access_key="x",
+        secret_key="y",
         botocore_config=Config(retries={"max_attempts": 1}),
         boto3_client_kwargs={"endpoint_url": ap.server.url, "region_name": "us-east-1"},
     )
@@ -476,12 +567,16 @@ def test_temporary_password_expires(data_dir: Any) -> None:
     server = start_server(data_dir)
     try:
         ap = make_pool(server)
-        ap.cognito.admin_create_user(UserPoolId=ap.pool_id, Username="rosa", TemporaryPassword="Temp0rary!x",
-                                     MessageAction="SUPPRESS")
+        ap.cognito.admin_create_user(
+            UserPoolId=ap.pool_id, Username="rosa", TemporaryPassword="Temp0rary!x", MessageAction="SUPPRESS"
+        )
         server.advance_clock(8 * 86400)
         with pytest.raises(ClientError) as exc:
             ap.password_auth("rosa", "Temp0rary!x")
-        assert error(exc) == ("NotAuthorizedException", "User account has expired, it must be reset by an administrator.")
+        assert error(exc) == (
+            "NotAuthorizedException",
+            "User account has expired, it must be reset by an administrator.",
+        )
     finally:
         server.stop()
 
@@ -491,7 +586,10 @@ def test_custom_auth_without_triggers(ap: AuthPool) -> None:
     custom = ap.client(ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
     with pytest.raises(ClientError) as exc:
         ap.cognito.initiate_auth(ClientId=custom, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "sven"})
-    assert error(exc) == ("InvalidParameterException", "Custom auth lambda trigger is not configured for the user pool.")
+    assert error(exc) == (
+        "InvalidParameterException",
+        "Custom auth lambda trigger is not configured for the user pool.",
+    )
 
 
 def test_signing_key_rotation(data_dir: Any) -> None:
@@ -510,9 +608,14 @@ def test_signing_key_rotation(data_dir: Any) -> None:
     old_kids = {k["kid"] for k in ap.jwks()["keys"]}
     server.stop()
     env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
-    rotated = subprocess.run([sys.executable, "-m", "poolgate", "keys", "rotate", "--pool", ap.pool_id,
-                              "--data", str(data_dir)], capture_output=True, text=True, env=env, timeout=60,
-                             check=False)
+    rotated = subprocess.run(
+        [sys.executable, "-m", "poolgate", "keys", "rotate", "--pool", ap.pool_id, "--data", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     assert rotated.returncode == 0, rotated.stderr
     server = start_server(data_dir, env=public)
     try:

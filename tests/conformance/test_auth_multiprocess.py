@@ -24,7 +24,10 @@ def _replicas(tmp_path: Path) -> Iterator[tuple[Any, Any, str, str]]:
     master key and public URL, so the same issuer); yields their boto3 clients and a pool and
     app client made through the first."""
     with pg.fresh_schema() as url:
-        env = {"POOLGATE_MASTER_KEY": MasterKey.generate().to_text(), "POOLGATE_PUBLIC_URL": "http://auth.example"}
+        env = {
+            "POOLGATE_MASTER_KEY": MasterKey.generate().to_text(),
+            "POOLGATE_PUBLIC_URL": "http://auth.example",
+        }
         servers: list[ServerProcess] = []
         try:
             servers.append(start_server(tmp_path / "a", database_url=url, env=env))
@@ -32,7 +35,8 @@ def _replicas(tmp_path: Path) -> Iterator[tuple[Any, Any, str, str]]:
             ca, cb = servers[0].client(), servers[1].client()
             pool = ca.create_user_pool(PoolName="shared")["UserPool"]["Id"]
             client = ca.create_user_pool_client(UserPoolId=pool, ClientName="c", ExplicitAuthFlows=FLOWS)[
-                "UserPoolClient"]["ClientId"]
+                "UserPoolClient"
+            ]["ClientId"]
             yield ca, cb, pool, client
         finally:
             for server in servers:
@@ -42,24 +46,36 @@ def _replicas(tmp_path: Path) -> Iterator[tuple[Any, Any, str, str]]:
 @pytest.mark.postgres
 def test_challenge_answered_on_another_process(tmp_path: Path) -> None:
     with _replicas(tmp_path) as (ca, cb, pool, client):
-        ca.admin_create_user(UserPoolId=pool, Username="sam", TemporaryPassword="Temp0rary!x",
-                             MessageAction="SUPPRESS")
-        challenge = ca.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
-                                     AuthParameters={"USERNAME": "sam", "PASSWORD": "Temp0rary!x"})
+        ca.admin_create_user(
+            UserPoolId=pool, Username="sam", TemporaryPassword="Temp0rary!x", MessageAction="SUPPRESS"
+        )
+        challenge = ca.initiate_auth(
+            ClientId=client,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "sam", "PASSWORD": "Temp0rary!x"},
+        )
         assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
         done = cb.respond_to_auth_challenge(
-            ClientId=client, ChallengeName="NEW_PASSWORD_REQUIRED", Session=challenge["Session"],
-            ChallengeResponses={"USERNAME": "sam", "NEW_PASSWORD": PASSWORD})
+            ClientId=client,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": "sam", "NEW_PASSWORD": PASSWORD},
+        )
         tokens = done["AuthenticationResult"]
         assert ca.get_user(AccessToken=tokens["AccessToken"])["Username"] == "sam"
         for i in range(5):
             with pytest.raises(ClientError):
                 (ca if i % 2 else cb).initiate_auth(
-                    ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
-                    AuthParameters={"USERNAME": "sam", "PASSWORD": "Wr0ng!Password"})
+                    ClientId=client,
+                    AuthFlow="USER_PASSWORD_AUTH",
+                    AuthParameters={"USERNAME": "sam", "PASSWORD": "Wr0ng!Password"},
+                )
         with pytest.raises(ClientError) as exc:
-            ca.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
-                             AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD})
+            ca.initiate_auth(
+                ClientId=client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD},
+            )
         assert exc.value.response["Error"]["Message"] == "Password attempts exceeded"
 
 
@@ -73,15 +89,20 @@ def test_client_change_on_one_process_applies_at_once_on_the_other(tmp_path: Pat
         params = {"USERNAME": "sam", "PASSWORD": PASSWORD}
         for _ in range(2):  # the second one runs on b's cached pool and client
             assert "AuthenticationResult" in cb.initiate_auth(
-                ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
-        ca.update_user_pool_client(UserPoolId=pool, ClientId=client,
-                                   ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+                ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params
+            )
+        ca.update_user_pool_client(
+            UserPoolId=pool,
+            ClientId=client,
+            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )
         with pytest.raises(ClientError) as exc:
             cb.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
         assert exc.value.response["Error"]["Code"] == "InvalidParameterException"
         ca.update_user_pool_client(UserPoolId=pool, ClientId=client, ExplicitAuthFlows=FLOWS)
         assert "AuthenticationResult" in cb.initiate_auth(
-            ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+            ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params
+        )
         ca.delete_user_pool_client(UserPoolId=pool, ClientId=client)
         with pytest.raises(ClientError) as exc:
             cb.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
@@ -96,26 +117,37 @@ def test_change_password_guesses_lock_on_every_process(tmp_path: Path) -> None:
     with _replicas(tmp_path) as (ca, cb, pool, client):
         ca.admin_create_user(UserPoolId=pool, Username="sam", MessageAction="SUPPRESS")
         ca.admin_set_user_password(UserPoolId=pool, Username="sam", Password=PASSWORD, Permanent=True)
-        token = ca.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
-                                 AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD})[
-            "AuthenticationResult"]["AccessToken"]
+        token = ca.initiate_auth(
+            ClientId=client,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]["AccessToken"]
         for i in range(8):
             if i > 4:
                 # Let the running lock (1 s, then 2 s, 4 s) run out on the shared testing clock, so
                 # the next guess is checked again; the eighth failure locks for 8 s, time enough for
                 # the calls below even on a loaded machine.
-                httpx.post(f"{ca.meta.endpoint_url}/_testing/clock", json={"advance": 2.0 ** (i - 5)},
-                           timeout=10).raise_for_status()
+                httpx.post(
+                    f"{ca.meta.endpoint_url}/_testing/clock", json={"advance": 2.0 ** (i - 5)}, timeout=10
+                ).raise_for_status()
             with pytest.raises(ClientError) as exc:
-                (ca if i % 2 else cb).change_password(AccessToken=token, PreviousPassword=f"Wr0ng!{i}",
-                                                      ProposedPassword="An0ther!Pass")
+                (ca if i % 2 else cb).change_password(
+                    AccessToken=token, PreviousPassword=f"Wr0ng!{i}", ProposedPassword="An0ther!Pass"
+                )
             assert exc.value.response["Error"]["Message"] == "Incorrect username or password."
         for cognito in (ca, cb):
             with pytest.raises(ClientError) as exc:
-                cognito.change_password(AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="An0ther!Pass")
+                cognito.change_password(
+                    AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="An0ther!Pass"
+                )
             assert exc.value.response["Error"] == {
-                "Code": "LimitExceededException", "Message": "Attempt limit exceeded, please try after some time."}
+                "Code": "LimitExceededException",
+                "Message": "Attempt limit exceeded, please try after some time.",
+            }
         with pytest.raises(ClientError) as exc:
-            cb.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
-                             AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD})
+            cb.initiate_auth(
+                ClientId=client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "sam", "PASSWORD": PASSWORD},
+            )
         assert exc.value.response["Error"]["Message"] == "Password attempts exceeded"

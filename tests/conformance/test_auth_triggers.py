@@ -25,12 +25,20 @@ from tests.triggers_support import LambdaEndpoint, fail, lambda_arn, respond
 PASSWORD = "Corr3ct!Horse"
 META = {"tenant": "acme"}
 TRIGGERS = (
-    "PreAuthentication", "PostAuthentication", "PreTokenGeneration", "UserMigration",
-    "DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse",
+    "PreAuthentication",
+    "PostAuthentication",
+    "PreTokenGeneration",
+    "UserMigration",
+    "DefineAuthChallenge",
+    "CreateAuthChallenge",
+    "VerifyAuthChallengeResponse",
 )
 FLOWS = [
-    "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH",
-    "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_CUSTOM_AUTH",
 ]
 LAMBDA_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 _tags = itertools.count()
@@ -49,7 +57,9 @@ def fake() -> Iterator[LambdaEndpoint]:
 
 @pytest.fixture(scope="module")
 def live(fake: LambdaEndpoint, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = start_server(tmp_path_factory.mktemp("auth-triggers"), env={**LAMBDA_ENV, "AWS_ENDPOINT_URL_LAMBDA": fake.url})
+    proc = start_server(
+        tmp_path_factory.mktemp("auth-triggers"), env={**LAMBDA_ENV, "AWS_ENDPOINT_URL_LAMBDA": fake.url}
+    )
     yield proc
     proc.stop()
 
@@ -57,8 +67,14 @@ def live(fake: LambdaEndpoint, tmp_path_factory: pytest.TempPathFactory) -> Iter
 class Pool:
     """A pool whose sign-in triggers are functions of the fake named ``<Trigger>-<n>``."""
 
-    def __init__(self, live: ServerProcess, fake: LambdaEndpoint, *, triggers: tuple[str, ...] = TRIGGERS,
-                 **client_config: Any) -> None:
+    def __init__(
+        self,
+        live: ServerProcess,
+        fake: LambdaEndpoint,
+        *,
+        triggers: tuple[str, ...] = TRIGGERS,
+        **client_config: Any,
+    ) -> None:
         self.live, self.fake, self.cognito = live, fake, live.client()
         tag = next(_tags)
         self.names = {trigger: f"{trigger}-{tag}" for trigger in triggers}
@@ -66,9 +82,9 @@ class Pool:
             PoolName="auth-triggers", LambdaConfig={t: lambda_arn(n) for t, n in self.names.items()}
         )["UserPool"]["Id"]
         client_config.setdefault("ExplicitAuthFlows", FLOWS)
-        self.client_id = self.cognito.create_user_pool_client(UserPoolId=self.id, ClientName="app", **client_config)[
-            "UserPoolClient"
-        ]["ClientId"]
+        self.client_id = self.cognito.create_user_pool_client(
+            UserPoolId=self.id, ClientName="app", **client_config
+        )["UserPoolClient"]["ClientId"]
         self.auth = AuthPool(live, self.cognito, self.id, self.client_id)
 
     def set(self, trigger: str, behaviour: Any) -> None:
@@ -88,7 +104,9 @@ class Pool:
         created = self.cognito.admin_create_user(
             UserPoolId=self.id, Username=username, MessageAction="SUPPRESS", UserAttributes=attrs
         )
-        self.cognito.admin_set_user_password(UserPoolId=self.id, Username=username, Password=PASSWORD, Permanent=True)
+        self.cognito.admin_set_user_password(
+            UserPoolId=self.id, Username=username, Password=PASSWORD, Permanent=True
+        )
         return next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")  # type: ignore[no-any-return]
 
 
@@ -98,8 +116,16 @@ def pool(live: ServerProcess, fake: LambdaEndpoint) -> Pool:
 
 
 def _envelope(event: dict[str, Any], pool: Pool, source: str, username: str, *, version: str = "1") -> None:
-    assert set(event) == {"version", "triggerSource", "region", "userPoolId", "userName", "callerContext",
-                          "request", "response"}
+    assert set(event) == {
+        "version",
+        "triggerSource",
+        "region",
+        "userPoolId",
+        "userName",
+        "callerContext",
+        "request",
+        "response",
+    }
     assert event["version"] == version and event["triggerSource"] == source
     assert event["region"] == "us-east-1" and event["userPoolId"] == pool.id and event["userName"] == username
     caller = event["callerContext"]
@@ -116,11 +142,15 @@ def _user_attributes(attributes: dict[str, str], sub: str, **expected: str) -> N
 def test_password_sign_in_events(pool: Pool) -> None:
     sub = pool.user("ann", email="ann@example.com", email_verified="true")
     pool.cognito.initiate_auth(
-        ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD}, ClientMetadata=META,
+        ClientId=pool.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD},
+        ClientMetadata=META,
     )
     assert pool.sources() == [
-        "PreAuthentication_Authentication", "PostAuthentication_Authentication", "TokenGeneration_Authentication",
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
     ]
     pre = pool.events("PreAuthentication")[0]
     _envelope(pre, pool, "PreAuthentication_Authentication", "ann")
@@ -135,7 +165,9 @@ def test_password_sign_in_events(pool: Pool) -> None:
     _envelope(token, pool, "TokenGeneration_Authentication", "ann")
     assert set(token["request"]) == {"userAttributes", "groupConfiguration", "clientMetadata"}
     assert token["request"]["groupConfiguration"] == {
-        "groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None,
+        "groupsToOverride": [],
+        "iamRolesToOverride": [],
+        "preferredRole": None,
     }
     assert token["request"]["clientMetadata"] == {}
     assert token["response"] == {"claimsOverrideDetails": None}
@@ -145,12 +177,24 @@ def test_pre_token_generation_changes_the_tokens(pool: Pool) -> None:
     pool.user("bea", email="bea@example.com", given_name="Bea")
     pool.cognito.create_group(UserPoolId=pool.id, GroupName="staff")
     pool.cognito.admin_add_user_to_group(UserPoolId=pool.id, Username="bea", GroupName="staff")
-    pool.set("PreTokenGeneration", respond(claimsOverrideDetails={
-        "claimsToAddOrOverride": {"tier": "gold", "given_name": "Beatrix", "email": "spoof@example.com"},
-        "claimsToSuppress": ["email"],
-        "groupOverrideDetails": {"groupsToOverride": ["admins", "ops"], "iamRolesToOverride": [],
-                                 "preferredRole": None},
-    }))
+    pool.set(
+        "PreTokenGeneration",
+        respond(
+            claimsOverrideDetails={
+                "claimsToAddOrOverride": {
+                    "tier": "gold",
+                    "given_name": "Beatrix",
+                    "email": "spoof@example.com",
+                },
+                "claimsToSuppress": ["email"],
+                "groupOverrideDetails": {
+                    "groupsToOverride": ["admins", "ops"],
+                    "iamRolesToOverride": [],
+                    "preferredRole": None,
+                },
+            }
+        ),
+    )
     result = pool.auth.password_auth("bea")["AuthenticationResult"]
     id_claims = pool.auth.decode(result["IdToken"], audience=pool.client_id)
     access = pool.auth.decode(result["AccessToken"])
@@ -158,23 +202,37 @@ def test_pre_token_generation_changes_the_tokens(pool: Pool) -> None:
     assert "email" not in id_claims  # suppress wins over add
     assert id_claims["cognito:groups"] == ["admins", "ops"] == access["cognito:groups"]
     assert "tier" not in access  # V1 changes the ID token only
-    assert pool.events("PreTokenGeneration")[0]["request"]["groupConfiguration"]["groupsToOverride"] == ["staff"]
+    assert pool.events("PreTokenGeneration")[0]["request"]["groupConfiguration"]["groupsToOverride"] == [
+        "staff"
+    ]
 
 
 def test_pre_token_generation_v2_changes_the_access_token(live: ServerProcess, fake: LambdaEndpoint) -> None:
     pool = Pool(live, fake, triggers=())
     name = f"PreTokenV2-{next(_tags)}"
-    pool.cognito.update_user_pool(UserPoolId=pool.id, LambdaConfig={
-        "PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": lambda_arn(name)},
-    })
-    pool.user("vic", email="vic@example.com")
-    fake.set(name, respond(claimsAndScopeOverrideDetails={
-        "idTokenGeneration": {"claimsToAddOrOverride": {"plan": "pro"}, "claimsToSuppress": ["email"]},
-        "accessTokenGeneration": {
-            "claimsToAddOrOverride": {"roles": ["reader", "writer"]},
-            "scopesToAdd": ["api/read"], "scopesToSuppress": [],
+    pool.cognito.update_user_pool(
+        UserPoolId=pool.id,
+        LambdaConfig={
+            "PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": lambda_arn(name)},
         },
-    }))
+    )
+    pool.user("vic", email="vic@example.com")
+    fake.set(
+        name,
+        respond(
+            claimsAndScopeOverrideDetails={
+                "idTokenGeneration": {
+                    "claimsToAddOrOverride": {"plan": "pro"},
+                    "claimsToSuppress": ["email"],
+                },
+                "accessTokenGeneration": {
+                    "claimsToAddOrOverride": {"roles": ["reader", "writer"]},
+                    "scopesToAdd": ["api/read"],
+                    "scopesToSuppress": [],
+                },
+            }
+        ),
+    )
     result = pool.auth.password_auth("vic")["AuthenticationResult"]
     id_claims = pool.auth.decode(result["IdToken"], audience=pool.client_id)
     access = pool.auth.decode(result["AccessToken"])
@@ -193,7 +251,9 @@ def test_refresh_runs_pre_token_generation_only(pool: Pool) -> None:
     refresh = pool.auth.password_auth("cal")["AuthenticationResult"]["RefreshToken"]
     pool.fake.clear()
     pool.cognito.initiate_auth(
-        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh},
+        ClientId=pool.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh},
         ClientMetadata=META,
     )
     assert pool.sources() == ["TokenGeneration_RefreshTokens"]
@@ -205,24 +265,36 @@ def test_pre_authentication_error(pool: Pool) -> None:
     pool.set("PreAuthentication", fail("Not allowed today"))
     with pytest.raises(ClientError) as exc:
         pool.auth.password_auth("dan")
-    assert error(exc) == ("UserLambdaValidationException", "PreAuthentication failed with error Not allowed today.")
+    assert error(exc) == (
+        "UserLambdaValidationException",
+        "PreAuthentication failed with error Not allowed today.",
+    )
     assert pool.sources() == ["PreAuthentication_Authentication"]
 
 
 def test_admin_flow_migrates_and_routes_client_metadata(pool: Pool) -> None:
-    pool.set("UserMigration", respond(
-        userAttributes={"email": "old@example.com", "email_verified": "true", "name": "Old Timer"},
-        finalUserStatus="CONFIRMED", messageAction="SUPPRESS",
-    ))
+    pool.set(
+        "UserMigration",
+        respond(
+            userAttributes={"email": "old@example.com", "email_verified": "true", "name": "Old Timer"},
+            finalUserStatus="CONFIRMED",
+            messageAction="SUPPRESS",
+        ),
+    )
     result = pool.cognito.admin_initiate_auth(
-        UserPoolId=pool.id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "oldie", "PASSWORD": "legacy-pass"}, ClientMetadata=META,
+        UserPoolId=pool.id,
+        ClientId=pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "oldie", "PASSWORD": "legacy-pass"},
+        ClientMetadata=META,
     )
     claims = pool.auth.decode(result["AuthenticationResult"]["IdToken"], audience=pool.client_id)
     assert claims["cognito:username"] == "oldie" and claims["email"] == "old@example.com"
     assert pool.sources() == [
-        "UserMigration_Authentication", "PreAuthentication_Authentication",
-        "PostAuthentication_Authentication", "TokenGeneration_Authentication",
+        "UserMigration_Authentication",
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
     ]
     migration = pool.events("UserMigration")[0]
     _envelope(migration, pool, "UserMigration_Authentication", "oldie")
@@ -253,18 +325,24 @@ def _define(event: dict[str, Any]) -> dict[str, Any]:
 
 def _create(event: dict[str, Any]) -> dict[str, Any]:
     n = len(event["request"]["session"]) + 1
-    return {**event, "response": {
-        "publicChallengeParameters": {"question": f"what is {n}+{n}?"},
-        "privateChallengeParameters": {"answer": str(2 * n)},
-        "challengeMetadata": f"ROUND-{n}",
-    }}
+    return {
+        **event,
+        "response": {
+            "publicChallengeParameters": {"question": f"what is {n}+{n}?"},
+            "privateChallengeParameters": {"answer": str(2 * n)},
+            "challengeMetadata": f"ROUND-{n}",
+        },
+    }
 
 
 def _verify(event: dict[str, Any]) -> dict[str, Any]:
     request = event["request"]
-    return {**event, "response": {
-        "answerCorrect": request["challengeAnswer"] == request["privateChallengeParameters"]["answer"],
-    }}
+    return {
+        **event,
+        "response": {
+            "answerCorrect": request["challengeAnswer"] == request["privateChallengeParameters"]["answer"],
+        },
+    }
 
 
 @pytest.fixture
@@ -277,8 +355,11 @@ def game(pool: Pool) -> Pool:
 
 def _answer(pool: Pool, session: str, answer: str) -> dict[str, Any]:
     result: dict[str, Any] = pool.cognito.respond_to_auth_challenge(
-        ClientId=pool.client_id, ChallengeName="CUSTOM_CHALLENGE", Session=session,
-        ChallengeResponses={"USERNAME": "eve", "ANSWER": answer}, ClientMetadata={"round": "answer"},
+        ClientId=pool.client_id,
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=session,
+        ChallengeResponses={"USERNAME": "eve", "ANSWER": answer},
+        ClientMetadata={"round": "answer"},
     )
     return result
 
@@ -286,7 +367,10 @@ def _answer(pool: Pool, session: str, answer: str) -> dict[str, Any]:
 def test_custom_challenge_won_in_two_rounds(game: Pool) -> None:
     sub = game.user("eve")
     first = game.cognito.initiate_auth(
-        ClientId=game.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "eve"}, ClientMetadata=META,
+        ClientId=game.client_id,
+        AuthFlow="CUSTOM_AUTH",
+        AuthParameters={"USERNAME": "eve"},
+        ClientMetadata=META,
     )
     assert first["ChallengeName"] == "CUSTOM_CHALLENGE"
     assert first["ChallengeParameters"] == {"question": "what is 1+1?", "USERNAME": "eve"}
@@ -296,11 +380,15 @@ def test_custom_challenge_won_in_two_rounds(game: Pool) -> None:
     result = _answer(game, second["Session"], "4")["AuthenticationResult"]
     assert game.auth.decode(result["IdToken"], audience=game.client_id)["sub"] == sub
     assert game.sources() == [
-        "DefineAuthChallenge_Authentication", "CreateAuthChallenge_Authentication",
-        "VerifyAuthChallengeResponse_Authentication", "DefineAuthChallenge_Authentication",
+        "DefineAuthChallenge_Authentication",
         "CreateAuthChallenge_Authentication",
-        "VerifyAuthChallengeResponse_Authentication", "DefineAuthChallenge_Authentication",
-        "PostAuthentication_Authentication", "TokenGeneration_Authentication",
+        "VerifyAuthChallengeResponse_Authentication",
+        "DefineAuthChallenge_Authentication",
+        "CreateAuthChallenge_Authentication",
+        "VerifyAuthChallengeResponse_Authentication",
+        "DefineAuthChallenge_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_Authentication",
     ]
     defines = game.events("DefineAuthChallenge")
     _envelope(defines[0], game, "DefineAuthChallenge_Authentication", "eve")
@@ -321,7 +409,11 @@ def test_custom_challenge_won_in_two_rounds(game: Pool) -> None:
     verifies = game.events("VerifyAuthChallengeResponse")
     _envelope(verifies[0], game, "VerifyAuthChallengeResponse_Authentication", "eve")
     assert set(verifies[0]["request"]) == {
-        "userAttributes", "privateChallengeParameters", "challengeAnswer", "clientMetadata", "userNotFound",
+        "userAttributes",
+        "privateChallengeParameters",
+        "challengeAnswer",
+        "clientMetadata",
+        "userNotFound",
     }
     assert verifies[0]["request"]["privateChallengeParameters"] == {"answer": "2"}
     assert verifies[0]["request"]["challengeAnswer"] == "2"
@@ -352,8 +444,13 @@ def test_custom_auth_needs_all_three_triggers(live: ServerProcess, fake: LambdaE
     pool = Pool(live, fake, triggers=("DefineAuthChallenge", "CreateAuthChallenge"))
     pool.user("fay")
     with pytest.raises(ClientError) as exc:
-        pool.cognito.initiate_auth(ClientId=pool.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "fay"})
-    assert error(exc) == ("InvalidParameterException", "Custom auth lambda trigger is not configured for the user pool.")
+        pool.cognito.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "fay"}
+        )
+    assert error(exc) == (
+        "InvalidParameterException",
+        "Custom auth lambda trigger is not configured for the user pool.",
+    )
     assert pool.sources() == []
 
 

@@ -15,6 +15,11 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke", "--output", str(tmp_path / "smoke")],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=600, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

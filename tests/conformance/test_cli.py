@@ -19,7 +19,12 @@ def poolgate(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "poolgate", *args], capture_output=True, text=True, env=full_env, timeout=60, check=False
+        [sys.executable, "-m", "poolgate", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -29,8 +34,17 @@ def test_version_and_help() -> None:
     for command in ("serve", "migrate", "credentials", "master-key"):
         assert command in out
     serve_help = poolgate("serve", "--help").stdout
-    for flag in ("--host", "--port", "--data", "--database-url", "--region", "--public-url", "--workers", "--dev",
-                 "--testing"):
+    for flag in (
+        "--host",
+        "--port",
+        "--data",
+        "--database-url",
+        "--region",
+        "--public-url",
+        "--workers",
+        "--dev",
+        "--testing",
+    ):
         assert flag in serve_help
 
 
@@ -72,7 +86,9 @@ def test_master_key_rotation_keeps_secrets(tmp_path: Path) -> None:
     server = start_server(data)
     client = server.client()
     pool_id = client.create_user_pool(PoolName="rot")["UserPool"]["Id"]
-    app = client.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True)["UserPoolClient"]
+    app = client.create_user_pool_client(UserPoolId=pool_id, ClientName="c", GenerateSecret=True)[
+        "UserPoolClient"
+    ]
     server.stop()
     old_key = (data / "master.key").read_text()
     rotated = poolgate("master-key", "rotate", "--data", str(data))
@@ -111,17 +127,33 @@ def test_aws_cli_against_the_server(tmp_path: Path) -> None:
     try:
         created = subprocess.run(
             [*aws, "create-user-pool", "--pool-name", "cli-pool", "--endpoint-url", server.url],
-            capture_output=True, text=True, env=env, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
         )
         assert created.returncode == 0, created.stderr
         assert '"Name": "cli-pool"' in created.stdout
         missing = subprocess.run(
-            [*aws, "describe-user-pool", "--user-pool-id", "us-east-1_NoSuchPoo", "--endpoint-url", server.url],
-            capture_output=True, text=True, env=env, timeout=60, check=False,
+            [
+                *aws,
+                "describe-user-pool",
+                "--user-pool-id",
+                "us-east-1_NoSuchPoo",
+                "--endpoint-url",
+                server.url,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
         )
         assert missing.returncode == 255
-        assert "An error occurred (ResourceNotFoundException) when calling the DescribeUserPool operation" in (
-            missing.stderr
+        assert (
+            "An error occurred (ResourceNotFoundException) when calling the DescribeUserPool operation"
+            in (missing.stderr)
         )
     finally:
         server.stop()

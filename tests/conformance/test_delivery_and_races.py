@@ -44,15 +44,22 @@ def test_sign_up_code_is_emailed_over_smtp(data_dir: Path) -> None:
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    server = start_server(data_dir, env={"POOLGATE_SMTP_URL": f"smtp://127.0.0.1:{port}",
-                                         "POOLGATE_SMTP_FROM": "auth@poolgate.test"})
+    server = start_server(
+        data_dir,
+        env={"POOLGATE_SMTP_URL": f"smtp://127.0.0.1:{port}", "POOLGATE_SMTP_FROM": "auth@poolgate.test"},
+    )
     try:
         pool, client = _pool_and_client(
-            server, AutoVerifiedAttributes=["email"],
+            server,
+            AutoVerifiedAttributes=["email"],
             VerificationMessageTemplate={"EmailSubject": "Welcome", "EmailMessage": "Your code: {####}"},
         )
-        server.client().sign_up(ClientId=client, Username="sam", Password=STRONG,
-                                UserAttributes=[{"Name": "email", "Value": "sam@example.com"}])
+        server.client().sign_up(
+            ClientId=client,
+            Username="sam",
+            Password=STRONG,
+            UserAttributes=[{"Name": "email", "Value": "sam@example.com"}],
+        )
         code = server.last_code(pool, "sam")
         assert len(inbox.envelopes) == 1
         envelope = inbox.envelopes[0]
@@ -75,11 +82,16 @@ def test_emailed_code_is_not_kept_in_clear_outside_testing(data_dir: Path) -> No
     server = start_server(data_dir, testing=False, env={"POOLGATE_SMTP_URL": f"smtp://127.0.0.1:{port}"})
     try:
         _pool, client = _pool_and_client(
-            server, AutoVerifiedAttributes=["email"],
+            server,
+            AutoVerifiedAttributes=["email"],
             VerificationMessageTemplate={"EmailSubject": "Welcome", "EmailMessage": "Your code: {####}"},
         )
-        server.client().sign_up(ClientId=client, Username="ann", Password=STRONG,
-                                UserAttributes=[{"Name": "email", "Value": "ann@example.com"}])
+        server.client().sign_up(
+            ClientId=client,
+            Username="ann",
+            Password=STRONG,
+            UserAttributes=[{"Name": "email", "Value": "ann@example.com"}],
+        )
         assert len(inbox.envelopes) == 1
         content = inbox.envelopes[0].content
         text = content.decode() if isinstance(content, bytes) else str(content)
@@ -94,8 +106,14 @@ def test_emailed_code_is_not_kept_in_clear_outside_testing(data_dir: Path) -> No
         server.stop()
         controller.stop()
     env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
-    out = subprocess.run([sys.executable, "-m", "poolgate", "outbox", "--data", str(data_dir)],
-                         capture_output=True, text=True, env=env, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "poolgate", "outbox", "--data", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     assert out.stdout == "" and "The outbox is empty" in out.stderr
 
 
@@ -104,8 +122,12 @@ def test_sms_code_goes_to_the_webhook(data_dir: Path) -> None:
         server = start_server(data_dir, env={"POOLGATE_SMS_WEBHOOK_URL": hook.url + "/sms"})
         try:
             pool, client = _pool_and_client(server, AutoVerifiedAttributes=["phone_number"])
-            server.client().sign_up(ClientId=client, Username="tom", Password=STRONG,
-                                    UserAttributes=[{"Name": "phone_number", "Value": "+15555550123"}])
+            server.client().sign_up(
+                ClientId=client,
+                Username="tom",
+                Password=STRONG,
+                UserAttributes=[{"Name": "phone_number", "Value": "+15555550123"}],
+            )
             code = server.last_code(pool, "tom")
             assert len(hook.requests) == 1
             body = json.loads(hook.requests[0].body)
@@ -119,18 +141,33 @@ def test_outbox_command_prints_the_code(data_dir: Path) -> None:
     server = start_server(data_dir)
     try:
         pool, client = _pool_and_client(server, AutoVerifiedAttributes=["email"])
-        server.client().sign_up(ClientId=client, Username="uma", Password=STRONG,
-                                UserAttributes=[{"Name": "email", "Value": "uma@example.com"}])
+        server.client().sign_up(
+            ClientId=client,
+            Username="uma",
+            Password=STRONG,
+            UserAttributes=[{"Name": "email", "Value": "uma@example.com"}],
+        )
         code = server.last_code(pool, "uma")
     finally:
         server.stop()
     env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
-    out = subprocess.run([sys.executable, "-m", "poolgate", "outbox", "--data", str(data_dir), "--user", "uma"],
-                         capture_output=True, text=True, env=env, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "poolgate", "outbox", "--data", str(data_dir), "--user", "uma"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    ).stdout
     assert f"code: {code}" in out and "SIGN_UP" in out
     as_json = subprocess.run(
         [sys.executable, "-m", "poolgate", "outbox", "--data", str(data_dir), "--pool", pool, "--json"],
-        capture_output=True, text=True, env=env, timeout=60, check=True).stdout
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    ).stdout
     assert json.loads(as_json.splitlines()[-1])["code"] == code
 
 
@@ -139,23 +176,32 @@ def test_codes_expire_on_the_testing_clock(data_dir: Path) -> None:
     try:
         pool, client = _pool_and_client(server, AutoVerifiedAttributes=["email"])
         cognito = server.client()
-        cognito.sign_up(ClientId=client, Username="vic", Password=STRONG,
-                        UserAttributes=[{"Name": "email", "Value": "vic@example.com"}])
+        cognito.sign_up(
+            ClientId=client,
+            Username="vic",
+            Password=STRONG,
+            UserAttributes=[{"Name": "email", "Value": "vic@example.com"}],
+        )
         code = server.last_code(pool, "vic")
         server.advance_clock(24 * 3600 + 60)
         with pytest.raises(ClientError) as exc:
             cognito.confirm_sign_up(ClientId=client, Username="vic", ConfirmationCode=code)
         assert exc.value.response["Error"]["Code"] == "ExpiredCodeException"
         cognito.resend_confirmation_code(ClientId=client, Username="vic")
-        cognito.confirm_sign_up(ClientId=client, Username="vic", ConfirmationCode=server.last_code(pool, "vic"))
+        cognito.confirm_sign_up(
+            ClientId=client, Username="vic", ConfirmationCode=server.last_code(pool, "vic")
+        )
         cognito.admin_set_user_password(UserPoolId=pool, Username="vic", Password=STRONG, Permanent=True)
-        cognito.admin_update_user_attributes(UserPoolId=pool, Username="vic",
-                                             UserAttributes=[{"Name": "email_verified", "Value": "true"}])
+        cognito.admin_update_user_attributes(
+            UserPoolId=pool, Username="vic", UserAttributes=[{"Name": "email_verified", "Value": "true"}]
+        )
         cognito.forgot_password(ClientId=client, Username="vic")
         reset = server.last_code(pool, "vic")
         server.advance_clock(3600 + 60)
         with pytest.raises(ClientError) as exc:
-            cognito.confirm_forgot_password(ClientId=client, Username="vic", ConfirmationCode=reset, Password=STRONG)
+            cognito.confirm_forgot_password(
+                ClientId=client, Username="vic", ConfirmationCode=reset, Password=STRONG
+            )
         assert exc.value.response["Error"]["Code"] == "ExpiredCodeException"
     finally:
         server.stop()
@@ -207,10 +253,18 @@ def test_parallel_wrong_codes_sqlite(data_dir: Path) -> None:
     try:
         pool, client = _pool_and_client(server)
         cognito = server.client()
-        cognito.admin_create_user(UserPoolId=pool, Username="forgetful", MessageAction="SUPPRESS",
-                                  UserAttributes=[{"Name": "email", "Value": "f@example.com"},
-                                                  {"Name": "email_verified", "Value": "true"}])
-        cognito.admin_set_user_password(UserPoolId=pool, Username="forgetful", Password=STRONG, Permanent=True)
+        cognito.admin_create_user(
+            UserPoolId=pool,
+            Username="forgetful",
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": "f@example.com"},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        )
+        cognito.admin_set_user_password(
+            UserPoolId=pool, Username="forgetful", Password=STRONG, Permanent=True
+        )
         cognito.forgot_password(ClientId=client, Username="forgetful")
         code = server.last_code(pool, "forgetful")
         wrong = "000000" if code != "000000" else "111111"
@@ -218,17 +272,20 @@ def test_parallel_wrong_codes_sqlite(data_dir: Path) -> None:
 
         def confirm(i: int, guess: str) -> str:
             try:
-                clients[i].confirm_forgot_password(ClientId=client, Username="forgetful", ConfirmationCode=guess,
-                                                   Password="N3w!Password")
+                clients[i].confirm_forgot_password(
+                    ClientId=client, Username="forgetful", ConfirmationCode=guess, Password="N3w!Password"
+                )
             except ClientError as exc:
                 return str(exc.response["Error"]["Code"])
             return "ok"
 
         with ThreadPoolExecutor(max_workers=49) as executor:
             outcomes = list(executor.map(lambda i: confirm(i, wrong), range(49)))
-        print(f"\n[races] issue 15 item 8: 49 parallel wrong codes on SQLite, 2 workers: "
-              f"{outcomes.count('CodeMismatchException')} compared, "
-              f"{outcomes.count('LimitExceededException')} LimitExceededException")
+        print(
+            f"\n[races] issue 15 item 8: 49 parallel wrong codes on SQLite, 2 workers: "
+            f"{outcomes.count('CodeMismatchException')} compared, "
+            f"{outcomes.count('LimitExceededException')} LimitExceededException"
+        )
         assert outcomes.count("CodeMismatchException") == 5, outcomes
         assert outcomes.count("LimitExceededException") == 44, outcomes
         assert confirm(0, code) == "LimitExceededException"

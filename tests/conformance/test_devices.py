@@ -66,7 +66,9 @@ def srp_client(ap: AuthPool, username: str, device: dict[str, str] | None = None
     extra = {}
     if device is not None:
         extra = {
-            "device_key": device["key"], "device_group_key": device["group"], "device_password": device["password"]
+            "device_key": device["key"],
+            "device_group_key": device["group"],
+            "device_password": device["password"],
         }
     return aws_srp.AWSSRP(username, PASSWORD, ap.pool_id, ap.client_id, client=ap.cognito, **extra)
 
@@ -98,7 +100,9 @@ def test_sign_in_returns_new_device_metadata(ap: AuthPool) -> None:
     assert_output_shape(result, "AuthenticationResultType")
     # Admin password flows do not track devices.
     admin = ap.cognito.admin_initiate_auth(
-        UserPoolId=ap.pool_id, ClientId=ap.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        UserPoolId=ap.pool_id,
+        ClientId=ap.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": "dina", "PASSWORD": PASSWORD},
     )
     assert "NewDeviceMetadata" not in admin["AuthenticationResult"]
@@ -126,7 +130,9 @@ def test_pycognito_confirms_the_device_and_signs_in_with_device_srp(
     client.forget_device(signed_in["AccessToken"], device["key"])
     assert ap.cognito.list_devices(AccessToken=signed_in["AccessToken"])["Devices"] == []
     assert [request["headers"]["X-Amz-Target"].split(".")[-1] for request in to_server] == [
-        "ConfirmDevice", "UpdateDeviceStatus", "ForgetDevice"
+        "ConfirmDevice",
+        "UpdateDeviceStatus",
+        "ForgetDevice",
     ]
 
 
@@ -147,7 +153,10 @@ def test_device_operations_and_admin_twins(ap: AuthPool, to_server: list[dict[st
     )
     assert device_type["DeviceKey"] == device["key"]
     assert {a["Name"] for a in device_type["DeviceAttributes"]} == {
-        "device_status", "device_name", "dev:device_remembered_status", "last_ip_used"
+        "device_status",
+        "device_name",
+        "dev:device_remembered_status",
+        "last_ip_used",
     }
     assert device_type["DeviceLastAuthenticatedDate"] >= device_type["DeviceCreateDate"]
     admin = cognito.admin_get_device(UserPoolId=ap.pool_id, Username="fern", DeviceKey=device["key"])
@@ -156,41 +165,68 @@ def test_device_operations_and_admin_twins(ap: AuthPool, to_server: list[dict[st
     assert listed["Devices"] == [device_type] and "PaginationToken" not in listed
     assert cognito.admin_list_devices(UserPoolId=ap.pool_id, Username="fern")["Devices"] == [device_type]
     cognito.admin_update_device_status(
-        UserPoolId=ap.pool_id, Username="fern", DeviceKey=device["key"], DeviceRememberedStatus="not_remembered"
+        UserPoolId=ap.pool_id,
+        Username="fern",
+        DeviceKey=device["key"],
+        DeviceRememberedStatus="not_remembered",
     )
-    cognito.update_device_status(AccessToken=token, DeviceKey=device["key"], DeviceRememberedStatus="remembered")
+    cognito.update_device_status(
+        AccessToken=token, DeviceKey=device["key"], DeviceRememberedStatus="remembered"
+    )
 
     # Cognito's errors.
     gabe = ap.password_auth("gabe")["AuthenticationResult"]
     assert fails(cognito.get_device, AccessToken=gabe["AccessToken"], DeviceKey=device["key"]) == NOT_FOUND
     assert fails(cognito.get_device, AccessToken=token, DeviceKey=UNKNOWN_KEY) == NOT_FOUND
-    assert fails(cognito.admin_get_device, UserPoolId=ap.pool_id, Username="gabe", DeviceKey=device["key"]) == (
-        NOT_FOUND
-    )
+    assert fails(
+        cognito.admin_get_device, UserPoolId=ap.pool_id, Username="gabe", DeviceKey=device["key"]
+    ) == (NOT_FOUND)
     # The model's error lists of AdminListDevices and AdminGetDevice lack UserNotFoundException.
     assert fails(cognito.admin_list_devices, UserPoolId=ap.pool_id, Username="nobody") == (
-        "ResourceNotFoundException", "User does not exist."
+        "ResourceNotFoundException",
+        "User does not exist.",
     )
     assert fails(
-        cognito.admin_update_device_status, UserPoolId=ap.pool_id, Username="nobody", DeviceKey=device["key"],
+        cognito.admin_update_device_status,
+        UserPoolId=ap.pool_id,
+        Username="nobody",
+        DeviceKey=device["key"],
         DeviceRememberedStatus="remembered",
     ) == ("UserNotFoundException", "User does not exist.")
     assert fails(cognito.get_device, AccessToken="x" * 40, DeviceKey=device["key"]) == (
-        "NotAuthorizedException", "Invalid Access Token"
+        "NotAuthorizedException",
+        "Invalid Access Token",
     )
-    assert fails(
-        cognito.update_device_status, AccessToken=token, DeviceKey=device["key"], DeviceRememberedStatus="maybe"
-    )[0] == "InvalidParameterException"
+    assert (
+        fails(
+            cognito.update_device_status,
+            AccessToken=token,
+            DeviceKey=device["key"],
+            DeviceRememberedStatus="maybe",
+        )[0]
+        == "InvalidParameterException"
+    )
     salt, verifier = make_device_verifier(device["group"], device["key"], "another")
     salt_b64, verifier_b64 = encode_device_verifier_config(salt, verifier)
     config = {"Salt": salt_b64, "PasswordVerifier": verifier_b64}
-    assert fails(
-        cognito.confirm_device, AccessToken=token, DeviceKey=device["key"], DeviceSecretVerifierConfig=config
-    )[0] == "DeviceKeyExistsException"
-    assert fails(
-        cognito.confirm_device, AccessToken=gabe["AccessToken"], DeviceKey=device["key"],
-        DeviceSecretVerifierConfig=config,
-    ) == NOT_FOUND
+    assert (
+        fails(
+            cognito.confirm_device,
+            AccessToken=token,
+            DeviceKey=device["key"],
+            DeviceSecretVerifierConfig=config,
+        )[0]
+        == "DeviceKeyExistsException"
+    )
+    assert (
+        fails(
+            cognito.confirm_device,
+            AccessToken=gabe["AccessToken"],
+            DeviceKey=device["key"],
+            DeviceSecretVerifierConfig=config,
+        )
+        == NOT_FOUND
+    )
 
     cognito.admin_forget_device(UserPoolId=ap.pool_id, Username="fern", DeviceKey=device["key"])
     assert fails(cognito.forget_device, AccessToken=token, DeviceKey=device["key"]) == NOT_FOUND
@@ -203,28 +239,44 @@ def test_refresh_is_bound_to_the_device(ap: AuthPool, to_server: list[dict[str, 
     signed_in = srp_client(ap, "hana", device).authenticate_user()["AuthenticationResult"]
     for token in (device["refresh"], signed_in["RefreshToken"]):
         for params in ({}, {"DEVICE_KEY": UNKNOWN_KEY}):
-            assert fails(
-                ap.cognito.initiate_auth, ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                AuthParameters={"REFRESH_TOKEN": token, **params},
-            ) == INVALID_REFRESH
+            assert (
+                fails(
+                    ap.cognito.initiate_auth,
+                    ClientId=ap.client_id,
+                    AuthFlow="REFRESH_TOKEN_AUTH",
+                    AuthParameters={"REFRESH_TOKEN": token, **params},
+                )
+                == INVALID_REFRESH
+            )
         refreshed = ap.cognito.initiate_auth(
-            ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+            ClientId=ap.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
             AuthParameters={"REFRESH_TOKEN": token, "DEVICE_KEY": device["key"]},
         )["AuthenticationResult"]
         assert ap.decode(refreshed["AccessToken"])["device_key"] == device["key"]
         assert "RefreshToken" not in refreshed
-    assert fails(
-        ap.cognito.get_tokens_from_refresh_token, ClientId=ap.client_id, RefreshToken=signed_in["RefreshToken"]
-    ) == INVALID_REFRESH
+    assert (
+        fails(
+            ap.cognito.get_tokens_from_refresh_token,
+            ClientId=ap.client_id,
+            RefreshToken=signed_in["RefreshToken"],
+        )
+        == INVALID_REFRESH
+    )
     assert ap.cognito.get_tokens_from_refresh_token(
         ClientId=ap.client_id, RefreshToken=signed_in["RefreshToken"], DeviceKey=device["key"]
     )["AuthenticationResult"]["AccessToken"]
     # Forgetting the device ends the refresh tokens bound to it.
     ap.cognito.forget_device(AccessToken=signed_in["AccessToken"], DeviceKey=device["key"])
-    assert fails(
-        ap.cognito.initiate_auth, ClientId=ap.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-        AuthParameters={"REFRESH_TOKEN": signed_in["RefreshToken"], "DEVICE_KEY": device["key"]},
-    ) == INVALID_REFRESH
+    assert (
+        fails(
+            ap.cognito.initiate_auth,
+            ClientId=ap.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": signed_in["RefreshToken"], "DEVICE_KEY": device["key"]},
+        )
+        == INVALID_REFRESH
+    )
 
 
 def test_disabling_the_user_revokes_the_refresh_tokens_bound_to_a_device(
@@ -283,12 +335,15 @@ def test_user_opt_in_pool(server: ServerProcess) -> None:
         salt, verifier = make_device_verifier(result["NewDeviceMetadata"]["DeviceGroupKey"], key, "device-pw")
         salt_b64, verifier_b64 = encode_device_verifier_config(salt, verifier)
         confirmed = ap.cognito.confirm_device(
-            AccessToken=result["AccessToken"], DeviceKey=key,
+            AccessToken=result["AccessToken"],
+            DeviceKey=key,
             DeviceSecretVerifierConfig={"Salt": salt_b64, "PasswordVerifier": verifier_b64},
         )
         assert confirmed["UserConfirmationNecessary"] is True
         status = ap.cognito.get_device(AccessToken=result["AccessToken"], DeviceKey=key)["Device"]
-        assert {"Name": "dev:device_remembered_status", "Value": "not_remembered"} in status["DeviceAttributes"]
+        assert {"Name": "dev:device_remembered_status", "Value": "not_remembered"} in status[
+            "DeviceAttributes"
+        ]
         ap.cognito.update_device_status(
             AccessToken=result["AccessToken"], DeviceKey=key, DeviceRememberedStatus="remembered"
         )
@@ -315,7 +370,8 @@ def sms_mfa_pool(server: ServerProcess, devices: dict[str, bool]) -> AuthPool:
 def with_device(ap: AuthPool, username: str, device_key: str) -> dict[str, Any]:
     """USER_PASSWORD_AUTH naming a device."""
     result: dict[str, Any] = ap.cognito.initiate_auth(
-        ClientId=ap.client_id, AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=ap.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD, "DEVICE_KEY": device_key},
     )
     return result
@@ -336,13 +392,17 @@ def test_remembered_device_replaces_sms_mfa(server: ServerProcess) -> None:
         challenge = ap.password_auth("kim")
         assert challenge["ChallengeName"] == "SMS_MFA"
         first = ap.cognito.respond_to_auth_challenge(
-            ClientId=ap.client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+            ClientId=ap.client_id,
+            ChallengeName="SMS_MFA",
+            Session=challenge["Session"],
             ChallengeResponses={"USERNAME": "kim", "SMS_MFA_CODE": sms_code(ap, "kim")},
         )["AuthenticationResult"]
         metadata = first["NewDeviceMetadata"]
         password, config = aws_srp.generate_hash_device(metadata["DeviceGroupKey"], metadata["DeviceKey"])
         ap.cognito.confirm_device(
-            AccessToken=first["AccessToken"], DeviceKey=metadata["DeviceKey"], DeviceSecretVerifierConfig=config
+            AccessToken=first["AccessToken"],
+            DeviceKey=metadata["DeviceKey"],
+            DeviceSecretVerifierConfig=config,
         )
         device = {"key": metadata["DeviceKey"], "group": metadata["DeviceGroupKey"], "password": password}
         sent = len(ap.server.messages(ap.pool_id, "kim"))
@@ -354,22 +414,38 @@ def test_remembered_device_replaces_sms_mfa(server: ServerProcess) -> None:
 
         # Not remembered: MFA first, then the device proves itself.
         ap.cognito.update_device_status(
-            AccessToken=signed_in["AccessToken"], DeviceKey=device["key"], DeviceRememberedStatus="not_remembered"
+            AccessToken=signed_in["AccessToken"],
+            DeviceKey=device["key"],
+            DeviceRememberedStatus="not_remembered",
         )
         client = srp_client(ap, "kim", device)
         challenge = with_device(ap, "kim", device["key"])
         assert challenge["ChallengeName"] == "SMS_MFA"
         device_step = ap.cognito.respond_to_auth_challenge(
-            ClientId=ap.client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
-            ChallengeResponses={"USERNAME": "kim", "SMS_MFA_CODE": sms_code(ap, "kim"), "DEVICE_KEY": device["key"]},
+            ClientId=ap.client_id,
+            ChallengeName="SMS_MFA",
+            Session=challenge["Session"],
+            ChallengeResponses={
+                "USERNAME": "kim",
+                "SMS_MFA_CODE": sms_code(ap, "kim"),
+                "DEVICE_KEY": device["key"],
+            },
         )
         assert device_step["ChallengeName"] == "DEVICE_SRP_AUTH"
         verifier = ap.cognito.respond_to_auth_challenge(
-            ClientId=ap.client_id, ChallengeName="DEVICE_SRP_AUTH", Session=device_step["Session"],
-            ChallengeResponses={"USERNAME": "kim", "DEVICE_KEY": device["key"], "SRP_A": format(client.large_a_value, "x")},
+            ClientId=ap.client_id,
+            ChallengeName="DEVICE_SRP_AUTH",
+            Session=device_step["Session"],
+            ChallengeResponses={
+                "USERNAME": "kim",
+                "DEVICE_KEY": device["key"],
+                "SRP_A": format(client.large_a_value, "x"),
+            },
         )
         done = ap.cognito.respond_to_auth_challenge(
-            ClientId=ap.client_id, ChallengeName="DEVICE_PASSWORD_VERIFIER", Session=verifier["Session"],
+            ClientId=ap.client_id,
+            ChallengeName="DEVICE_PASSWORD_VERIFIER",
+            Session=verifier["Session"],
             ChallengeResponses=client.process_device_challenge(verifier["ChallengeParameters"]),
         )["AuthenticationResult"]
         assert "NewDeviceMetadata" not in done
@@ -379,7 +455,9 @@ def test_remembered_device_replaces_sms_mfa(server: ServerProcess) -> None:
 
 
 def test_remembered_device_does_not_replace_mfa_when_the_pool_says_so(server: ServerProcess) -> None:
-    ap = sms_mfa_pool(server, {"ChallengeRequiredOnNewDevice": False, "DeviceOnlyRememberedOnUserPrompt": False})
+    ap = sms_mfa_pool(
+        server, {"ChallengeRequiredOnNewDevice": False, "DeviceOnlyRememberedOnUserPrompt": False}
+    )
     try:
         ap.user("lou", phone_number="+15555550124")
         ap.cognito.admin_set_user_mfa_preference(
@@ -387,13 +465,17 @@ def test_remembered_device_does_not_replace_mfa_when_the_pool_says_so(server: Se
         )
         challenge = ap.password_auth("lou")
         first = ap.cognito.respond_to_auth_challenge(
-            ClientId=ap.client_id, ChallengeName="SMS_MFA", Session=challenge["Session"],
+            ClientId=ap.client_id,
+            ChallengeName="SMS_MFA",
+            Session=challenge["Session"],
             ChallengeResponses={"USERNAME": "lou", "SMS_MFA_CODE": sms_code(ap, "lou")},
         )["AuthenticationResult"]
         metadata = first["NewDeviceMetadata"]
         _, config = aws_srp.generate_hash_device(metadata["DeviceGroupKey"], metadata["DeviceKey"])
         ap.cognito.confirm_device(
-            AccessToken=first["AccessToken"], DeviceKey=metadata["DeviceKey"], DeviceSecretVerifierConfig=config
+            AccessToken=first["AccessToken"],
+            DeviceKey=metadata["DeviceKey"],
+            DeviceSecretVerifierConfig=config,
         )
         again = with_device(ap, "lou", metadata["DeviceKey"])
         assert again["ChallengeName"] == "SMS_MFA"

@@ -33,8 +33,14 @@ pools:
 
 def poolgate(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
-    return subprocess.run([sys.executable, "-m", "poolgate", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "poolgate", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_apply_twice_is_idempotent_and_serve_config_signs_in(tmp_path: Path) -> None:
@@ -52,8 +58,10 @@ def test_apply_twice_is_idempotent_and_serve_config_signs_in(tmp_path: Path) -> 
     server = start_server(tmp_path / "fresh", extra_args=("--config", str(path)))
     try:
         result = server.client().initiate_auth(
-            ClientId="clidemoclient0000000000001", AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": "alice", "PASSWORD": "Passw0rd!Alice"})
+            ClientId="clidemoclient0000000000001",
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "alice", "PASSWORD": "Passw0rd!Alice"},
+        )
         assert result["AuthenticationResult"]["TokenType"] == "Bearer"
     finally:
         server.stop()
@@ -61,7 +69,9 @@ def test_apply_twice_is_idempotent_and_serve_config_signs_in(tmp_path: Path) -> 
 
 def test_invalid_file_names_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(FILE.replace("ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH", "ExplicitAuthFlows: [NOT_A_FLOW"))
+    path.write_text(
+        FILE.replace("ExplicitAuthFlows: [ALLOW_USER_PASSWORD_AUTH", "ExplicitAuthFlows: [NOT_A_FLOW")
+    )
     result = poolgate("apply", str(path), "--data", str(tmp_path / "d"))
     assert result.returncode == 1
     assert "bad.yaml:" in result.stderr and "ExplicitAuthFlows" in result.stderr
@@ -72,8 +82,13 @@ def test_invalid_file_names_line_and_field(tmp_path: Path) -> None:
 
 def test_import_pool_and_export_round_trip(tmp_path: Path) -> None:
     data = tmp_path / "d"
-    imported = poolgate("import-pool", str(FIXTURES / "describe-user-pool.json"),
-                        str(FIXTURES / "describe-user-pool-client.json"), "--data", str(data))
+    imported = poolgate(
+        "import-pool",
+        str(FIXTURES / "describe-user-pool.json"),
+        str(FIXTURES / "describe-user-pool-client.json"),
+        "--data",
+        str(data),
+    )
     assert imported.returncode == 0, imported.stderr
     pool_id = json.loads((FIXTURES / "describe-user-pool.json").read_text())["UserPool"]["Id"]
     exported = poolgate("export", pool_id, "--data", str(data), "-o", str(tmp_path / "out.yaml"))
@@ -91,23 +106,35 @@ def test_encrypted_export_round_trip(tmp_path: Path) -> None:
     sealed = tmp_path / "secret.export"
     no_pass = poolgate("export", "us-east-1_CliDemo1", "--include-secrets", "--encrypt", "--data", str(data))
     assert no_pass.returncode == 1 and "POOLGATE_EXPORT_PASSPHRASE" in no_pass.stderr
-    done = _poolgate_env(env_pass, "export", "us-east-1_CliDemo1", "--include-secrets", "--encrypt",
-                         "--data", str(data), "-o", str(sealed))
+    done = _poolgate_env(
+        env_pass,
+        "export",
+        "us-east-1_CliDemo1",
+        "--include-secrets",
+        "--encrypt",
+        "--data",
+        str(data),
+        "-o",
+        str(sealed),
+    )
     assert done.returncode == 0, done.stderr
     text = sealed.read_text()
     assert text.startswith("poolgate-sealed-export v1") and "alice" not in text
     assert oct(sealed.stat().st_mode & 0o777) == "0o600"
     fresh = tmp_path / "fresh"
-    wrong = _poolgate_env({"POOLGATE_EXPORT_PASSPHRASE": "a wrong passphrase!"}, "apply", str(sealed),
-                          "--data", str(fresh))
+    wrong = _poolgate_env(
+        {"POOLGATE_EXPORT_PASSPHRASE": "a wrong passphrase!"}, "apply", str(sealed), "--data", str(fresh)
+    )
     assert wrong.returncode == 1 and "wrong POOLGATE_EXPORT_PASSPHRASE" in wrong.stderr
     applied = _poolgate_env(env_pass, "apply", str(sealed), "--data", str(fresh))
     assert applied.returncode == 0, applied.stderr
     server = start_server(fresh)
     try:
         result = server.client().initiate_auth(
-            ClientId="clidemoclient0000000000001", AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": "alice", "PASSWORD": "Passw0rd!Alice"})
+            ClientId="clidemoclient0000000000001",
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "alice", "PASSWORD": "Passw0rd!Alice"},
+        )
         assert "AuthenticationResult" in result  # the verifier travelled inside the sealed file
     finally:
         server.stop()
@@ -116,5 +143,11 @@ def test_encrypted_export_round_trip(tmp_path: Path) -> None:
 def _poolgate_env(extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
     env.update(extra)
-    return subprocess.run([sys.executable, "-m", "poolgate", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "poolgate", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )

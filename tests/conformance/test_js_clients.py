@@ -252,7 +252,10 @@ def test_amplify_with_refresh_token_rotation(js_pool: JsPool) -> None:
     # Reusing the spent token revokes the sign-in, the newest token too (security.md finding 9).
     assert js_pool.refresh_error(first, rotating)[0] == "RefreshTokenReuseException"
     newest = again["AuthenticationResult"]["RefreshToken"]
-    assert js_pool.refresh_error(newest, rotating) == ("NotAuthorizedException", "Refresh Token has been revoked")
+    assert js_pool.refresh_error(newest, rotating) == (
+        "NotAuthorizedException",
+        "Refresh Token has been revoked",
+    )
     assert steps["getCurrentUser"]["userId"] == sub
 
 
@@ -266,7 +269,8 @@ def _device_pool(js_pool: JsPool, **pool_args: Any) -> JsPool:
     """Another pool on the same server, tracking devices ("always", remembered devices skip MFA)."""
     cognito = js_pool.cognito
     pool_args.setdefault(
-        "DeviceConfiguration", {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False}
+        "DeviceConfiguration",
+        {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": False},
     )
     pool_id = cognito.create_user_pool(PoolName="js-devices", **pool_args)["UserPool"]["Id"]
     client_id = cognito.create_user_pool_client(
@@ -278,7 +282,8 @@ def _device_pool(js_pool: JsPool, **pool_args: Any) -> JsPool:
 def _requests(step: dict[str, Any]) -> list[tuple[str, str | None, bool, bool]]:
     """(operation, ChallengeName, Session sent, DEVICE_KEY sent) of each request of a step."""
     return [
-        (r["operation"], r["challengeName"], r["session"], r["deviceKey"] is not None) for r in step["requests"]
+        (r["operation"], r["challengeName"], r["session"], r["deviceKey"] is not None)
+        for r in step["requests"]
     ]
 
 
@@ -302,7 +307,8 @@ def test_identity_js_remembered_device(js_pool: JsPool, mfa: bool) -> None:
             MfaConfiguration="ON",
         )
         pool.cognito.admin_update_user_attributes(
-            UserPoolId=pool.pool_id, Username=username,
+            UserPoolId=pool.pool_id,
+            Username=username,
             UserAttributes=[{"Name": "phone_number", "Value": "+15555550199"}],
         )
         pool.cognito.admin_set_user_mfa_preference(

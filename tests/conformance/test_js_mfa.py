@@ -48,7 +48,10 @@ def test_amplify_totp_setup_sign_in_and_preferences(server: ServerProcess) -> No
     assert steps["preferenceAfterSetup"]["preferred"] == "TOTP"
     assert steps["signInAgain"]["nextStep"] == "CONFIRM_SIGN_IN_WITH_TOTP_CODE"
     wrong = steps["confirmWrongCode"]["error"]
-    assert (wrong["name"], wrong["message"]) == ("CodeMismatchException", "Invalid code or auth state for the user.")
+    assert (wrong["name"], wrong["message"]) == (
+        "CodeMismatchException",
+        "Invalid code or auth state for the user.",
+    )
     assert steps["confirmCode"]["isSignedIn"] is True
     assert steps["setUpTOTP"]["sharedSecret"] != steps["signIn"]["sharedSecret"]
     mismatch = steps["verifyTOTPSetupWrongCode"]["error"]

@@ -44,8 +44,12 @@ def test_metrics_counters_move(data_dir: Path) -> None:
         assert value(after, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH", outcome="tokens") == (
             value(before, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH", outcome="tokens") + 1
         )
-        assert value(after, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH",
-                     outcome="NotAuthorizedException") >= 1
+        assert (
+            value(
+                after, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH", outcome="NotAuthorizedException"
+            )
+            >= 1
+        )
         assert value(after, "poolgate_requests_total", operation="CreateUserPool", outcome="ok") >= 1
         assert value(after, "poolgate_request_seconds_count", operation="InitiateAuth") >= 2
     finally:
@@ -61,7 +65,6 @@ def test_metrics_with_several_workers(data_dir: Path) -> None:
             assert value(data, "poolgate_sign_ins_total", flow="USER_PASSWORD_AUTH", outcome="tokens") == 1
     finally:
         server.stop()
-
 
 
 def test_metric_labels_come_from_closed_sets(data_dir: Path) -> None:
@@ -81,15 +84,24 @@ def test_metric_labels_come_from_closed_sets(data_dir: Path) -> None:
         with httpx.Client(base_url=server.url, timeout=30) as http:
             for i in range(20):
                 for target, body in (
-                    ("InitiateAuth", {"ClientId": ap.client_id, "AuthFlow": f"{junk}{i}", "AuthParameters": {}}),
-                    ("RespondToAuthChallenge",
-                     {"ClientId": ap.client_id, "ChallengeName": f"{junk}{i}", "ChallengeResponses": {}}),
+                    (
+                        "InitiateAuth",
+                        {"ClientId": ap.client_id, "AuthFlow": f"{junk}{i}", "AuthParameters": {}},
+                    ),
+                    (
+                        "RespondToAuthChallenge",
+                        {"ClientId": ap.client_id, "ChallengeName": f"{junk}{i}", "ChallengeResponses": {}},
+                    ),
                     (f"{i}{junk[:4000]}", {}),
                 ):
-                    resp = http.post("/", json=body, headers={
-                        "Content-Type": "application/x-amz-json-1.1",
-                        "X-Amz-Target": f"AWSCognitoIdentityProviderService.{target}",
-                    })
+                    resp = http.post(
+                        "/",
+                        json=body,
+                        headers={
+                            "Content-Type": "application/x-amz-json-1.1",
+                            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{target}",
+                        },
+                    )
                     assert resp.status_code == 400
         text = httpx.get(server.url + "/metrics", timeout=10).text
         grown = len(text.encode()) - before
@@ -105,4 +117,6 @@ def test_metric_labels_come_from_closed_sets(data_dir: Path) -> None:
         if "operation" in values:
             assert values["operation"] in operations
     assert value(data, "poolgate_sign_ins_total", flow="other", outcome="InvalidParameterException") == 40
-    assert value(data, "poolgate_requests_total", operation="other", outcome="UnknownOperationException") == 20
+    assert (
+        value(data, "poolgate_requests_total", operation="other", outcome="UnknownOperationException") == 20
+    )

@@ -120,7 +120,9 @@ def test_client_crud(cognito: Any, pool_id: str) -> None:
 def test_client_of_other_pool_is_not_found(cognito: Any, pool_id: str) -> None:
     other = cognito.create_user_pool(PoolName="other")["UserPool"]["Id"]
     try:
-        client_id = cognito.create_user_pool_client(UserPoolId=other, ClientName="c")["UserPoolClient"]["ClientId"]
+        client_id = cognito.create_user_pool_client(UserPoolId=other, ClientName="c")["UserPoolClient"][
+            "ClientId"
+        ]
         with pytest.raises(ClientError) as exc:
             cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
         assert error_of(exc)[0] == "ResourceNotFoundException"

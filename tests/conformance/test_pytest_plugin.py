@@ -16,7 +16,12 @@ def test_example_suite_passes_with_the_fixture() -> None:
     env.pop("PYTHONPATH", None)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE)],
-        cwd=EXAMPLE, capture_output=True, text=True, env=env, timeout=300, check=False,
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " passed" in result.stdout and "failed" not in result.stdout

@@ -27,7 +27,9 @@ def test_data_survives_restart(data_dir: Path) -> None:
     try:
         client = second.client()
         assert client.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Name"] == "durable"
-        described = client.describe_user_pool_client(UserPoolId=pool_id, ClientId=app["UserPoolClient"]["ClientId"])
+        described = client.describe_user_pool_client(
+            UserPoolId=pool_id, ClientId=app["UserPoolClient"]["ClientId"]
+        )
         assert described["UserPoolClient"]["ClientSecret"] == secret
     finally:
         second.stop()
@@ -42,7 +44,9 @@ def test_wrong_or_unknown_key_is_refused(data_dir: Path) -> None:
         with pytest.raises(ClientError) as exc:
             server.client(access_key="AKIAUNKNOWNUNKNOWN00").list_user_pools(MaxResults=5)
         assert exc.value.response["Error"]["Code"] == "UnrecognizedClientException"
-        assert exc.value.response["Error"]["Message"] == "The security token included in the request is invalid."
+        assert (
+            exc.value.response["Error"]["Message"] == "The security token included in the request is invalid."
+        )
     finally:
         server.stop()
 
@@ -50,7 +54,9 @@ def test_wrong_or_unknown_key_is_refused(data_dir: Path) -> None:
 def test_dev_mode_accepts_any_signature(data_dir: Path) -> None:
     server = start_server(data_dir, extra_args=("--dev",))
     try:
-        pools = server.client(access_key="AKIAANYTHING00000000", secret="whatever").list_user_pools(MaxResults=5)
+        pools = server.client(access_key="AKIAANYTHING00000000", secret="whatever").list_user_pools(
+            MaxResults=5
+        )
         assert "UserPools" in pools
         assert any("--dev" in line for line in server.output)
     finally:
@@ -183,7 +189,9 @@ def test_two_processes_share_one_postgres(tmp_path: Path) -> None:
 def test_wrong_master_key_refuses_to_start(data_dir: Path) -> None:
     server = start_server(data_dir)
     server.client().create_user_pool_client(
-        UserPoolId=server.client().create_user_pool(PoolName="k")["UserPool"]["Id"], ClientName="c", GenerateSecret=True
+        UserPoolId=server.client().create_user_pool(PoolName="k")["UserPool"]["Id"],
+        ClientName="c",
+        GenerateSecret=True,
     )
     server.stop()
     with pytest.raises(RuntimeError) as exc:
@@ -196,7 +204,6 @@ def _shared_master_key() -> str:
     from poolgate.security.crypto import MasterKey
 
     return MasterKey.generate().to_text()
-
 
 
 def test_several_workers_serve_one_port(data_dir: Path) -> None:

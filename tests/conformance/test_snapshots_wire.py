@@ -29,7 +29,10 @@ def client_pool(cognito: Any) -> Iterator[str]:
         for attr in schema
         if attr["Name"].startswith(("custom:", "dev:custom:"))
     ]
-    request_schema = [{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}, *custom]
+    request_schema = [
+        {"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
+        *custom,
+    ]
     pool_id = cognito.create_user_pool(PoolName=POOL_NAME, Schema=request_schema)["UserPool"]["Id"]
     yield pool_id
     cognito.delete_user_pool(UserPoolId=pool_id)
@@ -57,7 +60,9 @@ def test_full_pool(cognito: Any) -> None:
 
 
 def test_minimal_and_full_client(cognito: Any, client_pool: str) -> None:
-    minimal = cognito.create_user_pool_client(UserPoolId=client_pool, ClientName=CLIENT_NAME)["UserPoolClient"]
+    minimal = cognito.create_user_pool_client(UserPoolId=client_pool, ClientName=CLIENT_NAME)[
+        "UserPoolClient"
+    ]
     assert_snapshot(minimal, "client_minimal")
     full = cognito.create_user_pool_client(
         UserPoolId=client_pool, ClientName=CLIENT_NAME, GenerateSecret=True, **client_cases.FULL_REQUEST

@@ -58,7 +58,9 @@ def test_risk_configuration_round_trip_pool_and_client(server: ServerProcess) ->
     takeover = {"Actions": {**NO_RISK_ACTIONS, "HighAction": {"Notify": False, "EventAction": "BLOCK"}}}
     exceptions = {"BlockedIPRangeList": ["192.0.2.0/24"], "SkippedIPRangeList": ["10.0.0.0/8"]}
     stored = cognito.set_risk_configuration(
-        UserPoolId=pool.pool_id, AccountTakeoverRiskConfiguration=takeover, RiskExceptionConfiguration=exceptions
+        UserPoolId=pool.pool_id,
+        AccountTakeoverRiskConfiguration=takeover,
+        RiskExceptionConfiguration=exceptions,
     )["RiskConfiguration"]
     assert stored["AccountTakeoverRiskConfiguration"] == takeover
     described = cognito.describe_risk_configuration(UserPoolId=pool.pool_id)["RiskConfiguration"]
@@ -68,10 +70,16 @@ def test_risk_configuration_round_trip_pool_and_client(server: ServerProcess) ->
     inherited = cognito.describe_risk_configuration(UserPoolId=pool.pool_id, ClientId=pool.client_id)
     assert inherited["RiskConfiguration"]["RiskExceptionConfiguration"] == exceptions
     cognito.set_risk_configuration(
-        UserPoolId=pool.pool_id, ClientId=pool.client_id,
-        CompromisedCredentialsRiskConfiguration={"EventFilter": ["SIGN_UP"], "Actions": {"EventAction": "BLOCK"}},
+        UserPoolId=pool.pool_id,
+        ClientId=pool.client_id,
+        CompromisedCredentialsRiskConfiguration={
+            "EventFilter": ["SIGN_UP"],
+            "Actions": {"EventAction": "BLOCK"},
+        },
     )
-    own = cognito.describe_risk_configuration(UserPoolId=pool.pool_id, ClientId=pool.client_id)["RiskConfiguration"]
+    own = cognito.describe_risk_configuration(UserPoolId=pool.pool_id, ClientId=pool.client_id)[
+        "RiskConfiguration"
+    ]
     assert own["ClientId"] == pool.client_id
     assert "RiskExceptionConfiguration" not in own
     with pytest.raises(ClientError) as exc:
@@ -124,8 +132,6 @@ def test_auth_events_need_the_add_on(server: ServerProcess) -> None:
     assert _error(exc)[0] == "UserPoolAddOnNotEnabledException"
 
 
-
-
 # -- the sign-in path --------------------------------------------------------------------------
 
 KNOWN = ("198.51.100.7", "KnownBrowser/1.0")
@@ -135,16 +141,23 @@ BLOCK_RANGE = ["192.0.2.0/24"]
 
 def _context(ip: str, agent: str) -> dict[str, Any]:
     return {
-        "IpAddress": ip, "ServerName": "app.example.com", "ServerPath": "/login",
+        "IpAddress": ip,
+        "ServerName": "app.example.com",
+        "ServerPath": "/login",
         "HttpHeaders": [{"headerName": "User-Agent", "headerValue": agent}],
     }
 
 
-def _admin_sign_in(pool: AuthPool, username: str, where: tuple[str, str], password: str = PASSWORD,
-                   **extra: Any) -> dict[str, Any]:
+def _admin_sign_in(
+    pool: AuthPool, username: str, where: tuple[str, str], password: str = PASSWORD, **extra: Any
+) -> dict[str, Any]:
     result: dict[str, Any] = pool.cognito.admin_initiate_auth(
-        UserPoolId=pool.pool_id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": password}, ContextData=_context(*where), **extra,
+        UserPoolId=pool.pool_id,
+        ClientId=pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
+        ContextData=_context(*where),
+        **extra,
     )
     return result
 
@@ -156,7 +169,9 @@ def _events(pool: AuthPool, username: str) -> list[dict[str, Any]]:
     return events
 
 
-def _takeover(pool: AuthPool, actions: dict[str, Any] | None = None, *, blocked: list[str] | None = None) -> None:
+def _takeover(
+    pool: AuthPool, actions: dict[str, Any] | None = None, *, blocked: list[str] | None = None
+) -> None:
     request: dict[str, Any] = {
         "AccountTakeoverRiskConfiguration": {"Actions": actions or NO_RISK_ACTIONS},
     }
@@ -211,7 +226,11 @@ def test_blocked_ip_range_refuses_when_enforced(server: ServerProcess) -> None:
 
 def test_audit_mode_records_and_never_blocks(server: ServerProcess) -> None:
     pool = _pool(server, "AUDIT")
-    _takeover(pool, {**NO_RISK_ACTIONS, "MediumAction": {"Notify": False, "EventAction": "BLOCK"}}, blocked=BLOCK_RANGE)
+    _takeover(
+        pool,
+        {**NO_RISK_ACTIONS, "MediumAction": {"Notify": False, "EventAction": "BLOCK"}},
+        blocked=BLOCK_RANGE,
+    )
     pool.user("audited")
     _admin_sign_in(pool, "audited", KNOWN)
     assert "AuthenticationResult" in _admin_sign_in(pool, "audited", ("192.0.2.9", "Any/1.0"))
@@ -250,8 +269,14 @@ def test_risky_sign_in_gets_the_totp_challenge(server: ServerProcess) -> None:
     pool.cognito.set_user_pool_mfa_config(
         UserPoolId=pool.pool_id, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="OPTIONAL"
     )
-    _takeover(pool, {**NO_RISK_ACTIONS, "MediumAction": {"Notify": False, "EventAction": "MFA_IF_CONFIGURED"},
-                     "HighAction": {"Notify": False, "EventAction": "MFA_IF_CONFIGURED"}})
+    _takeover(
+        pool,
+        {
+            **NO_RISK_ACTIONS,
+            "MediumAction": {"Notify": False, "EventAction": "MFA_IF_CONFIGURED"},
+            "HighAction": {"Notify": False, "EventAction": "MFA_IF_CONFIGURED"},
+        },
+    )
     pool.user("guarded")
     access = _admin_sign_in(pool, "guarded", KNOWN)["AuthenticationResult"]["AccessToken"]
     secret = pool.cognito.associate_software_token(AccessToken=access)["SecretCode"]
@@ -266,15 +291,23 @@ def test_risky_sign_in_gets_the_totp_challenge(server: ServerProcess) -> None:
     server.advance_clock(30)
     try:
         answered = pool.cognito.admin_respond_to_auth_challenge(
-            UserPoolId=pool.pool_id, ClientId=pool.client_id, ChallengeName="SOFTWARE_TOKEN_MFA",
+            UserPoolId=pool.pool_id,
+            ClientId=pool.client_id,
+            ChallengeName="SOFTWARE_TOKEN_MFA",
             Session=risky["Session"],
-            ChallengeResponses={"USERNAME": "guarded", "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(secret).at(now + 30)},
+            ChallengeResponses={
+                "USERNAME": "guarded",
+                "SOFTWARE_TOKEN_MFA_CODE": pyotp.TOTP(secret).at(now + 30),
+            },
         )
     finally:
         # The server is shared: later tests verify tokens against the real clock (iat).
         server.advance_clock(-30)
     event = _events(pool, "guarded")[0]
-    assert pool.decode(answered["AuthenticationResult"]["AccessToken"], leeway=60)["event_id"] == event["EventId"]
+    assert (
+        pool.decode(answered["AuthenticationResult"]["AccessToken"], leeway=60)["event_id"]
+        == event["EventId"]
+    )
     assert event["EventResponse"] == "Pass"
     assert [c["ChallengeName"] for c in event["ChallengeResponses"]] == ["Password", "Mfa"]
 
@@ -337,12 +370,17 @@ def test_mfa_required_without_a_factor_asks_for_mfa_setup(server: ServerProcess)
     )
     assert verified["Status"] == "SUCCESS"
     done = pool.cognito.admin_respond_to_auth_challenge(
-        UserPoolId=pool.pool_id, ClientId=pool.client_id, ChallengeName="MFA_SETUP", Session=verified["Session"],
+        UserPoolId=pool.pool_id,
+        ClientId=pool.client_id,
+        ChallengeName="MFA_SETUP",
+        Session=verified["Session"],
         ChallengeResponses={"USERNAME": "unset"},
     )
     event = _events(pool, "unset")[0]
     assert event["EventResponse"] == "Pass"
-    assert pool.decode(done["AuthenticationResult"]["AccessToken"], leeway=120)["event_id"] == event["EventId"]
+    assert (
+        pool.decode(done["AuthenticationResult"]["AccessToken"], leeway=120)["event_id"] == event["EventId"]
+    )
 
 
 def _secret_hash(secret: str, username: str, client_id: str) -> str:
@@ -355,14 +393,18 @@ def test_user_context_ip_counts_only_for_clients_that_propagate_it(server: Serve
     pool.user("roamer")
     for propagate, username_ip in ((True, "203.0.113.77"), (False, "203.0.113.78")):
         client = pool.cognito.create_user_pool_client(
-            UserPoolId=pool.pool_id, ClientName=f"propagate-{propagate}", GenerateSecret=True,
+            UserPoolId=pool.pool_id,
+            ClientName=f"propagate-{propagate}",
+            GenerateSecret=True,
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
             EnablePropagateAdditionalUserContextData=propagate,
         )["UserPoolClient"]
         pool.cognito.initiate_auth(
-            ClientId=client["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=client["ClientId"],
+            AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={
-                "USERNAME": "roamer", "PASSWORD": PASSWORD,
+                "USERNAME": "roamer",
+                "PASSWORD": PASSWORD,
                 "SECRET_HASH": _secret_hash(client["ClientSecret"], "roamer", client["ClientId"]),
             },
             UserContextData={"IpAddress": username_ip, "EncodedData": "fingerprint"},
@@ -382,9 +424,13 @@ NOTIFY = {
         "Subject": "Blocked sign-in for {username}",
         "HtmlBody": "<p>Blocked {username} from {ip-address}</p>",
         "TextBody": "Blocked {username} from {ip-address} with {device-name} at {login-time}; "
-                    "city [{city}] country [{country}] event {event-id} token {feedback-token} link [{one-click-link-valid}]",
+        "city [{city}] country [{country}] event {event-id} token {feedback-token} link [{one-click-link-valid}]",
     },
-    "NoActionEmail": {"Subject": "New sign-in", "HtmlBody": "<p>hello {username}</p>", "TextBody": "Hello {username}"},
+    "NoActionEmail": {
+        "Subject": "New sign-in",
+        "HtmlBody": "<p>hello {username}</p>",
+        "TextBody": "Hello {username}",
+    },
 }
 
 
@@ -394,8 +440,11 @@ def test_notification_emails_for_actions_with_notify(server: ServerProcess) -> N
         UserPoolId=pool.pool_id,
         AccountTakeoverRiskConfiguration={
             "NotifyConfiguration": NOTIFY,
-            "Actions": {**NO_RISK_ACTIONS, "MediumAction": {"Notify": True, "EventAction": "BLOCK"},
-                        "HighAction": {"Notify": True, "EventAction": "BLOCK"}},
+            "Actions": {
+                **NO_RISK_ACTIONS,
+                "MediumAction": {"Notify": True, "EventAction": "BLOCK"},
+                "HighAction": {"Notify": True, "EventAction": "BLOCK"},
+            },
         },
     )
     pool.user("warned", email="warned@example.com")
@@ -428,14 +477,20 @@ def test_notification_emails_for_actions_with_notify(server: ServerProcess) -> N
     # The token in the e-mail is the FeedbackToken of UpdateAuthEventFeedback.
     token = text.split(" token ")[1].split(" ")[0]
     pool.cognito.update_auth_event_feedback(
-        UserPoolId=pool.pool_id, Username="warned", EventId=blocked["EventId"], FeedbackToken=token,
+        UserPoolId=pool.pool_id,
+        Username="warned",
+        EventId=blocked["EventId"],
+        FeedbackToken=token,
         FeedbackValue="Invalid",
     )
     feedback = _events(pool, "warned")[0]["EventFeedback"]
     assert feedback["FeedbackValue"] == "Invalid" and feedback["Provider"] == "User"
     with pytest.raises(ClientError) as exc:
         pool.cognito.update_auth_event_feedback(
-            UserPoolId=pool.pool_id, Username="warned", EventId=blocked["EventId"], FeedbackToken="0" * 64,
+            UserPoolId=pool.pool_id,
+            Username="warned",
+            EventId=blocked["EventId"],
+            FeedbackToken="0" * 64,
             FeedbackValue="Valid",
         )
     assert _error(exc)[0] == "NotAuthorizedException"
@@ -444,8 +499,11 @@ def test_notification_emails_for_actions_with_notify(server: ServerProcess) -> N
 def test_sign_up_events_and_analytics(server: ServerProcess) -> None:
     pool = _pool(server, "AUDIT")
     pool.cognito.sign_up(
-        ClientId=pool.client_id, Username="newcomer", Password=PASSWORD,
-        AnalyticsMetadata={"AnalyticsEndpointId": "ep-signup"}, UserContextData={"EncodedData": "fp"},
+        ClientId=pool.client_id,
+        Username="newcomer",
+        Password=PASSWORD,
+        AnalyticsMetadata={"AnalyticsEndpointId": "ep-signup"},
+        UserContextData={"EncodedData": "fp"},
     )
     (event,) = _events(pool, "newcomer")
     assert event["EventType"] == "SignUp" and event["EventResponse"] == "Pass"
@@ -454,16 +512,22 @@ def test_sign_up_events_and_analytics(server: ServerProcess) -> None:
     pool.cognito.admin_confirm_sign_up(UserPoolId=pool.pool_id, Username="newcomer")
     refresh = pool.password_auth("newcomer")["AuthenticationResult"]["RefreshToken"]
     pool.cognito.initiate_auth(
-        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh},
+        ClientId=pool.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh},
         AnalyticsMetadata={"AnalyticsEndpointId": "ep-refresh"},
     )
     # A refresh without AnalyticsMetadata from a client without AnalyticsConfiguration: nothing.
     pool.cognito.initiate_auth(
-        ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh},
+        ClientId=pool.client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh},
     )
     mine = [e for e in _analytics(server) if e["attributes"].get("userpool_id") == pool.pool_id]
     assert [(e["event_type"], e["endpoint"]["id"]) for e in mine] == [
-        ("_userauth.sign_up", "ep-signup"), ("_userauth.sign_in", None), ("_userauth.token_refresh", "ep-refresh"),
+        ("_userauth.sign_up", "ep-signup"),
+        ("_userauth.sign_in", None),
+        ("_userauth.token_refresh", "ep-refresh"),
     ]
     assert mine[0]["attributes"]["event_id"] == event["EventId"]
     assert mine[2]["attributes"]["username"] == "newcomer"
@@ -497,27 +561,43 @@ def _custom_pool(server: ServerProcess, custom_mode: str | None) -> AuthPool:
         add_ons["AdvancedSecurityAdditionalFlows"] = {"CustomAuthMode": custom_mode}
     cognito = server.client()
     pool_id = cognito.create_user_pool(
-        PoolName="custom", Policies=RELAXED_POLICY, UserPoolAddOns=add_ons, LambdaConfig=threat_lambdas.LAMBDA_CONFIG
+        PoolName="custom",
+        Policies=RELAXED_POLICY,
+        UserPoolAddOns=add_ons,
+        LambdaConfig=threat_lambdas.LAMBDA_CONFIG,
     )["UserPool"]["Id"]
     client_id = cognito.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=[
-            "ALLOW_CUSTOM_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
-        ]
+        UserPoolId=pool_id,
+        ClientName="app",
+        ExplicitAuthFlows=[
+            "ALLOW_CUSTOM_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
     )["UserPoolClient"]["ClientId"]
     pool = AuthPool(server, cognito, pool_id, client_id)
     _takeover(pool, blocked=BLOCK_RANGE)
     return pool
 
 
-def _custom_sign_in(pool: AuthPool, username: str, where: tuple[str, str], answer: str = "2") -> dict[str, Any]:
+def _custom_sign_in(
+    pool: AuthPool, username: str, where: tuple[str, str], answer: str = "2"
+) -> dict[str, Any]:
     first = pool.cognito.admin_initiate_auth(
-        UserPoolId=pool.pool_id, ClientId=pool.client_id, AuthFlow="CUSTOM_AUTH",
-        AuthParameters={"USERNAME": username}, ContextData=_context(*where),
+        UserPoolId=pool.pool_id,
+        ClientId=pool.client_id,
+        AuthFlow="CUSTOM_AUTH",
+        AuthParameters={"USERNAME": username},
+        ContextData=_context(*where),
     )
     assert first["ChallengeName"] == "CUSTOM_CHALLENGE"
     result: dict[str, Any] = pool.cognito.admin_respond_to_auth_challenge(
-        UserPoolId=pool.pool_id, ClientId=pool.client_id, ChallengeName="CUSTOM_CHALLENGE", Session=first["Session"],
-        ChallengeResponses={"USERNAME": username, "ANSWER": answer}, ContextData=_context(*where),
+        UserPoolId=pool.pool_id,
+        ClientId=pool.client_id,
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=first["Session"],
+        ChallengeResponses={"USERNAME": username, "ANSWER": answer},
+        ContextData=_context(*where),
     )
     return result
 
@@ -548,10 +628,14 @@ def test_custom_auth_password_step_is_recorded(custom_server: ServerProcess) -> 
     for password, outcome in ((PASSWORD, "Success"), ("Wrong-password-1", "Failure")):
         srp = aws_srp.AWSSRP("prover", password, pool.pool_id, pool.client_id, client=pool.cognito)
         params = {**srp.get_auth_params(), "CHALLENGE_NAME": "SRP_A"}
-        first = pool.cognito.initiate_auth(ClientId=pool.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters=params)
+        first = pool.cognito.initiate_auth(
+            ClientId=pool.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters=params
+        )
         assert first["ChallengeName"] == "PASSWORD_VERIFIER"
         answer = {
-            "ClientId": pool.client_id, "ChallengeName": "PASSWORD_VERIFIER", "Session": first["Session"],
+            "ClientId": pool.client_id,
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "Session": first["Session"],
             "ChallengeResponses": srp.process_challenge(first["ChallengeParameters"], params),
         }
         if outcome == "Success":
@@ -586,7 +670,11 @@ def test_old_auth_events_are_purged(custom_server: ServerProcess) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POOLGATE_")}
     done = subprocess.run(
         [sys.executable, "-m", "poolgate", "auth-events", "purge", "--data", data, "--older-than-days", "1"],
-        capture_output=True, text=True, env=env, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
     )
     assert "deleted 0 auth events older than 1 days" in done.stdout
     assert len(_events(pool, "historian")) == 1

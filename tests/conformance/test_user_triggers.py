@@ -67,8 +67,11 @@ class Pool:
 
     def sign_up(self, username: str = "alice", email: str = "alice@example.com", **extra: Any) -> Any:
         return self.cognito.sign_up(
-            ClientId=self.client_id, Username=username, Password=PASSWORD,
-            UserAttributes=[{"Name": "email", "Value": email}], **extra,
+            ClientId=self.client_id,
+            Username=username,
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": email}],
+            **extra,
         )
 
     def user(self, username: str) -> dict[str, Any]:
@@ -116,7 +119,9 @@ def test_sign_up_confirm_events(live: ServerProcess, fake: LambdaEndpoint) -> No
     assert sent["message"] == f"Your verification code is {sent['code']}. "
 
     pool.cognito.confirm_sign_up(
-        ClientId=pool.client_id, Username="alice", ConfirmationCode=sent["code"],
+        ClientId=pool.client_id,
+        Username="alice",
+        ConfirmationCode=sent["code"],
         ClientMetadata={"step": "confirm"},
     )
     [post] = pool.events("PostConfirmation")
@@ -186,7 +191,8 @@ def test_custom_email_needs_developer_sending(live: ServerProcess, fake: LambdaE
         pool.user("alice")
 
     ses = Pool(
-        live, fake,
+        live,
+        fake,
         EmailConfiguration={
             "EmailSendingAccount": "DEVELOPER",
             "SourceArn": "arn:aws:ses:us-east-1:000000000000:identity/auth@example.com",
@@ -224,9 +230,13 @@ def test_admin_create_user_events(live: ServerProcess, fake: LambdaEndpoint) -> 
     pool.set("PreSignUp", respond(autoConfirmUser=True, autoVerifyPhone=True))
     pool.set("CustomMessage", respond(smsMessage="Hello {username}, use {####}"))
     pool.cognito.admin_create_user(
-        UserPoolId=pool.id, Username="bob", TemporaryPassword="Temp0rary!pw", DesiredDeliveryMediums=["SMS"],
+        UserPoolId=pool.id,
+        Username="bob",
+        TemporaryPassword="Temp0rary!pw",
+        DesiredDeliveryMediums=["SMS"],
         UserAttributes=[{"Name": "phone_number", "Value": "+15555550100"}],
-        ValidationData=[{"Name": "source", "Value": "import"}], ClientMetadata=META,
+        ValidationData=[{"Name": "source", "Value": "import"}],
+        ClientMetadata=META,
     )
     [pre] = pool.events("PreSignUp")
     check_envelope(pre, pool, "PreSignUp_AdminCreateUser", "bob", NO_CLIENT)
@@ -250,7 +260,9 @@ def test_admin_update_attributes_message(live: ServerProcess, fake: LambdaEndpoi
     pool.sign_up()
     pool.set("CustomMessage", respond(smsMessage="sms {####}"))
     pool.cognito.admin_update_user_attributes(
-        UserPoolId=pool.id, Username="alice", UserAttributes=[{"Name": "email", "Value": "new@example.com"}],
+        UserPoolId=pool.id,
+        Username="alice",
+        UserAttributes=[{"Name": "email", "Value": "new@example.com"}],
         ClientMetadata=META,
     )
     [event] = pool.events("CustomMessage")
@@ -260,18 +272,18 @@ def test_admin_update_attributes_message(live: ServerProcess, fake: LambdaEndpoi
     assert pool.messages("alice")[-1]["destination"] == "new@example.com"
 
 
-def test_self_service_messages_name_the_token_client(
-    live: ServerProcess, fake: LambdaEndpoint
-) -> None:
+def test_self_service_messages_name_the_token_client(live: ServerProcess, fake: LambdaEndpoint) -> None:
     pool = Pool(live, fake)
     pool.set("PreSignUp", respond(autoConfirmUser=True, autoVerifyEmail=True))
     pool.sign_up()
     client = pool.cognito.create_user_pool_client(
-        UserPoolId=pool.id, ClientName="signed-in",
+        UserPoolId=pool.id,
+        ClientName="signed-in",
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
     token = pool.cognito.initiate_auth(
-        ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client,
+        AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
     )["AuthenticationResult"]["AccessToken"]
     pool.cognito.update_user_attributes(
@@ -289,7 +301,9 @@ def test_self_service_messages_name_the_token_client(
 
 def test_forgot_password_migrates_the_user(live: ServerProcess, fake: LambdaEndpoint) -> None:
     pool = Pool(live, fake)
-    pool.set("UserMigration", respond(userAttributes={"email": "carol@example.com", "email_verified": "true"}))
+    pool.set(
+        "UserMigration", respond(userAttributes={"email": "carol@example.com", "email_verified": "true"})
+    )
     pool.set("CustomMessage", respond(smsMessage="sms {####}"))
     delivery = pool.cognito.forgot_password(ClientId=pool.client_id, Username="carol", ClientMetadata=META)
     assert delivery["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
@@ -306,7 +320,10 @@ def test_forgot_password_migrates_the_user(live: ServerProcess, fake: LambdaEndp
     [sent] = pool.messages("carol")
     assert sent["destination"] == "carol@example.com"
     pool.cognito.confirm_forgot_password(
-        ClientId=pool.client_id, Username="carol", ConfirmationCode=sent["code"], Password=PASSWORD,
+        ClientId=pool.client_id,
+        Username="carol",
+        ConfirmationCode=sent["code"],
+        Password=PASSWORD,
         ClientMetadata={"step": "reset"},
     )
     [post] = pool.events("PostConfirmation")
@@ -343,13 +360,17 @@ def test_in_process_handlers(tmp_path: Path) -> None:
             "ClientId"
         ]
         result = cognito.sign_up(
-            ClientId=client_id, Username="dana", Password=PASSWORD,
-            UserAttributes=[{"Name": "email", "Value": "dana@example.com"}], ClientMetadata=META,
+            ClientId=client_id,
+            Username="dana",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "dana@example.com"}],
+            ClientMetadata=META,
         )
         assert result["UserConfirmed"] is True
-        attrs = {a["Name"]: a["Value"] for a in cognito.admin_get_user(UserPoolId=pool_id, Username="dana")[
-            "UserAttributes"
-        ]}
+        attrs = {
+            a["Name"]: a["Value"]
+            for a in cognito.admin_get_user(UserPoolId=pool_id, Username="dana")["UserAttributes"]
+        }
         assert attrs["email_verified"] == "true"
         [post] = read_events(events_file, "record")
         assert post["triggerSource"] == "PostConfirmation_ConfirmSignUp"

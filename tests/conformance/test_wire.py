@@ -61,7 +61,9 @@ def test_oversized_body(server: ServerProcess) -> None:
 
 
 def test_unsigned_admin_call(server: ServerProcess) -> None:
-    body = assert_aws_error(post(server, "ListUserPools", b'{"MaxResults": 1}'), "MissingAuthenticationTokenException")
+    body = assert_aws_error(
+        post(server, "ListUserPools", b'{"MaxResults": 1}'), "MissingAuthenticationTokenException"
+    )
     assert body["message"] == "Missing Authentication Token"
 
 
@@ -74,7 +76,10 @@ def test_public_operation_ignores_bearer_header(server: ServerProcess) -> None:
         )
     # GetUser is public: whatever it answers, it is not a signature error and not a 5xx.
     assert resp.status_code == 400
-    assert orjson.loads(resp.content)["__type"] not in {"MissingAuthenticationTokenException", "IncompleteSignatureException"}
+    assert orjson.loads(resp.content)["__type"] not in {
+        "MissingAuthenticationTokenException",
+        "IncompleteSignatureException",
+    }
 
 
 def test_cors_preflight_and_exposed_headers(server: ServerProcess) -> None:
@@ -91,8 +96,15 @@ def test_cors_preflight_and_exposed_headers(server: ServerProcess) -> None:
         assert pre.headers["access-control-allow-origin"] == "http://localhost:3000"
         assert "POST" in pre.headers["access-control-allow-methods"]
         assert "x-amz-target" in pre.headers["access-control-allow-headers"].lower()
-        resp = http.post("/", content=b"{}", headers={"origin": "http://localhost:3000", "content-type": JSON,
-                                                       "x-amz-target": TARGET + "InitiateAuth"})
+        resp = http.post(
+            "/",
+            content=b"{}",
+            headers={
+                "origin": "http://localhost:3000",
+                "content-type": JSON,
+                "x-amz-target": TARGET + "InitiateAuth",
+            },
+        )
     assert resp.headers["access-control-allow-origin"] == "http://localhost:3000"
     exposed = resp.headers["access-control-expose-headers"].lower()
     assert "x-amzn-errortype" in exposed and "x-amzn-requestid" in exposed

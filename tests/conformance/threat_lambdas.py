@@ -22,9 +22,13 @@ LAMBDA_CONFIG = {
 def define(event: dict[str, Any], context: Any) -> dict[str, Any]:
     session = event["request"]["session"]
     if not session:
-        event["response"].update(challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False)
+        event["response"].update(
+            challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False
+        )
     elif session[-1]["challengeName"] == "SRP_A":
-        event["response"].update(challengeName="PASSWORD_VERIFIER", issueTokens=False, failAuthentication=False)
+        event["response"].update(
+            challengeName="PASSWORD_VERIFIER", issueTokens=False, failAuthentication=False
+        )
     elif session[-1]["challengeResult"]:
         event["response"].update(issueTokens=True, failAuthentication=False)
     else:
@@ -34,7 +38,8 @@ def define(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def create(event: dict[str, Any], context: Any) -> dict[str, Any]:
     event["response"].update(
-        publicChallengeParameters={"question": "1+1"}, privateChallengeParameters={"answer": "2"},
+        publicChallengeParameters={"question": "1+1"},
+        privateChallengeParameters={"answer": "2"},
         challengeMetadata="SUM",
     )
     return event

@@ -14,7 +14,11 @@ ANSWER = "42"
 def define(event: dict[str, Any], context: Any) -> dict[str, Any]:
     session = event["request"]["session"]
     if not session:
-        event["response"] = {"challengeName": "CUSTOM_CHALLENGE", "issueTokens": False, "failAuthentication": False}
+        event["response"] = {
+            "challengeName": "CUSTOM_CHALLENGE",
+            "issueTokens": False,
+            "failAuthentication": False,
+        }
     elif session[-1]["challengeResult"]:
         event["response"] = {"issueTokens": True, "failAuthentication": False}
     else:
@@ -33,5 +37,7 @@ def create(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def verify(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = event["request"]
-    event["response"] = {"answerCorrect": request["challengeAnswer"] == request["privateChallengeParameters"]["answer"]}
+    event["response"] = {
+        "answerCorrect": request["challengeAnswer"] == request["privateChallengeParameters"]["answer"]
+    }
     return event

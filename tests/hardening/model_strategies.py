@@ -45,7 +45,9 @@ def _valid_string(shape: Any, known: Sequence[str]) -> st.SearchStrategy[str]:
     regex = _regex_strategy(pattern, low, high) if pattern else None
     if regex is not None:
         options.append(regex)
-    options.append(st.text("abcXYZ019_-", min_size=max(low, 1 if pattern else low), max_size=max(low, min(high, 40))))
+    options.append(
+        st.text("abcXYZ019_-", min_size=max(low, 1 if pattern else low), max_size=max(low, min(high, 40)))
+    )
     return st.one_of(options)
 
 
@@ -61,7 +63,16 @@ def _boundary_string(shape: Any) -> st.SearchStrategy[str]:
 
 def _invalid_string(shape: Any) -> st.SearchStrategy[Any]:
     meta = shape.metadata
-    values: list[Any] = ["", " ", "\u0000", "\ud7ff\U0001f600", "../../etc/passwd", "' OR 1=1 --", "%s%n", "<script>"]
+    values: list[Any] = [
+        "",
+        " ",
+        "\u0000",
+        "\ud7ff\U0001f600",
+        "../../etc/passwd",
+        "' OR 1=1 --",
+        "%s%n",
+        "<script>",
+    ]
     if meta.get("min", 0) > 0:
         values.append("a" * (meta["min"] - 1))
     if "max" in meta and meta["max"] < 4096:
@@ -82,13 +93,19 @@ def _number(shape: Any, mode: str) -> st.SearchStrategy[Any]:
     if mode == "boundary":
         return st.sampled_from([v for v in (low, high) if v is not None] or [0])
     values: list[Any] = [2**63, -(2**63) - 1, 10**30, 1e308, "1", None]
-    values += [v for v in ((low - 1) if low is not None else None, (high + 1) if high is not None else None) if v is not None]
+    values += [
+        v
+        for v in ((low - 1) if low is not None else None, (high + 1) if high is not None else None)
+        if v is not None
+    ]
     if integer:
         values.append(1.5)
     return st.one_of(st.sampled_from(values), _WRONG_TYPES)
 
 
-def value_for(shape: Any, mode: str, known: Mapping[str, Sequence[str]], name: str, depth: int = 0) -> st.SearchStrategy[Any]:
+def value_for(
+    shape: Any, mode: str, known: Mapping[str, Sequence[str]], name: str, depth: int = 0
+) -> st.SearchStrategy[Any]:
     """A strategy for one member. ``mode`` is "valid", "boundary" or "invalid"; nested members
     draw their own mode so that one bad leaf can sit inside an otherwise good structure."""
     t = shape.type_name
@@ -112,18 +129,24 @@ def value_for(shape: Any, mode: str, known: Mapping[str, Sequence[str]], name: s
     if t == "list":
         low = shape.metadata.get("min", 0)
         high = min(shape.metadata.get("max", 4), 4)
-        return st.lists(child_mode.flatmap(lambda m: value_for(shape.member, m, known, name, depth + 1)),
-                        min_size=min(low, high), max_size=max(min(low, high), high))
+        return st.lists(
+            child_mode.flatmap(lambda m: value_for(shape.member, m, known, name, depth + 1)),
+            min_size=min(low, high),
+            max_size=max(min(low, high), high),
+        )
     if t == "map":
         keys = _valid_string(shape.key, ("USERNAME", "PASSWORD", "SRP_A", "SECRET_HASH", "REFRESH_TOKEN"))
-        return st.dictionaries(keys, child_mode.flatmap(lambda m: value_for(shape.value, m, known, name, depth + 1)),
-                               max_size=4)
+        return st.dictionaries(
+            keys, child_mode.flatmap(lambda m: value_for(shape.value, m, known, name, depth + 1)), max_size=4
+        )
     if t == "structure":
         return structure(shape, known, depth + 1)
     return st.none()
 
 
-def structure(shape: Any, known: Mapping[str, Sequence[str]], depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
+def structure(
+    shape: Any, known: Mapping[str, Sequence[str]], depth: int = 0
+) -> st.SearchStrategy[dict[str, Any]]:
     """A JSON object for ``shape``: required members usually present, optional ones sometimes."""
     members = list(shape.members.items())
     required = set(shape.required_members)
@@ -144,12 +167,25 @@ def structure(shape: Any, known: Mapping[str, Sequence[str]], depth: int = 0) ->
     return build()
 
 
-def request_bodies(operation: str, known: Mapping[str, Sequence[str]]) -> st.SearchStrategy[bytes | dict[str, Any]]:
+def request_bodies(
+    operation: str, known: Mapping[str, Sequence[str]]
+) -> st.SearchStrategy[bytes | dict[str, Any]]:
     """JSON bodies for ``operation`` (dicts), with now and then raw bytes that are not a JSON object."""
     import json
 
-    raw = st.sampled_from([b"", b"{", b"[]", b"null", b"\"x\"", b"{\"a\":", b"\xff\xfe", b"{}" * 3,
-                           json.dumps({"x": "y" * 10}).encode()])
+    raw = st.sampled_from(
+        [
+            b"",
+            b"{",
+            b"[]",
+            b"null",
+            b'"x"',
+            b'{"a":',
+            b"\xff\xfe",
+            b"{}" * 3,
+            json.dumps({"x": "y" * 10}).encode(),
+        ]
+    )
     shape = MODEL.operation_model(operation).input_shape
     body = structure(shape, known) if shape is not None else st.just({})
     return st.one_of(body, body, body, body, body, body, body, body, body, body, body, raw)

@@ -8,11 +8,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 # The errors every AWS JSON front door may answer with, before any operation runs.
-PROTOCOL_ERRORS = frozenset({
-    "SerializationException", "UnknownOperationException", "MissingAuthenticationTokenException",
-    "UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignatureException",
-    "RequestEntityTooLargeException",
-})
+PROTOCOL_ERRORS = frozenset(
+    {
+        "SerializationException",
+        "UnknownOperationException",
+        "MissingAuthenticationTokenException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "IncompleteSignatureException",
+        "RequestEntityTooLargeException",
+    }
+)
 
 
 def error_code(exc: ClientError) -> str:

@@ -63,7 +63,9 @@ def _database(backend: str, tmp_path: Path) -> Iterator[str | None]:
             yield url
 
 
-def _signups(server: ServerProcess, client_id: str, ledger: Ledger, stop: threading.Event, names: Any) -> None:
+def _signups(
+    server: ServerProcess, client_id: str, ledger: Ledger, stop: threading.Event, names: Any
+) -> None:
     cognito = server.client(connect_timeout=2, read_timeout=10)
     while not stop.is_set():
         username = next(names)
@@ -82,8 +84,9 @@ def _signups(server: ServerProcess, client_id: str, ledger: Ledger, stop: thread
             ledger.calls += 1
 
 
-def _password_changes(server: ServerProcess, pool_id: str, users: list[str], ledger: Ledger,
-                      stop: threading.Event, counter: Any) -> None:
+def _password_changes(
+    server: ServerProcess, pool_id: str, users: list[str], ledger: Ledger, stop: threading.Event, counter: Any
+) -> None:
     cognito = server.client(connect_timeout=2, read_timeout=10)
     for username in itertools.cycle(users):
         if stop.is_set():
@@ -92,7 +95,9 @@ def _password_changes(server: ServerProcess, pool_id: str, users: list[str], led
         with ledger.lock:
             ledger.pending_password[username] = new
         try:
-            cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=new, Permanent=True)
+            cognito.admin_set_user_password(
+                UserPoolId=pool_id, Username=username, Password=new, Permanent=True
+            )
         except ClientError as exc:
             with ledger.lock:
                 error = exc.response["Error"]
@@ -111,8 +116,12 @@ def _password_changes(server: ServerProcess, pool_id: str, users: list[str], led
 
 def _password_works(cognito: Any, pool_id: str, client_id: str, username: str, password: str) -> bool:
     try:
-        cognito.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                    AuthParameters={"USERNAME": username, "PASSWORD": password})
+        cognito.admin_initiate_auth(
+            UserPoolId=pool_id,
+            ClientId=client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "NotAuthorizedException":
             return False
@@ -158,13 +167,15 @@ def test_kill_9_loses_no_acknowledged_write(backend: str, tmp_path: Path) -> Non
         try:
             cognito = server.client()
             pool_id = cognito.create_user_pool(PoolName="crash")["UserPool"]["Id"]
-            client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c",
-                                                        ExplicitAuthFlows=FLOWS)["UserPoolClient"]["ClientId"]
+            client_id = cognito.create_user_pool_client(
+                UserPoolId=pool_id, ClientName="c", ExplicitAuthFlows=FLOWS
+            )["UserPoolClient"]["ClientId"]
             users = [f"pw{i}" for i in range(PASSWORD_USERS)]
             for username in users:
                 cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
-                cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=PASSWORD,
-                                                Permanent=True)
+                cognito.admin_set_user_password(
+                    UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
+                )
                 ledger.acked_password[username] = PASSWORD
         finally:
             server.stop()
@@ -173,11 +184,16 @@ def test_kill_9_loses_no_acknowledged_write(backend: str, tmp_path: Path) -> Non
         while time.monotonic() < deadline:
             server = start_server(data, database_url=url, env=env)
             stop = threading.Event()
-            threads = [threading.Thread(target=_signups, args=(server, client_id, ledger, stop, names))
-                       for _ in range(3)]
-            threads += [threading.Thread(target=_password_changes,
-                                         args=(server, pool_id, users[i::2], ledger, stop, counter))
-                        for i in range(2)]
+            threads = [
+                threading.Thread(target=_signups, args=(server, client_id, ledger, stop, names))
+                for _ in range(3)
+            ]
+            threads += [
+                threading.Thread(
+                    target=_password_changes, args=(server, pool_id, users[i::2], ledger, stop, counter)
+                )
+                for i in range(2)
+            ]
             # Check the passwords left by the previous kill before the new load starts.
             lost_passwords += _check_passwords(server.client(), pool_id, client_id, ledger)
             for t in threads:
@@ -201,16 +217,19 @@ def test_kill_9_loses_no_acknowledged_write(backend: str, tmp_path: Path) -> Non
     if backend == "sqlite":
         with sqlite3.connect(data / "poolgate.sqlite3") as db:
             integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-    figure(f"item 14: kill -9 under sign-up and password-change load, {backend}, {SECONDS:.0f} s", {
-        "kills": kills,
-        "acknowledged sign-ups": len(ledger.signed_up),
-        "acknowledged writes in all": ledger.calls,
-        "acknowledged sign-ups lost": len(lost_signups),
-        "password changes lost": len(lost_passwords),
-        "calls cut off by a kill": ledger.failures_while_dying,
-        **{f"error {k}": v for k, v in Counter(ledger.other_errors).items()},
-        "integrity_check": integrity,
-    })
+    figure(
+        f"item 14: kill -9 under sign-up and password-change load, {backend}, {SECONDS:.0f} s",
+        {
+            "kills": kills,
+            "acknowledged sign-ups": len(ledger.signed_up),
+            "acknowledged writes in all": ledger.calls,
+            "acknowledged sign-ups lost": len(lost_signups),
+            "password changes lost": len(lost_passwords),
+            "calls cut off by a kill": ledger.failures_while_dying,
+            **{f"error {k}": v for k, v in Counter(ledger.other_errors).items()},
+            "integrity_check": integrity,
+        },
+    )
     assert kills >= 3
     assert ledger.signed_up
     assert lost_signups == set()

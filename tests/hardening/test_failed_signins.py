@@ -45,8 +45,11 @@ class Caller:
 
     def call(self, operation: str, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """``("ok", result)`` or ``(error code, error body)``."""
-        resp = self.http.post(self.url, content=json.dumps(body), headers={
-            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + operation})
+        resp = self.http.post(
+            self.url,
+            content=json.dumps(body),
+            headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + operation},
+        )
         data: dict[str, Any] = resp.json() if resp.content else {}
         if resp.status_code == 200:
             return "ok", data
@@ -54,22 +57,41 @@ class Caller:
         return str(data.get("__type", resp.status_code)), data
 
     def password(self, client_id: str, username: str, password: str) -> str:
-        return self.call("InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                          "AuthParameters": {"USERNAME": username, "PASSWORD": password}})[0]
+        return self.call(
+            "InitiateAuth",
+            {
+                "ClientId": client_id,
+                "AuthFlow": "USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+            },
+        )[0]
 
     def srp(self, pool: AuthPool, username: str, password: str) -> str:
         """A whole USER_SRP_AUTH sign-in; the outcome of its last step."""
-        srp = AWSSRP(username=username, password=password, pool_id=pool.pool_id, client_id=pool.client_id,
-                     client=object())
+        srp = AWSSRP(
+            username=username,
+            password=password,
+            pool_id=pool.pool_id,
+            client_id=pool.client_id,
+            client=object(),
+        )
         params = srp.get_auth_params()
-        got, challenge = self.call("InitiateAuth", {"ClientId": pool.client_id, "AuthFlow": "USER_SRP_AUTH",
-                                                    "AuthParameters": params})
+        got, challenge = self.call(
+            "InitiateAuth",
+            {"ClientId": pool.client_id, "AuthFlow": "USER_SRP_AUTH", "AuthParameters": params},
+        )
         if got != "ok":
             return got
         responses = srp.process_challenge(challenge["ChallengeParameters"], params)
-        return self.call("RespondToAuthChallenge", {
-            "ClientId": pool.client_id, "ChallengeName": "PASSWORD_VERIFIER", "Session": challenge.get("Session", ""),
-            "ChallengeResponses": responses})[0]
+        return self.call(
+            "RespondToAuthChallenge",
+            {
+                "ClientId": pool.client_id,
+                "ChallengeName": "PASSWORD_VERIFIER",
+                "Session": challenge.get("Session", ""),
+                "ChallengeResponses": responses,
+            },
+        )[0]
 
     def close(self) -> None:
         self.http.close()
@@ -90,8 +112,10 @@ def _users(server: ServerProcess, n: int = 1) -> AuthPool:
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     # 1 failure per second with a burst of 5: throttling shows within a few requests however
     # slow the machine is (the flood tests below use the defaults).
-    server = start_server(tmp_path_factory.mktemp("failed-signins"), env={
-        "POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "1", "POOLGATE_FAILED_SIGNIN_BURST_PER_IP": "5"})
+    server = start_server(
+        tmp_path_factory.mktemp("failed-signins"),
+        env={"POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "1", "POOLGATE_FAILED_SIGNIN_BURST_PER_IP": "5"},
+    )
     try:
         yield server
     finally:
@@ -111,16 +135,26 @@ def test_failed_guesses_from_one_address_are_throttled(limited: ServerProcess) -
         # Once the budget is used up, the address is refused whatever it sends, right passwords
         # and SRP first steps included, until it refills; another address is served.
         right_from_attacker = attacker.password(pool.client_id, "user1", PASSWORD)
-        srp_from_attacker = attacker.call("InitiateAuth", {
-            "ClientId": pool.client_id, "AuthFlow": "USER_SRP_AUTH",
-            "AuthParameters": {"USERNAME": "user1", "SRP_A": "ab" * 16}})
+        srp_from_attacker = attacker.call(
+            "InitiateAuth",
+            {
+                "ClientId": pool.client_id,
+                "AuthFlow": "USER_SRP_AUTH",
+                "AuthParameters": {"USERNAME": "user1", "SRP_A": "ab" * 16},
+            },
+        )
         right_from_other = other.password(pool.client_id, "user1", PASSWORD)
     finally:
         attacker.close()
         other.close()
     figure("finding 10: 15 guesses from one address, 1 failure/s with a burst of 5", Counter(got))
-    assert got[:5] == ["UserNotFoundException", "NotAuthorizedException", "NotAuthorizedException",
-                       "UserNotFoundException", "NotAuthorizedException"]
+    assert got[:5] == [
+        "UserNotFoundException",
+        "NotAuthorizedException",
+        "NotAuthorizedException",
+        "UserNotFoundException",
+        "NotAuthorizedException",
+    ]
     assert set(got) <= FAILED | {THROTTLED}
     assert got.count(THROTTLED) >= 5
     assert right_from_attacker == THROTTLED
@@ -145,12 +179,29 @@ def test_code_guesses_count_too(limited: ServerProcess) -> None:
     caller = Caller(limited.url, "127.0.0.24")
     try:
         for i in range(3):
-            pool.cognito.admin_update_user_attributes(UserPoolId=pool.pool_id, Username=f"user{i}", UserAttributes=[
-                {"Name": "email", "Value": f"user{i}@example.com"}, {"Name": "email_verified", "Value": "true"}])
-            assert caller.call("ForgotPassword", {"ClientId": pool.client_id, "Username": f"user{i}"})[0] == "ok"
-        got = [caller.call("ConfirmForgotPassword", {
-            "ClientId": pool.client_id, "Username": f"user{i % 3}", "ConfirmationCode": f"{i:06d}",
-            "Password": "N3w!Password"})[0] for i in range(10)]
+            pool.cognito.admin_update_user_attributes(
+                UserPoolId=pool.pool_id,
+                Username=f"user{i}",
+                UserAttributes=[
+                    {"Name": "email", "Value": f"user{i}@example.com"},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+            )
+            assert (
+                caller.call("ForgotPassword", {"ClientId": pool.client_id, "Username": f"user{i}"})[0] == "ok"
+            )
+        got = [
+            caller.call(
+                "ConfirmForgotPassword",
+                {
+                    "ClientId": pool.client_id,
+                    "Username": f"user{i % 3}",
+                    "ConfirmationCode": f"{i:06d}",
+                    "Password": "N3w!Password",
+                },
+            )[0]
+            for i in range(10)
+        ]
     finally:
         caller.close()
     assert got[:5] == ["CodeMismatchException"] * 5
@@ -164,17 +215,32 @@ def test_admin_sign_ins_use_the_end_users_address(limited: ServerProcess) -> Non
 
     def admin(context: dict[str, Any] | None) -> str:
         extra = {"ContextData": context} if context else {}
-        return outcome(lambda: pool.cognito.admin_initiate_auth(
-            UserPoolId=pool.pool_id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": "nobody", "PASSWORD": "Wr0ng!Pass"}, **extra))
+        return outcome(
+            lambda: pool.cognito.admin_initiate_auth(
+                UserPoolId=pool.pool_id,
+                ClientId=pool.client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "nobody", "PASSWORD": "Wr0ng!Pass"},
+                **extra,
+            )
+        )
 
-    user_ip = {"IpAddress": "198.51.100.77", "ServerName": "app.example", "ServerPath": "/login",
-               "HttpHeaders": []}
+    user_ip = {
+        "IpAddress": "198.51.100.77",
+        "ServerName": "app.example",
+        "ServerPath": "/login",
+        "HttpHeaders": [],
+    }
     from_user = [admin(user_ip) for _ in range(10)]
     from_backend = [admin(None) for _ in range(10)]
-    right_from_backend = outcome(lambda: pool.cognito.admin_initiate_auth(
-        UserPoolId=pool.pool_id, ClientId=pool.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "user1", "PASSWORD": PASSWORD}))
+    right_from_backend = outcome(
+        lambda: pool.cognito.admin_initiate_auth(
+            UserPoolId=pool.pool_id,
+            ClientId=pool.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "user1", "PASSWORD": PASSWORD},
+        )
+    )
     assert from_user[:5] == ["UserNotFoundException"] * 5
     assert THROTTLED in from_user
     assert from_backend == ["UserNotFoundException"] * 10
@@ -185,8 +251,9 @@ def test_admin_sign_ins_use_the_end_users_address(limited: ServerProcess) -> Non
 # Stress: the flood of the finding, with the default limits, and two processes.
 
 
-def _flood(servers: list[ServerProcess], pools: list[AuthPool], source: str, seconds: float,
-           threads: int = 16) -> tuple[dict[int, Counter[str]], Counter[str]]:
+def _flood(
+    servers: list[ServerProcess], pools: list[AuthPool], source: str, seconds: float, threads: int = 16
+) -> tuple[dict[int, Counter[str]], Counter[str]]:
     """``threads`` threads of unknown-user sign-ins and wrong passwords from ``source`` for
     ``seconds``, spread over ``servers``; outcomes by second and in total."""
     by_second: dict[int, Counter[str]] = defaultdict(Counter)
@@ -215,8 +282,10 @@ def _flood(servers: list[ServerProcess], pools: list[AuthPool], source: str, sec
 
 
 def _per_second(by_second: dict[int, Counter[str]]) -> dict[str, str]:
-    return {f"second {s:2d}": f"{sum(c[k] for k in FAILED)} answered, {c[THROTTLED]} throttled"
-            for s, c in sorted(by_second.items())}
+    return {
+        f"second {s:2d}": f"{sum(c[k] for k in FAILED)} answered, {c[THROTTLED]} throttled"
+        for s, c in sorted(by_second.items())
+    }
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +321,8 @@ def test_guessing_flood_is_throttled_bulk_sign_ins_are_not(production: ServerPro
     bulk = Counter(parallel(sign_in, range(n), 16))
     rate = n / (time.monotonic() - begun)
     rows[f"bulk right-password sign-ins from 127.0.0.32 ({n}, 16 threads)"] = (
-        f"{dict(bulk)}, {rate:.0f} sign-ins/s")
+        f"{dict(bulk)}, {rate:.0f} sign-ins/s"
+    )
     figure("finding 10: a guessing flood from one address vs bulk sign-ins", rows)
     assert set(total) <= FAILED | {THROTTLED}
     assert total[THROTTLED] > 0

@@ -49,11 +49,17 @@ class Unrelated:
             i += 1
             started = time.perf_counter()
             if i % 2:
-                got = outcome(lambda: cognito.admin_get_user(UserPoolId=self.pool.pool_id, Username="bystander"))
+                got = outcome(
+                    lambda: cognito.admin_get_user(UserPoolId=self.pool.pool_id, Username="bystander")
+                )
             else:
-                got = outcome(lambda: cognito.initiate_auth(
-                    ClientId=self.pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                    AuthParameters={"USERNAME": "bystander", "PASSWORD": PASSWORD}))
+                got = outcome(
+                    lambda: cognito.initiate_auth(
+                        ClientId=self.pool.client_id,
+                        AuthFlow="USER_PASSWORD_AUTH",
+                        AuthParameters={"USERNAME": "bystander", "PASSWORD": PASSWORD},
+                    )
+                )
             self.latencies.append(time.perf_counter() - started)
             self.results[got] += 1
 
@@ -124,9 +130,12 @@ def test_trigger_fault_matrix(tmp_path: Path) -> None:
     dropping = DroppingServer()
     with LambdaEndpoint() as fake:
         env = {
-            "AWS_ENDPOINT_URL_LAMBDA": fake.url, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
+            "AWS_ENDPOINT_URL_LAMBDA": fake.url,
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "y",
             "POOLGATE_LAMBDA_ENDPOINTS": f"dropped={dropping.url}",
-            "POOLGATE_LAMBDA_TIMEOUT_SECONDS": "1", "POOLGATE_LAMBDA_ATTEMPTS": "2",
+            "POOLGATE_LAMBDA_TIMEOUT_SECONDS": "1",
+            "POOLGATE_LAMBDA_ATTEMPTS": "2",
         }
         server = start_server(tmp_path / "data", env=env)
         try:
@@ -139,9 +148,11 @@ def test_trigger_fault_matrix(tmp_path: Path) -> None:
                     if reply is not None:
                         fake.set(name, reply)
                     pool_id = cognito.create_user_pool(
-                        PoolName="faults", LambdaConfig={"PreSignUp": lambda_arn(name)})["UserPool"]["Id"]
+                        PoolName="faults", LambdaConfig={"PreSignUp": lambda_arn(name)}
+                    )["UserPool"]["Id"]
                     client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c")[
-                        "UserPoolClient"]["ClientId"]
+                        "UserPoolClient"
+                    ]["ClientId"]
                     started = time.perf_counter()
                     try:
                         cognito.sign_up(ClientId=client_id, Username="u", Password=PASSWORD)
@@ -150,8 +161,10 @@ def test_trigger_fault_matrix(tmp_path: Path) -> None:
                         code, message = error_of(exc)
                         answers[fault] = f"{code}: {message[:80]}"
                     timings[fault] = ms(time.perf_counter() - started)
-            figure("item 15: PreSignUp fault -> answer (time)",
-                   {fault: f"{answers[fault]} ({timings[fault]})" for fault in FAULTS})
+            figure(
+                "item 15: PreSignUp fault -> answer (time)",
+                {fault: f"{answers[fault]} ({timings[fault]})" for fault in FAULTS},
+            )
             figure("item 15: unrelated traffic meanwhile", unrelated.summary())
             for fault, (_reply, expected) in FAULTS.items():
                 assert answers[fault].startswith(expected + ":"), (fault, answers[fault])
@@ -170,9 +183,11 @@ def test_trigger_response_over_lambda_limit(tmp_path: Path) -> None:
         try:
             cognito = server.client()
             pool_id = cognito.create_user_pool(
-                PoolName="huge", LambdaConfig={"PreSignUp": lambda_arn("huge")})["UserPool"]["Id"]
-            client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c")[
-                "UserPoolClient"]["ClientId"]
+                PoolName="huge", LambdaConfig={"PreSignUp": lambda_arn("huge")}
+            )["UserPool"]["Id"]
+            client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c")["UserPoolClient"][
+                "ClientId"
+            ]
             got = outcome(lambda: cognito.sign_up(ClientId=client_id, Username="u", Password=PASSWORD))
             figure("item 15: PreSignUp returning 10 MB", {"answer": got})
             assert got == "UnexpectedLambdaException"
@@ -193,8 +208,10 @@ async def _trickle(port: int, hold: float, closed_after: list[float], body: bool
         closed_after.append(-1.0)
         return
     if body:
-        head = (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n"
-                b"X-Amz-Target: " + TARGET.encode() + b"SignUp\r\nContent-Length: 100\r\n\r\n")
+        head = (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\n"
+            b"X-Amz-Target: " + TARGET.encode() + b"SignUp\r\nContent-Length: 100\r\n\r\n"
+        )
         writer.write(head)
         payload = b"{" + b" " * 99
     else:
@@ -232,18 +249,23 @@ def test_slow_connections_do_not_starve_real_traffic(tmp_path: Path) -> None:
     """Item 16: hundreds of connections trickling headers (and a few trickling a body) while
     real requests run; the server drops the slow ones at its deadlines."""
     header_timeout, body_timeout = 3.0, 3.0
-    server = start_server(tmp_path / "data", env={
-        "POOLGATE_HEADER_TIMEOUT_SECONDS": str(header_timeout),
-        "POOLGATE_BODY_TIMEOUT_SECONDS": str(body_timeout),
-    })
+    server = start_server(
+        tmp_path / "data",
+        env={
+            "POOLGATE_HEADER_TIMEOUT_SECONDS": str(header_timeout),
+            "POOLGATE_BODY_TIMEOUT_SECONDS": str(body_timeout),
+        },
+    )
     try:
         port = int(server.url.rsplit(":", 1)[1])
         count = scale(500)
         header_closes: list[float] = []
         body_closes: list[float] = []
         hold = header_timeout + 6
-        slow = [threading.Thread(target=_slowloris, args=(port, count, hold, False, header_closes)),
-                threading.Thread(target=_slowloris, args=(port, 20, hold, True, body_closes))]
+        slow = [
+            threading.Thread(target=_slowloris, args=(port, count, hold, False, header_closes)),
+            threading.Thread(target=_slowloris, args=(port, 20, hold, True, body_closes)),
+        ]
         with Unrelated(server) as unrelated:
             time.sleep(0.5)
             for t in slow:
@@ -251,13 +273,16 @@ def test_slow_connections_do_not_starve_real_traffic(tmp_path: Path) -> None:
             for t in slow:
                 t.join()
         header_done = [c for c in header_closes if c >= 0]
-        figure(f"item 16: {count} header-trickling + 20 body-trickling connections vs real traffic", {
-            **unrelated.summary(),
-            "header tricklers closed by the server": f"{sum(c < hold for c in header_done)}/{count}",
-            "header tricklers closed after (p50)": f"{percentile(header_done, 0.5):.1f} s",
-            "body tricklers closed by the server": f"{sum(c < hold for c in body_closes)}/20",
-            "connections refused": sum(c < 0 for c in header_closes),
-        })
+        figure(
+            f"item 16: {count} header-trickling + 20 body-trickling connections vs real traffic",
+            {
+                **unrelated.summary(),
+                "header tricklers closed by the server": f"{sum(c < hold for c in header_done)}/{count}",
+                "header tricklers closed after (p50)": f"{percentile(header_done, 0.5):.1f} s",
+                "body tricklers closed by the server": f"{sum(c < hold for c in body_closes)}/20",
+                "connections refused": sum(c < 0 for c in header_closes),
+            },
+        )
         assert unrelated.share_ok() >= 0.99
         assert all(c < header_timeout + 3 for c in header_done)
         assert all(c < body_timeout + 3 for c in body_closes)
@@ -272,8 +297,11 @@ def test_slow_connections_do_not_starve_real_traffic(tmp_path: Path) -> None:
 def _raw(url: str, source: str, operation: str, body: dict[str, Any]) -> str:
     transport = httpx.HTTPTransport(local_address=source)
     with httpx.Client(transport=transport, timeout=10) as http:
-        resp = http.post(url, content=json.dumps(body), headers={
-            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + operation})
+        resp = http.post(
+            url,
+            content=json.dumps(body),
+            headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": TARGET + operation},
+        )
     if resp.status_code == 200:
         return "ok"
     return str(resp.json().get("__type", resp.status_code))
@@ -285,8 +313,11 @@ def _srp_start(pool_id: str, client_id: str) -> dict[str, Any]:
 
 
 def _password(client_id: str, password: str, username: str = "victim") -> dict[str, Any]:
-    return {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": username, "PASSWORD": password}}
+    return {
+        "ClientId": client_id,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+    }
 
 
 FLOOD_LIMIT = "5"
@@ -296,11 +327,14 @@ FLOOD_LIMIT = "5"
 def flood_servers(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
     # Limits low enough that a flood exceeds them even on a loaded 2-core machine: at 20/s a
     # server slowed below 20 answers per second never emptied its bucket, and the test failed.
-    per_ip = start_server(tmp_path / "ip", env={"POOLGATE_RATE_LIMIT_PER_IP": FLOOD_LIMIT,
-                                                "POOLGATE_RATE_LIMIT_PER_POOL": "0"})
+    per_ip = start_server(
+        tmp_path / "ip", env={"POOLGATE_RATE_LIMIT_PER_IP": FLOOD_LIMIT, "POOLGATE_RATE_LIMIT_PER_POOL": "0"}
+    )
     try:
-        per_pool = start_server(tmp_path / "pool", env={"POOLGATE_RATE_LIMIT_PER_IP": "0",
-                                                        "POOLGATE_RATE_LIMIT_PER_POOL": FLOOD_LIMIT})
+        per_pool = start_server(
+            tmp_path / "pool",
+            env={"POOLGATE_RATE_LIMIT_PER_IP": "0", "POOLGATE_RATE_LIMIT_PER_POOL": FLOOD_LIMIT},
+        )
     except BaseException:
         per_ip.stop()
         raise
@@ -323,10 +357,14 @@ def test_floods_get_too_many_requests(flood_servers: tuple[ServerProcess, Server
     pool = make_pool(per_ip_server)
     pool.user("victim")
     pool.user("bystander")
-    bodies = [_srp_start(pool.pool_id, pool.client_id) if i % 2 else _password(pool.client_id, f"Wr0ng!{i}")
-              for i in range(n)]
+    bodies = [
+        _srp_start(pool.pool_id, pool.client_id) if i % 2 else _password(pool.client_id, f"Wr0ng!{i}")
+        for i in range(n)
+    ]
     flood = Counter(parallel(lambda b: _raw(per_ip_server.url, "127.0.0.2", "InitiateAuth", b), bodies, 16))
-    other_ip = _raw(per_ip_server.url, "127.0.0.3", "InitiateAuth", _password(pool.client_id, PASSWORD, "bystander"))
+    other_ip = _raw(
+        per_ip_server.url, "127.0.0.3", "InitiateAuth", _password(pool.client_id, PASSWORD, "bystander")
+    )
     figures.update({f"per-IP flood ({n} from 127.0.0.2): {k}": v for k, v in flood.items()})
     figures["per-IP: a sign-in from 127.0.0.3 right after the flood"] = other_ip
     assert flood["TooManyRequestsException"] > 0
@@ -339,8 +377,13 @@ def test_floods_get_too_many_requests(flood_servers: tuple[ServerProcess, Server
     b = make_pool(per_pool_server)
     b.user("victim")
     bodies = [_srp_start(a.pool_id, a.client_id) for _ in range(n)]
-    flood = Counter(parallel(lambda ib: _raw(per_pool_server.url, f"127.0.1.{ib[0] % 250 + 1}", "InitiateAuth",
-                                             ib[1]), list(enumerate(bodies)), 16))
+    flood = Counter(
+        parallel(
+            lambda ib: _raw(per_pool_server.url, f"127.0.1.{ib[0] % 250 + 1}", "InitiateAuth", ib[1]),
+            list(enumerate(bodies)),
+            16,
+        )
+    )
     other_pool = _raw(per_pool_server.url, "127.0.0.9", "InitiateAuth", _password(b.client_id, PASSWORD))
     figures.update({f"per-pool flood ({n} from 250 addresses): {k}": v for k, v in flood.items()})
     figures["per-pool: a sign-in at another pool right after the flood"] = other_pool

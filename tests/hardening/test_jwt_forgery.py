@@ -71,16 +71,28 @@ def hs256(header: dict[str, Any], payload: dict[str, Any], secret: bytes) -> str
 
 def _attacker_jwk() -> dict[str, str]:
     numbers = ATTACKER.public_key().public_numbers()
-    return {"kty": "RSA", "e": b64(numbers.e.to_bytes(3, "big")),
-            "n": b64(numbers.n.to_bytes(256, "big")), "alg": "RS256", "use": "sig"}
+    return {
+        "kty": "RSA",
+        "e": b64(numbers.e.to_bytes(3, "big")),
+        "n": b64(numbers.n.to_bytes(256, "big")),
+        "alg": "RS256",
+        "use": "sig",
+    }
 
 
 def _attacker_cert() -> str:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "attacker")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(ATTACKER.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-            .sign(ATTACKER, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(ATTACKER.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(ATTACKER, hashes.SHA256())
+    )
     return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
 
 
@@ -101,7 +113,9 @@ def structural_forgeries(token: str, public_pem: bytes, public_jwk: dict[str, An
         "x5u_header": rs256({**header, "x5u": "http://127.0.0.1:1/cert.pem"}, payload),
         "x5c_header": rs256({**header, "x5c": [_attacker_cert()]}, payload),
         "kid_traversal": rs256({**header, "kid": "../../../../../../dev/null"}, payload),
-        "kid_traversal_hs256_empty": hs256({**header, "alg": "HS256", "kid": "../../../../dev/null"}, payload, b""),
+        "kid_traversal_hs256_empty": hs256(
+            {**header, "alg": "HS256", "kid": "../../../../dev/null"}, payload, b""
+        ),
         "kid_sql": rs256({**header, "kid": "x' OR '1'='1"}, payload),
         "kid_sql_union": rs256({**header, "kid": "' UNION SELECT 'secret' --"}, payload),
         "kid_unknown": rs256({**header, "kid": "no-such-kid"}, payload),
@@ -123,7 +137,7 @@ def structural_forgeries(token: str, public_pem: bytes, public_jwk: dict[str, An
     for i in range(0, len(token), max(1, len(token) // 25)):
         if token[i] != ".":
             flipped = "A" if token[i] != "A" else "B"
-            forged[f"char_{i}_flipped"] = token[:i] + flipped + token[i + 1:]
+            forged[f"char_{i}_flipped"] = token[:i] + flipped + token[i + 1 :]
     return forged
 
 
@@ -161,10 +175,14 @@ def _call(server: ServerProcess, operation: str, token: str) -> httpx.Response:
     if operation == "UpdateUserAttributes":
         body["UserAttributes"] = [{"Name": "name", "Value": "pwned"}]
     with server.http() as http:
-        return http.post("/", content=json.dumps(body), headers={
-            "content-type": "application/x-amz-json-1.1",
-            "x-amz-target": f"AWSCognitoIdentityProviderService.{operation}",
-        })
+        return http.post(
+            "/",
+            content=json.dumps(body),
+            headers={
+                "content-type": "application/x-amz-json-1.1",
+                "x-amz-target": f"AWSCognitoIdentityProviderService.{operation}",
+            },
+        )
 
 
 def _refused(server: ServerProcess, attack: str, token: str, operations: list[str] = OPERATIONS) -> None:
@@ -209,7 +227,9 @@ def test_other_pools_key_with_this_pools_issuer(setup: Live) -> None:
     header, payload, signature = parts(other_access)
     _, mine, _ = parts(setup.access)
     # The other pool's signature over a payload naming this pool's issuer and user.
-    _refused(setup.ap.server, "other_pool_iss", f"{encode(header, {**payload, 'iss': mine['iss']})}.{signature}")
+    _refused(
+        setup.ap.server, "other_pool_iss", f"{encode(header, {**payload, 'iss': mine['iss']})}.{signature}"
+    )
     _refused(setup.ap.server, "other_pool_sub", f"{encode(header, mine)}.{signature}")
 
 
@@ -258,7 +278,11 @@ def world() -> Iterator[World]:
 
 def _real_key(world: World, use: str, pool_id: str | None = None) -> tuple[rsa.RSAPrivateKey, str]:
     with world.store.transaction() as uow:
-        key = next(k for k in uow.signing_keys.list(pool_id or world.pool.id) if k.use == use and k.retired_at is None)
+        key = next(
+            k
+            for k in uow.signing_keys.list(pool_id or world.pool.id)
+            if k.use == use and k.retired_at is None
+        )
     private = serialization.load_pem_private_key(key.private_pem, password=None)
     assert isinstance(private, rsa.RSAPrivateKey)
     return private, key.kid
@@ -283,7 +307,10 @@ RESIGNED: dict[str, Callable[[dict[str, Any], float], dict[str, Any]]] = {
     "nbf_in_future": lambda c, now: {**c, "nbf": int(now) + 3600},
     "exp_not_a_number": lambda c, now: {**c, "exp": "9999999999"},
     "exp_float_nan": lambda c, now: {**c, "exp": 1e309},
-    "wrong_issuer": lambda c, now: {**c, "iss": "https://cognito-idp.us-east-1.amazonaws.com/" + c["iss"].rsplit("/", 1)[1]},
+    "wrong_issuer": lambda c, now: {
+        **c,
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/" + c["iss"].rsplit("/", 1)[1],
+    },
     "issuer_trailing_slash": lambda c, now: {**c, "iss": c["iss"] + "/"},
     "token_use_id": lambda c, now: {**c, "token_use": "id"},
     "token_use_missing": lambda c, now: {k: v for k, v in c.items() if k != "token_use"},
@@ -313,7 +340,9 @@ def test_other_pools_real_key_is_refused(world: World) -> None:
     claims = world.decode(world.sign_in().access_token)
     _direct_refused(world, "other_pool_key", _resign(world, claims, pool_id=other.id))
     # The other pool's key with the other pool's issuer: a real token of a pool with no such user.
-    _direct_refused(world, "other_pool_iss", _resign(world, {**claims, "iss": issuer(other.id)}, pool_id=other.id))
+    _direct_refused(
+        world, "other_pool_iss", _resign(world, {**claims, "iss": issuer(other.id)}, pool_id=other.id)
+    )
 
 
 def test_structural_forgeries_are_refused_directly(world: World) -> None:
@@ -321,7 +350,9 @@ def test_structural_forgeries_are_refused_directly(world: World) -> None:
     header, _, _ = parts(token)
     jwk = next(k for k in world.jwks()["keys"] if k["kid"] == header["kid"])
     private, _ = _real_key(world, "access")
-    pem = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     for attack, forged in structural_forgeries(token, pem, jwk).items():
         _direct_refused(world, attack, forged)
 

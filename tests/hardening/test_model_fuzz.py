@@ -92,8 +92,13 @@ class Sender:
 def _draw(operation: str, known: dict[str, list[str]], examples: int, submit: Any) -> None:
     """Run Hypothesis over ``operation``'s bodies, handing each one to ``submit``."""
 
-    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-              phases=[Phase.generate])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],
+    )
     @given(request_bodies(operation, known))
     def draw(body: bytes | dict[str, Any]) -> None:
         submit(operation, body)
@@ -108,8 +113,11 @@ def test_twenty_thousand_model_requests(live: ServerProcess) -> None:
     tokens = ap.password_auth("alice")["AuthenticationResult"]
     spare = make_pool(live)
     known = {
-        "UserPoolId": [ap.pool_id, spare.pool_id], "ClientId": [ap.client_id, spare.client_id],
-        "Username": ["alice"], "AccessToken": [tokens["AccessToken"]], "RefreshToken": [tokens["RefreshToken"]],
+        "UserPoolId": [ap.pool_id, spare.pool_id],
+        "ClientId": [ap.client_id, spare.client_id],
+        "Username": ["alice"],
+        "AccessToken": [tokens["AccessToken"]],
+        "RefreshToken": [tokens["RefreshToken"]],
         "Token": [tokens["RefreshToken"]],
     }
     operations = sorted(MODEL.operation_names)
@@ -124,13 +132,20 @@ def test_twenty_thousand_model_requests(live: ServerProcess) -> None:
                 if len(futures) >= TOTAL:
                     break
 
-                _draw(operation, known, per_op, lambda op, body: futures.append(pool.submit(sender.send, op, body)))
+                _draw(
+                    operation,
+                    known,
+                    per_op,
+                    lambda op, body: futures.append(pool.submit(sender.send, op, body)),
+                )
         for future in futures:
             future.result()
     for client in sender.clients:
         client.close()
-    figure(f"model fuzz: {sum(sender.codes.values())} requests over {len(sender.per_op)} operations, by code",
-           sender.codes)
+    figure(
+        f"model fuzz: {sum(sender.codes.values())} requests over {len(sender.per_op)} operations, by code",
+        sender.codes,
+    )
     assert sum(sender.codes.values()) >= TOTAL
     assert len(sender.per_op) == len(operations)
     assert not sender.bad, "\n".join(sender.bad[:30]) + f"\n({len(sender.bad)} in all)"

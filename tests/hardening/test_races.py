@@ -48,7 +48,8 @@ def _pool(pair: Pair, **client_args: Any) -> AuthPool:
     pool_id = cognito.create_user_pool(PoolName="races")["UserPool"]["Id"]
     client_args.setdefault("ExplicitAuthFlows", FLOWS)
     client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="app", **client_args)[
-        "UserPoolClient"]["ClientId"]
+        "UserPoolClient"
+    ]["ClientId"]
     return AuthPool(pair.a, cognito, pool_id, client_id, public_url="http://auth.example")
 
 
@@ -59,12 +60,16 @@ def test_parallel_sign_up_of_one_username(pair: Pair) -> None:
     n = scale(200)
 
     def sign_up(i: int) -> str:
-        return outcome(lambda: clients[i % 2].sign_up(ClientId=pool.client_id, Username="same", Password=PASSWORD))
+        return outcome(
+            lambda: clients[i % 2].sign_up(ClientId=pool.client_id, Username="same", Password=PASSWORD)
+        )
 
     started = time.perf_counter()
     results = Counter(parallel(sign_up, range(n), threads=32))
-    figure(f"item 9: {n} parallel SignUp of one username on 2 processes "
-           f"({time.perf_counter() - started:.1f} s)", results)
+    figure(
+        f"item 9: {n} parallel SignUp of one username on 2 processes ({time.perf_counter() - started:.1f} s)",
+        results,
+    )
     assert results["ok"] == 1
     assert results["UsernameExistsException"] == n - 1
     assert not [k for k in results if k.startswith("5xx")]
@@ -83,8 +88,11 @@ def test_parallel_wrong_passwords_respect_the_lockout(pair: Pair) -> None:
 
     def attempt(i: int) -> str:
         try:
-            clients[i % 2].initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                         AuthParameters={"USERNAME": "victim", "PASSWORD": f"Wr0ng!{i}"})
+            clients[i % 2].initiate_auth(
+                ClientId=pool.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "victim", "PASSWORD": f"Wr0ng!{i}"},
+            )
         except ClientError as exc:
             code, message = error_of(exc)
             return f"{code}: {message}"
@@ -94,8 +102,11 @@ def test_parallel_wrong_passwords_respect_the_lockout(pair: Pair) -> None:
     results = Counter(parallel(attempt, range(n), threads=32))
     elapsed = time.monotonic() - started
     allowed = _failures_allowed(elapsed)
-    figure(f"item 10: {n} parallel wrong passwords on 2 processes ({elapsed:.1f} s; "
-           f"the lockout allows {allowed} 'Incorrect' answers in that time)", results)
+    figure(
+        f"item 10: {n} parallel wrong passwords on 2 processes ({elapsed:.1f} s; "
+        f"the lockout allows {allowed} 'Incorrect' answers in that time)",
+        results,
+    )
     incorrect = results["NotAuthorizedException: Incorrect username or password."]
     exceeded = results["NotAuthorizedException: Password attempts exceeded"]
     assert incorrect <= allowed
@@ -132,8 +143,9 @@ def test_parallel_wrong_previous_passwords_respect_the_lockout(pair: Pair) -> No
 
     def change(i: int, previous: str) -> str:
         try:
-            clients[i % 2].change_password(AccessToken=token, PreviousPassword=previous,
-                                           ProposedPassword="An0ther!Password")
+            clients[i % 2].change_password(
+                AccessToken=token, PreviousPassword=previous, ProposedPassword="An0ther!Password"
+            )
         except ClientError as exc:
             return ": ".join(error_of(exc))
         return "ok"
@@ -142,8 +154,11 @@ def test_parallel_wrong_previous_passwords_respect_the_lockout(pair: Pair) -> No
     results = Counter(parallel(lambda i: change(i, f"Wr0ng!{i}"), range(n), threads=32))
     elapsed = time.monotonic() - started
     allowed = _failures_allowed(elapsed)
-    figure(f"issue 15 item 1: {n} parallel wrong PreviousPassword guesses, one access token, 2 processes "
-           f"({elapsed:.1f} s; the lockout allows {allowed} checked guesses in that time)", results)
+    figure(
+        f"issue 15 item 1: {n} parallel wrong PreviousPassword guesses, one access token, 2 processes "
+        f"({elapsed:.1f} s; the lockout allows {allowed} checked guesses in that time)",
+        results,
+    )
     checked = results["NotAuthorizedException: Incorrect username or password."]
     assert checked <= allowed
     assert checked + results[": ".join(ATTEMPT_LIMIT)] == n
@@ -174,13 +189,19 @@ def test_parallel_wrong_codes_are_checked_at_most_five_times(pair: Pair) -> None
     n = scale(49)
 
     def confirm(i: int, guess: str) -> str:
-        return outcome(lambda: clients[i % 2].confirm_forgot_password(
-            ClientId=pool.client_id, Username="forgetful", ConfirmationCode=guess, Password="N3w!Password"))
+        return outcome(
+            lambda: clients[i % 2].confirm_forgot_password(
+                ClientId=pool.client_id, Username="forgetful", ConfirmationCode=guess, Password="N3w!Password"
+            )
+        )
 
     started = time.monotonic()
     results = Counter(parallel(lambda i: confirm(i, wrong), range(n), threads=49))
-    figure(f"issue 15 item 8: {n} parallel wrong ConfirmForgotPassword codes on 2 processes "
-           f"({time.monotonic() - started:.1f} s; CodeMismatchException = codes compared)", results)
+    figure(
+        f"issue 15 item 8: {n} parallel wrong ConfirmForgotPassword codes on 2 processes "
+        f"({time.monotonic() - started:.1f} s; CodeMismatchException = codes compared)",
+        results,
+    )
     assert results["CodeMismatchException"] == 5
     assert results["LimitExceededException"] == n - 5
     assert confirm(0, code) == "LimitExceededException"
@@ -193,8 +214,9 @@ def test_refresh_never_succeeds_after_revoke_returned(pair: Pair) -> None:
     pool.user("rita")
     ca, cb = pair.a.client(), pair.b.client()
     n = scale(200)
-    tokens = parallel(lambda _i: pool.password_auth("rita")["AuthenticationResult"]["RefreshToken"],
-                      range(n), threads=8)
+    tokens = parallel(
+        lambda _i: pool.password_auth("rita")["AuthenticationResult"]["RefreshToken"], range(n), threads=8
+    )
     late_successes = 0
     refreshes = Counter[str]()
     gaps: list[float] = []
@@ -215,8 +237,13 @@ def test_refresh_never_succeeds_after_revoke_returned(pair: Pair) -> None:
         # Refresh until one fails after the revoke returned (or 50 tries).
         for _ in range(50):
             began = time.monotonic()
-            result = outcome(lambda: cb.initiate_auth(ClientId=pool.client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-                                                      AuthParameters={"REFRESH_TOKEN": token}))
+            result = outcome(
+                lambda: cb.initiate_auth(
+                    ClientId=pool.client_id,
+                    AuthFlow="REFRESH_TOKEN_AUTH",
+                    AuthParameters={"REFRESH_TOKEN": token},
+                )
+            )
             after = bool(revoked_at) and began > revoked_at[0]
             refreshes[f"{'after' if after else 'during'} revoke: {result}"] += 1
             if after:
@@ -227,10 +254,14 @@ def test_refresh_never_succeeds_after_revoke_returned(pair: Pair) -> None:
         thread.join()
 
     parallel(race, tokens, threads=4)
-    figure(f"item 11a: {n} revoke-vs-refresh races on 2 processes", {
-        **refreshes, "refreshes that began after the revoke returned and succeeded": late_successes,
-        "median gap revoke-response -> next refresh start": ms(percentile(gaps, 0.5)),
-    })
+    figure(
+        f"item 11a: {n} revoke-vs-refresh races on 2 processes",
+        {
+            **refreshes,
+            "refreshes that began after the revoke returned and succeeded": late_successes,
+            "median gap revoke-response -> next refresh start": ms(percentile(gaps, 0.5)),
+        },
+    )
     assert late_successes == 0
     assert not [k for k in refreshes if "5xx" in k]
 
@@ -238,13 +269,17 @@ def test_refresh_never_succeeds_after_revoke_returned(pair: Pair) -> None:
 def test_rotation_issues_at_most_one_successor(pair: Pair) -> None:
     """Item 11b: GetTokensFromRefreshToken with rotation and no grace period: two parallel
     uses of one refresh token (one per process) give at most one new refresh token."""
-    pool = _pool(pair, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
-                 ExplicitAuthFlows=[f for f in FLOWS if f != "ALLOW_REFRESH_TOKEN_AUTH"])
+    pool = _pool(
+        pair,
+        RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
+        ExplicitAuthFlows=[f for f in FLOWS if f != "ALLOW_REFRESH_TOKEN_AUTH"],
+    )
     pool.user("rob")
     ca, cb = pair.a.client(), pair.b.client()
     n = scale(100)
-    tokens = parallel(lambda _i: pool.password_auth("rob")["AuthenticationResult"]["RefreshToken"],
-                      range(n), threads=8)
+    tokens = parallel(
+        lambda _i: pool.password_auth("rob")["AuthenticationResult"]["RefreshToken"], range(n), threads=8
+    )
     successors = Counter[int]()
     answers = Counter[str]()
 
@@ -271,8 +306,10 @@ def test_rotation_issues_at_most_one_successor(pair: Pair) -> None:
         successors[len(issued)] += 1
 
     parallel(race, tokens, threads=4)
-    figure(f"item 11b: {n} parallel double uses of a rotating refresh token (grace 0)", {
-        **{f"races issuing {k} new refresh tokens": v for k, v in successors.items()}, **answers})
+    figure(
+        f"item 11b: {n} parallel double uses of a rotating refresh token (grace 0)",
+        {**{f"races issuing {k} new refresh tokens": v for k, v in successors.items()}, **answers},
+    )
     assert set(successors) <= {0, 1}
     assert successors[1] > 0
     assert not [k for k in answers if k.startswith("InternalError")]
@@ -287,24 +324,32 @@ def test_srp_started_on_one_process_answered_on_the_other(pair: Pair) -> None:
 
     def sign_in(i: int) -> str:
         first, second = clients[i % 2], clients[(i + 1) % 2]
-        srp = AWSSRP(username="sara", password=PASSWORD, pool_id=pool.pool_id, client_id=pool.client_id,
-                     client=first)
+        srp = AWSSRP(
+            username="sara", password=PASSWORD, pool_id=pool.pool_id, client_id=pool.client_id, client=first
+        )
         params = srp.get_auth_params()
 
         def run() -> None:
-            challenge = first.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=params)
+            challenge = first.initiate_auth(
+                ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=params
+            )
             assert challenge["ChallengeName"] == "PASSWORD_VERIFIER"
             answer = srp.process_challenge(challenge["ChallengeParameters"], params)
-            done = second.respond_to_auth_challenge(ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER",
-                                                    Session=challenge.get("Session", ""),
-                                                    ChallengeResponses=answer)
+            done = second.respond_to_auth_challenge(
+                ClientId=pool.client_id,
+                ChallengeName="PASSWORD_VERIFIER",
+                Session=challenge.get("Session", ""),
+                ChallengeResponses=answer,
+            )
             assert "AccessToken" in done["AuthenticationResult"]
 
         return outcome(run)
 
     started = time.perf_counter()
     results = Counter(parallel(sign_in, range(n), threads=8))
-    figure(f"item 12: {n} SRP sign-ins split across 2 processes ({time.perf_counter() - started:.1f} s)", results)
+    figure(
+        f"item 12: {n} SRP sign-ins split across 2 processes ({time.perf_counter() - started:.1f} s)", results
+    )
     assert results["ok"] == n
 
 
@@ -323,9 +368,11 @@ def test_key_rotation_under_load_refuses_no_unexpired_token(pair: Pair) -> None:
             signer, checker = clients[i % 2], clients[(i + 1) % 2]
             i += 1
             try:
-                token = signer.initiate_auth(ClientId=pool.client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                             AuthParameters={"USERNAME": "kim", "PASSWORD": PASSWORD}
-                                             )["AuthenticationResult"]["AccessToken"]
+                token = signer.initiate_auth(
+                    ClientId=pool.client_id,
+                    AuthFlow="USER_PASSWORD_AUTH",
+                    AuthParameters={"USERNAME": "kim", "PASSWORD": PASSWORD},
+                )["AuthenticationResult"]["AccessToken"]
             except ClientError as exc:
                 with lock:
                     results["sign-in " + "/".join(error_of(exc))] += 1
@@ -343,9 +390,21 @@ def test_key_rotation_under_load_refuses_no_unexpired_token(pair: Pair) -> None:
         for _ in range(2):
             time.sleep(1.5)
             done = subprocess.run(
-                [sys.executable, "-m", "poolgate", "keys", "rotate", "--pool", pool.pool_id,
-                 "--database-url", pair.database_url],
-                check=False, capture_output=True, text=True, timeout=60,
+                [
+                    sys.executable,
+                    "-m",
+                    "poolgate",
+                    "keys",
+                    "rotate",
+                    "--pool",
+                    pool.pool_id,
+                    "--database-url",
+                    pair.database_url,
+                ],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=60,
                 env={**_clean_env(), **pair.env},
             )
             rotations.append(done.returncode)

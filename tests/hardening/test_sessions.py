@@ -103,20 +103,32 @@ def _pool(live: ServerProcess, mfa: dict[str, Any] | None = None, **pool_args: A
 
 @pytest.fixture(scope="module")
 def setup(live: ServerProcess) -> Setup:
-    lambdas = {"DefineAuthChallenge": "define", "CreateAuthChallenge": "create",
-               "VerifyAuthChallengeResponse": "verify"}
+    lambdas = {
+        "DefineAuthChallenge": "define",
+        "CreateAuthChallenge": "create",
+        "VerifyAuthChallengeResponse": "verify",
+    }
     totp = {"SoftwareTokenMfaConfiguration": {"Enabled": True}}
-    return Setup(live, {
-        "plain": _pool(live, LambdaConfig={k: lambda_arn(v) for k, v in lambdas.items()}),
-        # MFA optional, with every factor: each user's settings decide the challenge.
-        "mfa": _pool(live, {**totp, "MfaConfiguration": "OPTIONAL",
-                            "SmsMfaConfiguration": {"SmsAuthenticationMessage": "Code {####}"},
-                            "EmailMfaConfiguration": {"Message": "Code {####}", "Subject": "Sign-in"}},
-                     SmsConfiguration=SMS_CONFIGURATION),
-        # MFA required with TOTP only: a user without a factor gets MFA_SETUP.
-        "mfa_on": _pool(live, {**totp, "MfaConfiguration": "ON"}),
-        "devices": _pool(live, DeviceConfiguration=ALWAYS_REMEMBER),
-    })
+    return Setup(
+        live,
+        {
+            "plain": _pool(live, LambdaConfig={k: lambda_arn(v) for k, v in lambdas.items()}),
+            # MFA optional, with every factor: each user's settings decide the challenge.
+            "mfa": _pool(
+                live,
+                {
+                    **totp,
+                    "MfaConfiguration": "OPTIONAL",
+                    "SmsMfaConfiguration": {"SmsAuthenticationMessage": "Code {####}"},
+                    "EmailMfaConfiguration": {"Message": "Code {####}", "Subject": "Sign-in"},
+                },
+                SmsConfiguration=SMS_CONFIGURATION,
+            ),
+            # MFA required with TOTP only: a user without a factor gets MFA_SETUP.
+            "mfa_on": _pool(live, {**totp, "MfaConfiguration": "ON"}),
+            "devices": _pool(live, DeviceConfiguration=ALWAYS_REMEMBER),
+        },
+    )
 
 
 @dataclass
@@ -137,8 +149,9 @@ def _enrol_totp(s: Setup, ap: AuthPool, name: str) -> None:
     access = ap.password_auth(name)["AuthenticationResult"]["AccessToken"]
     totp = pyotp.TOTP(ap.cognito.associate_software_token(AccessToken=access)["SecretCode"])
     ap.cognito.verify_software_token(AccessToken=access, UserCode=totp.at(_server_now(s.live)))
-    ap.cognito.set_user_mfa_preference(AccessToken=access,
-                                       SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    ap.cognito.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
     s.live.advance_clock(30)  # the enrolment used the current step
     s.totps[name] = totp
 
@@ -149,8 +162,11 @@ def _remember_device(s: Setup, ap: AuthPool, name: str, client_id: str) -> None:
     metadata = result["NewDeviceMetadata"]
     key, group = metadata["DeviceKey"], metadata["DeviceGroupKey"]
     salt, verifier = encode_device_verifier_config(*make_device_verifier(group, key, DEVICE_PASSWORD))
-    ap.cognito.confirm_device(AccessToken=result["AccessToken"], DeviceKey=key,
-                              DeviceSecretVerifierConfig={"Salt": salt, "PasswordVerifier": verifier})
+    ap.cognito.confirm_device(
+        AccessToken=result["AccessToken"],
+        DeviceKey=key,
+        DeviceSecretVerifierConfig={"Salt": salt, "PasswordVerifier": verifier},
+    )
     s.devices[name] = {"key": key, "group": group}
 
 
@@ -160,20 +176,25 @@ def _user(s: Setup, kind: str, client_id: str) -> str:
     ap = s.pools[USERS[kind]].ap
     preference = {"UserPoolId": ap.pool_id, "Username": name}
     if kind == "temporary":
-        ap.cognito.admin_create_user(UserPoolId=ap.pool_id, Username=name, MessageAction="SUPPRESS",
-                                     TemporaryPassword=TEMP_PASSWORD)
+        ap.cognito.admin_create_user(
+            UserPoolId=ap.pool_id, Username=name, MessageAction="SUPPRESS", TemporaryPassword=TEMP_PASSWORD
+        )
         return name
     ap.user(name, phone_number="+15555550100", email=f"{name}@example.com", email_verified="true")
     if kind == "totp":
         _enrol_totp(s, ap, name)
     elif kind == "sms":
-        ap.cognito.admin_set_user_mfa_preference(**preference, SMSMfaSettings={"Enabled": True, "PreferredMfa": True})
+        ap.cognito.admin_set_user_mfa_preference(
+            **preference, SMSMfaSettings={"Enabled": True, "PreferredMfa": True}
+        )
     elif kind == "email":
-        ap.cognito.admin_set_user_mfa_preference(**preference,
-                                                 EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+        ap.cognito.admin_set_user_mfa_preference(
+            **preference, EmailMfaSettings={"Enabled": True, "PreferredMfa": True}
+        )
     elif kind == "select":
-        ap.cognito.admin_set_user_mfa_preference(**preference, SMSMfaSettings={"Enabled": True},
-                                                 EmailMfaSettings={"Enabled": True})
+        ap.cognito.admin_set_user_mfa_preference(
+            **preference, SMSMfaSettings={"Enabled": True}, EmailMfaSettings={"Enabled": True}
+        )
     elif kind == "device":
         _remember_device(s, ap, name, client_id)
     return name
@@ -191,8 +212,9 @@ def _password_step(s: Setup, pool: str, username: str, client_id: str, expect: s
 
 def _start_password_verifier(s: Setup, username: str, client_id: str) -> Pending:
     ap = s.pools["plain"].ap
-    srp = AWSSRP(username=username, password=PASSWORD, pool_id=ap.pool_id, client_id=client_id,
-                 client=ap.cognito)
+    srp = AWSSRP(
+        username=username, password=PASSWORD, pool_id=ap.pool_id, client_id=client_id, client=ap.cognito
+    )
     auth_params = srp.get_auth_params()
     resp = ap.cognito.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=auth_params)
     assert resp["ChallengeName"] == "PASSWORD_VERIFIER"
@@ -200,8 +222,9 @@ def _start_password_verifier(s: Setup, username: str, client_id: str) -> Pending
 
     def answer(as_user: str) -> dict[str, str]:
         # The proof is computed honestly by the user the attacker claims to be.
-        other = AWSSRP(username=as_user, password=PASSWORD, pool_id=ap.pool_id, client_id=client_id,
-                       client=ap.cognito)
+        other = AWSSRP(
+            username=as_user, password=PASSWORD, pool_id=ap.pool_id, client_id=client_id, client=ap.cognito
+        )
         other.small_a_value, other.large_a_value = srp.small_a_value, srp.large_a_value
         return dict(other.process_challenge({**params, "USERNAME": as_user}, {"USERNAME": as_user}))
 
@@ -210,41 +233,67 @@ def _start_password_verifier(s: Setup, username: str, client_id: str) -> Pending
 
 def _start_new_password(s: Setup, username: str, client_id: str) -> Pending:
     resp = s.pools["plain"].ap.cognito.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": TEMP_PASSWORD})
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": TEMP_PASSWORD},
+    )
     assert resp["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
-    return Pending("NEW_PASSWORD_REQUIRED", resp["Session"], resp["ChallengeParameters"],
-                   lambda as_user: {"USERNAME": as_user, "NEW_PASSWORD": NEW_PASSWORD})
+    return Pending(
+        "NEW_PASSWORD_REQUIRED",
+        resp["Session"],
+        resp["ChallengeParameters"],
+        lambda as_user: {"USERNAME": as_user, "NEW_PASSWORD": NEW_PASSWORD},
+    )
 
 
 def _start_custom(s: Setup, username: str, client_id: str) -> Pending:
-    resp = s.pools["plain"].ap.cognito.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH",
-                                                     AuthParameters={"USERNAME": username})
+    resp = s.pools["plain"].ap.cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": username}
+    )
     assert resp["ChallengeName"] == "CUSTOM_CHALLENGE"
-    return Pending("CUSTOM_CHALLENGE", resp["Session"], resp["ChallengeParameters"],
-                   lambda as_user: {"USERNAME": as_user, "ANSWER": "42"})
+    return Pending(
+        "CUSTOM_CHALLENGE",
+        resp["Session"],
+        resp["ChallengeParameters"],
+        lambda as_user: {"USERNAME": as_user, "ANSWER": "42"},
+    )
 
 
 def _start_totp(s: Setup, username: str, client_id: str) -> Pending:
     resp = _password_step(s, "mfa", username, client_id, "SOFTWARE_TOKEN_MFA")
-    return Pending("SOFTWARE_TOKEN_MFA", resp["Session"], resp["ChallengeParameters"], lambda as_user: {
-        "USERNAME": as_user, "SOFTWARE_TOKEN_MFA_CODE": s.totps[as_user].at(_server_now(s.live))})
+    return Pending(
+        "SOFTWARE_TOKEN_MFA",
+        resp["Session"],
+        resp["ChallengeParameters"],
+        lambda as_user: {
+            "USERNAME": as_user,
+            "SOFTWARE_TOKEN_MFA_CODE": s.totps[as_user].at(_server_now(s.live)),
+        },
+    )
 
 
 def _start_code(name: str, member: str) -> Callable[[Setup, str, str], Pending]:
     def start(s: Setup, username: str, client_id: str) -> Pending:
         resp = _password_step(s, "mfa", username, client_id, name)
         pool_id = s.pools["mfa"].ap.pool_id
-        return Pending(name, resp["Session"], resp["ChallengeParameters"], lambda as_user: {
-            "USERNAME": as_user, member: s.live.last_code(pool_id, as_user)})
+        return Pending(
+            name,
+            resp["Session"],
+            resp["ChallengeParameters"],
+            lambda as_user: {"USERNAME": as_user, member: s.live.last_code(pool_id, as_user)},
+        )
 
     return start
 
 
 def _start_select(s: Setup, username: str, client_id: str) -> Pending:
     resp = _password_step(s, "mfa", username, client_id, "SELECT_MFA_TYPE")
-    return Pending("SELECT_MFA_TYPE", resp["Session"], resp["ChallengeParameters"],
-                   lambda as_user: {"USERNAME": as_user, "ANSWER": "SMS_MFA"})
+    return Pending(
+        "SELECT_MFA_TYPE",
+        resp["Session"],
+        resp["ChallengeParameters"],
+        lambda as_user: {"USERNAME": as_user, "ANSWER": "SMS_MFA"},
+    )
 
 
 def _start_mfa_setup(s: Setup, username: str, client_id: str) -> Pending:
@@ -253,50 +302,78 @@ def _start_mfa_setup(s: Setup, username: str, client_id: str) -> Pending:
     resp = _password_step(s, "mfa_on", username, client_id, "MFA_SETUP")
     associated = cognito.associate_software_token(Session=resp["Session"])
     totp = pyotp.TOTP(associated["SecretCode"])
-    verified = cognito.verify_software_token(Session=associated["Session"], UserCode=totp.at(_server_now(s.live)))
-    return Pending("MFA_SETUP", verified["Session"], resp["ChallengeParameters"],
-                   lambda as_user: {"USERNAME": as_user})
+    verified = cognito.verify_software_token(
+        Session=associated["Session"], UserCode=totp.at(_server_now(s.live))
+    )
+    return Pending(
+        "MFA_SETUP", verified["Session"], resp["ChallengeParameters"], lambda as_user: {"USERNAME": as_user}
+    )
 
 
 def _device_srp(s: Setup, username: str, client_id: str) -> tuple[AWSSRP, dict[str, Any]]:
     """USER_SRP_AUTH with the user's remembered device, answered up to DEVICE_SRP_AUTH."""
     ap, device = s.pools["devices"].ap, s.devices[username]
-    srp = AWSSRP(username=username, password=PASSWORD, pool_id=ap.pool_id, client_id=client_id,
-                 client=ap.cognito, device_key=device["key"], device_group_key=device["group"],
-                 device_password=DEVICE_PASSWORD)
+    srp = AWSSRP(
+        username=username,
+        password=PASSWORD,
+        pool_id=ap.pool_id,
+        client_id=client_id,
+        client=ap.cognito,
+        device_key=device["key"],
+        device_group_key=device["group"],
+        device_password=DEVICE_PASSWORD,
+    )
     params = srp.get_auth_params()
     first = ap.cognito.initiate_auth(ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=params)
     resp: dict[str, Any] = ap.cognito.respond_to_auth_challenge(
-        ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", Session=first["Session"],
-        ChallengeResponses=srp.process_challenge(first["ChallengeParameters"], params))
+        ClientId=client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=first["Session"],
+        ChallengeResponses=srp.process_challenge(first["ChallengeParameters"], params),
+    )
     assert resp.get("ChallengeName") == "DEVICE_SRP_AUTH", resp
     return srp, resp
 
 
 def _device_srp_answer(s: Setup, srp: AWSSRP) -> Callable[[str], dict[str, str]]:
-    return lambda as_user: {"USERNAME": as_user, "DEVICE_KEY": s.devices[as_user]["key"],
-                            "SRP_A": long_to_hex(srp.large_a_value)}
+    return lambda as_user: {
+        "USERNAME": as_user,
+        "DEVICE_KEY": s.devices[as_user]["key"],
+        "SRP_A": long_to_hex(srp.large_a_value),
+    }
 
 
 def _start_device_srp(s: Setup, username: str, client_id: str) -> Pending:
     srp, resp = _device_srp(s, username, client_id)
-    return Pending("DEVICE_SRP_AUTH", resp["Session"], resp["ChallengeParameters"], _device_srp_answer(s, srp))
+    return Pending(
+        "DEVICE_SRP_AUTH", resp["Session"], resp["ChallengeParameters"], _device_srp_answer(s, srp)
+    )
 
 
 def _start_device_verifier(s: Setup, username: str, client_id: str) -> Pending:
     ap = s.pools["devices"].ap
     srp, resp = _device_srp(s, username, client_id)
     resp = ap.cognito.respond_to_auth_challenge(
-        ClientId=client_id, ChallengeName="DEVICE_SRP_AUTH", Session=resp["Session"],
-        ChallengeResponses=_device_srp_answer(s, srp)(username))
+        ClientId=client_id,
+        ChallengeName="DEVICE_SRP_AUTH",
+        Session=resp["Session"],
+        ChallengeResponses=_device_srp_answer(s, srp)(username),
+    )
     assert resp["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
     params = resp["ChallengeParameters"]
 
     def answer(as_user: str) -> dict[str, str]:
         device = s.devices[as_user]
-        other = AWSSRP(username=as_user, password=PASSWORD, pool_id=ap.pool_id, client_id=client_id,
-                       client=ap.cognito, device_key=device["key"], device_group_key=device["group"],
-                       device_password=DEVICE_PASSWORD)
+        other = AWSSRP(
+            username=as_user,
+            password=PASSWORD,
+            pool_id=ap.pool_id,
+            client_id=client_id,
+            client=ap.cognito,
+            device_key=device["key"],
+            device_group_key=device["group"],
+            device_password=DEVICE_PASSWORD,
+        )
         other.small_a_value, other.large_a_value = srp.small_a_value, srp.large_a_value
         return dict(other.process_device_challenge({**params, "USERNAME": as_user}))
 
@@ -317,14 +394,23 @@ STARTS: dict[str, tuple[Callable[[Setup, str, str], Pending], str]] = {
     "DEVICE_PASSWORD_VERIFIER": (_start_device_verifier, "device"),
 }
 # The kind of user -> its pool.
-USERS = {"plain": "plain", "temporary": "plain", "totp": "mfa", "sms": "mfa", "email": "mfa",
-         "select": "mfa", "setup": "mfa_on", "device": "devices"}
+USERS = {
+    "plain": "plain",
+    "temporary": "plain",
+    "totp": "mfa",
+    "sms": "mfa",
+    "email": "mfa",
+    "select": "mfa",
+    "setup": "mfa_on",
+    "device": "devices",
+}
 # Challenges whose answer names its session by the SECRET_BLOCK when Session is left out.
 SECRET_BLOCKS = {"PASSWORD_VERIFIER", "DEVICE_PASSWORD_VERIFIER"}
 
 
-def _respond(s: Setup, pool: str, client_id: str, name: str, responses: dict[str, str],
-             session: str | None) -> dict[str, Any]:
+def _respond(
+    s: Setup, pool: str, client_id: str, name: str, responses: dict[str, str], session: str | None
+) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"ClientId": client_id, "ChallengeName": name, "ChallengeResponses": responses}
     if session is not None:
         kwargs["Session"] = session
@@ -403,8 +489,12 @@ def test_device_srp_without_session_finds_only_its_pending_step(setup: Setup) ->
     other = _user(setup, "device", pool.client_a)
     pending = _start_device_srp(setup, victim, pool.client_a)
     refusals = Counter[str]()
-    for client_id, claimed, key_of in ((pool.client_b, victim, victim), (pool.client_a, other, victim),
-                                       (pool.client_a, victim, other), (pool.client_a, other, other)):
+    for client_id, claimed, key_of in (
+        (pool.client_b, victim, victim),
+        (pool.client_a, other, victim),
+        (pool.client_a, victim, other),
+        (pool.client_a, other, other),
+    ):
         responses = {**pending.answer(claimed), "DEVICE_KEY": setup.devices[key_of]["key"]}
         with pytest.raises(ClientError) as exc:
             _respond(setup, "devices", client_id, "DEVICE_SRP_AUTH", responses, None)
@@ -415,12 +505,25 @@ def test_device_srp_without_session_finds_only_its_pending_step(setup: Setup) ->
     assert step["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
     # ... but a proof made with the wrong device password gets no tokens.
     device = setup.devices[victim]
-    guess = AWSSRP(username=victim, password=PASSWORD, pool_id=pool.ap.pool_id, client_id=pool.client_a,
-                   client=pool.ap.cognito, device_key=device["key"], device_group_key=device["group"],
-                   device_password="not-the-device-secret")
+    guess = AWSSRP(
+        username=victim,
+        password=PASSWORD,
+        pool_id=pool.ap.pool_id,
+        client_id=pool.client_a,
+        client=pool.ap.cognito,
+        device_key=device["key"],
+        device_group_key=device["group"],
+        device_password="not-the-device-secret",
+    )
     with pytest.raises(ClientError) as exc:
-        _respond(setup, "devices", pool.client_a, "DEVICE_PASSWORD_VERIFIER",
-                 guess.process_device_challenge(step["ChallengeParameters"]), None)
+        _respond(
+            setup,
+            "devices",
+            pool.client_a,
+            "DEVICE_PASSWORD_VERIFIER",
+            guess.process_device_challenge(step["ChallengeParameters"]),
+            None,
+        )
     assert error_code(exc.value) == "NotAuthorizedException"
     _outcomes[f"DEVICE_SRP_AUTH without Session, wrong client/user/device -> {dict(refusals)}"] += 1
 
@@ -430,8 +533,9 @@ SETUP_ATTACKS = ["missing", "random", "expired", "replayed", "other_challenge"]
 
 @pytest.mark.parametrize("operation", ["AssociateSoftwareToken", "VerifySoftwareToken"])
 @pytest.mark.parametrize("attack", SETUP_ATTACKS)
-def test_mfa_setup_operations_refuse_bad_sessions(live: ServerProcess, setup: Setup, operation: str,
-                                                  attack: str) -> None:
+def test_mfa_setup_operations_refuse_bad_sessions(
+    live: ServerProcess, setup: Setup, operation: str, attack: str
+) -> None:
     """AssociateSoftwareToken and VerifySoftwareToken with the sign-in's Session (the MFA_SETUP
     path) refuse a missing, random, expired, spent, or other-challenge session."""
     pool = setup.pools["mfa_on"]
@@ -459,8 +563,13 @@ def test_mfa_setup_operations_refuse_bad_sessions(live: ServerProcess, setup: Se
             cognito.verify_software_token(Session=session, UserCode=code)
     elif attack == "other_challenge":
         # A live session of another user's sign-in waiting for SOFTWARE_TOKEN_MFA.
-        session = _password_step(setup, "mfa", _user(setup, "totp", setup.pools["mfa"].client_a),
-                                 setup.pools["mfa"].client_a, "SOFTWARE_TOKEN_MFA")["Session"]
+        session = _password_step(
+            setup,
+            "mfa",
+            _user(setup, "totp", setup.pools["mfa"].client_a),
+            setup.pools["mfa"].client_a,
+            "SOFTWARE_TOKEN_MFA",
+        )["Session"]
     kwargs: dict[str, Any] = {} if session is None else {"Session": session}
     with pytest.raises(ClientError) as exc:
         if operation == "AssociateSoftwareToken":

@@ -70,33 +70,51 @@ def ap(live: ServerProcess) -> AuthPool:
 def test_hostile_srp_a_is_refused(ap: AuthPool, name: str) -> None:
     started = time.perf_counter()
     with pytest.raises(ClientError) as exc:
-        ap.cognito.initiate_auth(ClientId=ap.client_id, AuthFlow="USER_SRP_AUTH",
-                                 AuthParameters={"USERNAME": "sam", "SRP_A": BAD_A[name]})
+        ap.cognito.initiate_auth(
+            ClientId=ap.client_id,
+            AuthFlow="USER_SRP_AUTH",
+            AuthParameters={"USERNAME": "sam", "SRP_A": BAD_A[name]},
+        )
     elapsed = time.perf_counter() - started
-    assert error_code(exc.value) in {"InvalidParameterException", "NotAuthorizedException"}, exc.value.response
+    assert error_code(exc.value) in {"InvalidParameterException", "NotAuthorizedException"}, (
+        exc.value.response
+    )
     assert status_of(exc.value) == 400
     print(f"[hardening] SRP_A {name}: {error_code(exc.value)} in {elapsed * 1000:.1f} ms")
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-def test_ten_megabyte_body_is_refused_by_the_body_limit(live: ServerProcess, ap: AuthPool, chunked: bool) -> None:
-    body = json.dumps({"ClientId": ap.client_id, "AuthFlow": "USER_SRP_AUTH",
-                       "AuthParameters": {"USERNAME": "sam", "SRP_A": "f" * (10 * 1024 * 1024)}}).encode()
+def test_ten_megabyte_body_is_refused_by_the_body_limit(
+    live: ServerProcess, ap: AuthPool, chunked: bool
+) -> None:
+    body = json.dumps(
+        {
+            "ClientId": ap.client_id,
+            "AuthFlow": "USER_SRP_AUTH",
+            "AuthParameters": {"USERNAME": "sam", "SRP_A": "f" * (10 * 1024 * 1024)},
+        }
+    ).encode()
     content: bytes | Iterator[bytes] = body
     if chunked:
-        content = (body[i:i + 65536] for i in range(0, len(body), 65536))
+        content = (body[i : i + 65536] for i in range(0, len(body), 65536))
     with httpx.Client(base_url=live.url, timeout=30) as http:
         started = time.perf_counter()
         resp = http.post("/", content=content, headers=HEADERS)
         elapsed = time.perf_counter() - started
     assert resp.status_code == 413, resp.text
     assert resp.json()["__type"] == "RequestEntityTooLargeException"
-    print(f"[hardening] 10 MB SRP_A ({'chunked' if chunked else 'content-length'}): 413 in {elapsed * 1000:.0f} ms")
+    print(
+        f"[hardening] 10 MB SRP_A ({'chunked' if chunked else 'content-length'}): 413 in {elapsed * 1000:.0f} ms"
+    )
 
 
 def _pycognito(ap: AuthPool, username: str) -> Cognito:
     return Cognito(
-        ap.pool_id, ap.client_id, username=username, access_key="x", secret_key="y",
+        ap.pool_id,
+        ap.client_id,
+        username=username,
+        access_key="x",
+        secret_key="y",
         botocore_config=Config(retries={"max_attempts": 1}),
         boto3_client_kwargs={"endpoint_url": ap.server.url, "region_name": "us-east-1"},
     )
@@ -140,18 +158,36 @@ def test_100_identity_js_srp_sign_ins_succeed_and_100_wrong_ones_fail(ap: AuthPo
     for name in users:
         ap.user(name)
     n = scale(100)
-    config = {"endpoint": ap.server.url + "/", "userPoolId": ap.pool_id, "clientId": ap.client_id,
-              "usernames": users, "password": PASSWORD, "wrongPassword": "Wr0ng!Password", "count": n}
-    done = subprocess.run([node, str(JS_DIR / "identity-js-bulk.mjs"), json.dumps(config)], cwd=JS_DIR,
-                          check=False, capture_output=True, text=True, timeout=60 + n)
+    config = {
+        "endpoint": ap.server.url + "/",
+        "userPoolId": ap.pool_id,
+        "clientId": ap.client_id,
+        "usernames": users,
+        "password": PASSWORD,
+        "wrongPassword": "Wr0ng!Password",
+        "count": n,
+    }
+    done = subprocess.run(
+        [node, str(JS_DIR / "identity-js-bulk.mjs"), json.dumps(config)],
+        cwd=JS_DIR,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60 + n,
+    )
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     assert done.returncode == 0 and lines, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
     report = json.loads(lines[-1])
-    figure(f"SRP: {n} right + {n} wrong amazon-cognito-identity-js sign-ins", {
-        "right password -> tokens": report["rightWithTokens"],
-        **{f"wrong password -> {code}": count for code, count in report["wrongRefused"].items()},
-        "right + wrong sign-ins per second (sequential, client SRP included)": round(2 * n / report["seconds"], 1),
-    })
+    figure(
+        f"SRP: {n} right + {n} wrong amazon-cognito-identity-js sign-ins",
+        {
+            "right password -> tokens": report["rightWithTokens"],
+            **{f"wrong password -> {code}": count for code, count in report["wrongRefused"].items()},
+            "right + wrong sign-ins per second (sequential, client SRP included)": round(
+                2 * n / report["seconds"], 1
+            ),
+        },
+    )
     assert report["unexpected"] == []
     assert report["rightWithTokens"] == n
     assert report["wrongRefused"] == {"NotAuthorizedException": n}

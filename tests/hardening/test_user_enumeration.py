@@ -49,18 +49,32 @@ def hiding(live: ServerProcess) -> tuple[AuthPool, str]:
 
 
 def _post(http: httpx.Client, operation: str, body: dict[str, Any]) -> httpx.Response:
-    return http.post("/", content=json.dumps(body), headers={
-        **HEADERS, "x-amz-target": f"AWSCognitoIdentityProviderService.{operation}"})
+    return http.post(
+        "/",
+        content=json.dumps(body),
+        headers={**HEADERS, "x-amz-target": f"AWSCognitoIdentityProviderService.{operation}"},
+    )
 
 
 def _password_auth(http: httpx.Client, client_id: str, username: str, password: str) -> httpx.Response:
-    return _post(http, "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
-                                        "AuthParameters": {"USERNAME": username, "PASSWORD": password}})
+    return _post(
+        http,
+        "InitiateAuth",
+        {
+            "ClientId": client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+        },
+    )
 
 
 def _shape(resp: httpx.Response) -> tuple[int, bytes, str | None, str | None]:
-    return (resp.status_code, resp.content, resp.headers.get("x-amzn-errortype"),
-            resp.headers.get("x-amzn-errormessage"))
+    return (
+        resp.status_code,
+        resp.content,
+        resp.headers.get("x-amzn-errortype"),
+        resp.headers.get("x-amzn-errormessage"),
+    )
 
 
 def test_password_flow_bodies_are_identical(live: ServerProcess, hiding: tuple[AuthPool, str]) -> None:
@@ -88,16 +102,28 @@ def _srp_steps(
     steps: dict[str, tuple[dict[str, Any], httpx.Response]] = {}
     with live.http() as http:
         for name in names:
-            srp = AWSSRP(username=name, password=WRONG, pool_id=ap.pool_id, client_id=client_id, client=ap.cognito)
+            srp = AWSSRP(
+                username=name, password=WRONG, pool_id=ap.pool_id, client_id=client_id, client=ap.cognito
+            )
             auth_params = srp.get_auth_params()
-            first = _post(http, "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_SRP_AUTH",
-                                                 "AuthParameters": auth_params})
+            first = _post(
+                http,
+                "InitiateAuth",
+                {"ClientId": client_id, "AuthFlow": "USER_SRP_AUTH", "AuthParameters": auth_params},
+            )
             assert first.status_code == 200, first.text
             challenge = first.json()
             responses = srp.process_challenge(challenge["ChallengeParameters"], auth_params)
-            second = _post(http, "RespondToAuthChallenge", {
-                "ClientId": client_id, "ChallengeName": "PASSWORD_VERIFIER", "Session": challenge["Session"],
-                "ChallengeResponses": responses})
+            second = _post(
+                http,
+                "RespondToAuthChallenge",
+                {
+                    "ClientId": client_id,
+                    "ChallengeName": "PASSWORD_VERIFIER",
+                    "Session": challenge["Session"],
+                    "ChallengeResponses": responses,
+                },
+            )
             steps[name] = (challenge, second)
     return steps
 
@@ -151,7 +177,10 @@ def test_srp_alias_sign_in_follows_aws(live: ServerProcess) -> None:
     unknown = steps["alias-nobody@example.com"][0]["ChallengeParameters"]
     assert known["USER_ID_FOR_SRP"] == real
     assert _is_uuid(unknown["USER_ID_FOR_SRP"])
-    assert again["alias-nobody@example.com"][0]["ChallengeParameters"]["USER_ID_FOR_SRP"] == unknown["USER_ID_FOR_SRP"]
+    assert (
+        again["alias-nobody@example.com"][0]["ChallengeParameters"]["USER_ID_FOR_SRP"]
+        == unknown["USER_ID_FOR_SRP"]
+    )
 
 
 # -- ForgotPassword, ResendConfirmationCode, ConfirmSignUp (issue 15 item 4) ------------------
@@ -164,7 +193,8 @@ def codes_pool(live: ServerProcess) -> tuple[AuthPool, str]:
     """A pool that signs in with usernames, verifies e-mail and recovers by e-mail, and a
     client that hides existence."""
     ap = make_pool(
-        live, AutoVerifiedAttributes=["email"],
+        live,
+        AutoVerifiedAttributes=["email"],
         AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
     )
     return ap, ap.client(PreventUserExistenceErrors="ENABLED")
@@ -183,8 +213,16 @@ def _confirm(http: httpx.Client, client_id: str, name: str, code: str = "000000"
 
 
 def _sign_up(http: httpx.Client, client_id: str, name: str) -> None:
-    resp = _post(http, "SignUp", {"ClientId": client_id, "Username": name, "Password": PASSWORD,
-                                  "UserAttributes": [{"Name": "email", "Value": f"{name}@example.com"}]})
+    resp = _post(
+        http,
+        "SignUp",
+        {
+            "ClientId": client_id,
+            "Username": name,
+            "Password": PASSWORD,
+            "UserAttributes": [{"Name": "email", "Value": f"{name}@example.com"}],
+        },
+    )
     assert resp.status_code == 200, resp.text
 
 
@@ -207,7 +245,10 @@ def _requests_until_limited(send: Callable[[], httpx.Response], usual: int | str
     for count in range(1, 20):
         resp = send()
         if resp.status_code != usual and (resp.status_code == 200 or resp.json()["__type"] != usual):
-            assert _error(resp) == ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+            assert _error(resp) == (
+                "LimitExceededException",
+                "Attempt limit exceeded, please try after some time.",
+            )
             return count
     raise AssertionError("no limit")
 
@@ -221,9 +262,15 @@ def test_forgot_password_answers_alike(live: ServerProcess, codes_pool: tuple[Au
     ap.user("fp-dora", email="dora@example.com", email_verified="true")
     ap.cognito.admin_disable_user(UserPoolId=ap.pool_id, Username="fp-dora")
     ap.user("fp-uma", email="uma@example.com")  # e-mail not verified
-    ap.cognito.admin_create_user(UserPoolId=ap.pool_id, Username="fp-temp", MessageAction="SUPPRESS",
-                                 UserAttributes=[{"Name": "email", "Value": "temp@example.com"},
-                                                 {"Name": "email_verified", "Value": "true"}])
+    ap.cognito.admin_create_user(
+        UserPoolId=ap.pool_id,
+        Username="fp-temp",
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": "temp@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
     with live.http() as http:
         real = _delivery(_forgot(http, client_id, "fp-walter"))
         assert real == {"Destination": "w***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
@@ -234,15 +281,21 @@ def test_forgot_password_answers_alike(live: ServerProcess, codes_pool: tuple[Au
         assert _delivery(_forgot(http, client_id, "fp-nobody@example.com"))["Destination"] == "f***@e***"
         # Stable for a name, whatever the case (a username pool is case-sensitive, but the
         # stand-in is the same for both spellings only where the pool folds names: compare one).
-        assert _delivery(_forgot(http, client_id, "fp-wanda")) == _delivery(_forgot(http, client_id, "fp-wanda"))
+        assert _delivery(_forgot(http, client_id, "fp-wanda")) == _delivery(
+            _forgot(http, client_id, "fp-wanda")
+        )
         assert live.messages(ap.pool_id, "fp-wanda") == []
-        limits = {name: _requests_until_limited(lambda name=name: _forgot(http, client_id, name))  # type: ignore[misc]
-                  for name in ("fp-walter", "fp-ghost")}
+        limits = {
+            name: _requests_until_limited(lambda name=name: _forgot(http, client_id, name))  # type: ignore[misc]
+            for name in ("fp-walter", "fp-ghost")
+        }
     # fp-walter had one request already: both stop after the same number of requests.
     assert limits["fp-walter"] + 1 == limits["fp-ghost"], limits
 
 
-def test_resend_confirmation_code_answers_alike(live: ServerProcess, codes_pool: tuple[AuthPool, str]) -> None:
+def test_resend_confirmation_code_answers_alike(
+    live: ServerProcess, codes_pool: tuple[AuthPool, str]
+) -> None:
     """Unknown names and disabled users get the delivery an unconfirmed user gets (before:
     UserNotFoundException); a confirmed user still gets AWS's "User is already confirmed."."""
     ap, client_id = codes_pool
@@ -258,11 +311,16 @@ def test_resend_confirmation_code_answers_alike(live: ServerProcess, codes_pool:
             details = _delivery(_resend(http, client_id, name))
             assert details["DeliveryMedium"] == "EMAIL" and details["AttributeName"] == "email", name
             assert MASKED_EMAIL.match(details["Destination"]), (name, details)
-        assert _error(_resend(http, client_id, "rc-carl")) == ("InvalidParameterException", "User is already confirmed.")
+        assert _error(_resend(http, client_id, "rc-carl")) == (
+            "InvalidParameterException",
+            "User is already confirmed.",
+        )
         assert live.messages(ap.pool_id, "rc-ghost") == []
         assert len(live.messages(ap.pool_id, "rc-dan")) == sent_before
-        limits = {name: _requests_until_limited(lambda name=name: _resend(http, client_id, name))  # type: ignore[misc]
-                  for name in ("rc-una", "rc-limit-ghost")}
+        limits = {
+            name: _requests_until_limited(lambda name=name: _resend(http, client_id, name))  # type: ignore[misc]
+            for name in ("rc-una", "rc-limit-ghost")
+        }
     assert limits["rc-una"] + 1 == limits["rc-limit-ghost"], limits
 
 
@@ -274,11 +332,18 @@ def test_confirm_sign_up_answers_alike(live: ServerProcess, codes_pool: tuple[Au
         _sign_up(http, client_id, "cs-una")
         known = _confirm(http, client_id, "cs-una")
         unknown = _confirm(http, client_id, "cs-ghost")
-        assert _error(known) == ("CodeMismatchException", "Invalid verification code provided, please try again.")
+        assert _error(known) == (
+            "CodeMismatchException",
+            "Invalid verification code provided, please try again.",
+        )
         assert _shape(known) == _shape(unknown), (known.text, unknown.text)
-        limits = {name: _requests_until_limited(lambda name=name: _confirm(http, client_id, name),  # type: ignore[misc]
-                                                "CodeMismatchException")
-                  for name in ("cs-una", "cs-ghost")}
+        limits = {
+            name: _requests_until_limited(
+                lambda name=name: _confirm(http, client_id, name),  # type: ignore[misc]
+                "CodeMismatchException",
+            )
+            for name in ("cs-una", "cs-ghost")
+        }
     assert limits["cs-una"] == limits["cs-ghost"], limits
 
 
@@ -286,25 +351,30 @@ def _timing_figure(operation: str, known: list[float], unknown: list[float], wha
     """Print the figure of one operation's timing sample; return the median gap in %."""
     known_median, unknown_median = statistics.median(known), statistics.median(unknown)
     gap = (unknown_median - known_median) / known_median * 100
-    figure(f"enumeration: {operation} timing over {len(known) + len(unknown):,} samples", {
-        f"known user ({what}): median ms": round(known_median * 1000, 2),
-        "unknown user: median ms": round(unknown_median * 1000, 2),
-        "median difference % (unknown vs known)": round(gap, 1),
-        "known p90 ms": round(statistics.quantiles(known, n=10)[-1] * 1000, 2),
-        "unknown p90 ms": round(statistics.quantiles(unknown, n=10)[-1] * 1000, 2),
-    })
+    figure(
+        f"enumeration: {operation} timing over {len(known) + len(unknown):,} samples",
+        {
+            f"known user ({what}): median ms": round(known_median * 1000, 2),
+            "unknown user: median ms": round(unknown_median * 1000, 2),
+            "median difference % (unknown vs known)": round(gap, 1),
+            "known p90 ms": round(statistics.quantiles(known, n=10)[-1] * 1000, 2),
+            "unknown p90 ms": round(statistics.quantiles(unknown, n=10)[-1] * 1000, 2),
+        },
+    )
     return gap
 
 
 def _sample(
-    rounds: int, known: Callable[[int], httpx.Response], unknown: Callable[[int], httpx.Response],
+    rounds: int,
+    known: Callable[[int], httpx.Response],
+    unknown: Callable[[int], httpx.Response],
     check: Callable[[httpx.Response], None],
 ) -> tuple[list[float], list[float]]:
     """``rounds`` timed calls of each, interleaved (the order alternates, so that a slow phase
     of the machine costs both sides alike)."""
     samples: dict[bool, list[float]] = {True: [], False: []}
     for i in range(rounds):
-        for is_known in ((True, False) if i % 2 == 0 else (False, True)):
+        for is_known in (True, False) if i % 2 == 0 else (False, True):
             call = known if is_known else unknown
             started = time.perf_counter()
             resp = call(i)
@@ -354,18 +424,30 @@ def test_srp_first_step_timing(live: ServerProcess, hiding: tuple[AuthPool, str]
     for name in users:
         ap.user(name)
     # One valid A for every call: the server's work (B, the session) does not depend on it.
-    srp_a = long_to_hex(AWSSRP(username="x", password="x", pool_id=ap.pool_id, client_id=client_id,
-                               client=ap.cognito).large_a_value)
+    srp_a = long_to_hex(
+        AWSSRP(
+            username="x", password="x", pool_id=ap.pool_id, client_id=client_id, client=ap.cognito
+        ).large_a_value
+    )
 
     def start(name: str) -> httpx.Response:
-        return _post(http, "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_SRP_AUTH",
-                                            "AuthParameters": {"USERNAME": name, "SRP_A": srp_a}})
+        return _post(
+            http,
+            "InitiateAuth",
+            {
+                "ClientId": client_id,
+                "AuthFlow": "USER_SRP_AUTH",
+                "AuthParameters": {"USERNAME": name, "SRP_A": srp_a},
+            },
+        )
 
     def check(resp: httpx.Response) -> None:
         assert resp.status_code == 200 and resp.json()["ChallengeName"] == "PASSWORD_VERIFIER", resp.text
 
     with live.http() as http:
-        known, unknown = _sample(ROUNDS, lambda i: start(users[i % 25]), lambda i: start(f"srp-ghost{i % 25}"), check)
+        known, unknown = _sample(
+            ROUNDS, lambda i: start(users[i % 25]), lambda i: start(f"srp-ghost{i % 25}"), check
+        )
     gap = _timing_figure("USER_SRP_AUTH first step", known, unknown, "PASSWORD_VERIFIER")
     assert abs(gap) < LOOSE_BOUND
 
@@ -382,8 +464,10 @@ def test_forgot_password_timing(live: ServerProcess, codes_pool: tuple[AuthPool,
 
     with live.http() as http:
         known, unknown = _sample(
-            ROUNDS, lambda i: _forgot(http, client_id, users[i % USERS]),
-            lambda i: _forgot(http, client_id, f"fp-ghost{i % USERS}"), check,
+            ROUNDS,
+            lambda i: _forgot(http, client_id, users[i % USERS]),
+            lambda i: _forgot(http, client_id, f"fp-ghost{i % USERS}"),
+            check,
         )
     gap = _timing_figure("ForgotPassword", known, unknown, "code sent")
     assert abs(gap) < LOOSE_BOUND
@@ -401,8 +485,10 @@ def test_resend_confirmation_code_timing(live: ServerProcess, codes_pool: tuple[
         for name in users:
             _sign_up(http, client_id, name)
         known, unknown = _sample(
-            ROUNDS, lambda i: _resend(http, client_id, users[i % USERS]),
-            lambda i: _resend(http, client_id, f"rc-ghost{i % USERS}"), check,
+            ROUNDS,
+            lambda i: _resend(http, client_id, users[i % USERS]),
+            lambda i: _resend(http, client_id, f"rc-ghost{i % USERS}"),
+            check,
         )
     gap = _timing_figure("ResendConfirmationCode", known, unknown, "code sent")
     assert abs(gap) < LOOSE_BOUND
@@ -420,8 +506,10 @@ def test_confirm_sign_up_timing(live: ServerProcess, codes_pool: tuple[AuthPool,
         for name in users:
             _sign_up(http, client_id, name)
         known, unknown = _sample(
-            ROUNDS, lambda i: _confirm(http, client_id, users[i % USERS]),
-            lambda i: _confirm(http, client_id, f"cs-ghost{i % USERS}"), check,
+            ROUNDS,
+            lambda i: _confirm(http, client_id, users[i % USERS]),
+            lambda i: _confirm(http, client_id, f"cs-ghost{i % USERS}"),
+            check,
         )
     gap = _timing_figure("ConfirmSignUp", known, unknown, "wrong code")
     assert abs(gap) < LOOSE_BOUND

@@ -16,7 +16,9 @@ from poolgate.store.sql import SqlStore
 NOW = 1_700_000_000.0
 
 
-def event(n: int, *, pool_id: str = POOL, sub: str = "sub-a", at: float | None = None, **changes: object) -> AuthEvent:
+def event(
+    n: int, *, pool_id: str = POOL, sub: str = "sub-a", at: float | None = None, **changes: object
+) -> AuthEvent:
     made = AuthEvent(
         event_id=f"00000000-0000-4000-8000-{n:012d}",
         pool_id=pool_id,
@@ -40,8 +42,12 @@ def test_round_trip_keeps_every_member(log: StoreAuthEventLog) -> None:
     full = event(
         1,
         response="Fail",
-        risk={"RiskDecision": "AccountTakeover", "RiskLevel": "High", "CompromisedCredentialsDetected": True,
-              "signals": ["new_ip", "new_device"]},
+        risk={
+            "RiskDecision": "AccountTakeover",
+            "RiskLevel": "High",
+            "CompromisedCredentialsDetected": True,
+            "signals": ["new_ip", "new_device"],
+        },
         challenges=(("Password", "Success"), ("Mfa", "Failure")),
         device="fingerprint",
         context={"EncodedData": "abc"},
@@ -64,8 +70,14 @@ def test_add_twice_is_a_duplicate(log: StoreAuthEventLog) -> None:
 
 def test_update_replaces_the_mutable_members(log: StoreAuthEventLog) -> None:
     log.add(event(1))
-    changed = replace(event(1), response="Pass", challenges=(("Password", "Success"),), feedback="Invalid",
-                      feedback_provider="Admin", feedback_at=NOW + 9.0)
+    changed = replace(
+        event(1),
+        response="Pass",
+        challenges=(("Password", "Success"),),
+        feedback="Invalid",
+        feedback_provider="Admin",
+        feedback_at=NOW + 9.0,
+    )
     log.update(changed)
     assert log.get(POOL, changed.event_id) == changed
     log.update(event(2))  # unknown: nothing happens

@@ -190,8 +190,12 @@ def test_forgetting_a_device_ends_its_token_sessions(store: SqlStore, sub: str) 
     with store.transaction() as uow:
         uow.devices.add(confirmed(sub, 1))
         uow.token_sessions.add(make_session("live", sub, device_key=key(1), expires_at=NOW + 100.0))
-        uow.token_sessions.add(make_session("revoked", sub, origin="o2", device_key=key(1), revoked_at=NOW - 1.0))
-        uow.token_sessions.add(make_session("done", sub, origin="o3", device_key=key(1), expires_at=NOW - 5.0))
+        uow.token_sessions.add(
+            make_session("revoked", sub, origin="o2", device_key=key(1), revoked_at=NOW - 1.0)
+        )
+        uow.token_sessions.add(
+            make_session("done", sub, origin="o3", device_key=key(1), expires_at=NOW - 5.0)
+        )
         uow.token_sessions.add(make_session("other", sub, origin="o4", device_key=key(2)))
         uow.token_sessions.add(make_session("plain", sub, origin="o5"))
     with store.transaction() as uow:
@@ -215,7 +219,9 @@ def test_reset_clears_devices(store: SqlStore, sub: str) -> None:
     assert count_rows(store) == 0
 
 
-def test_master_key_rotation_covers_device_verifiers(store: SqlStore, sub: str, master_key: MasterKey) -> None:
+def test_master_key_rotation_covers_device_verifiers(
+    store: SqlStore, sub: str, master_key: MasterKey
+) -> None:
     with store.transaction() as uow:
         uow.devices.add(confirmed(sub, 1))
         uow.devices.add(pending(sub, 2))

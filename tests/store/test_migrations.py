@@ -290,7 +290,9 @@ def test_upgrade_from_0003_keeps_users_and_adds_devices(db_url: str) -> None:
     from poolgate.devices.model import Device
     from poolgate.store.sql import SqlStore
 
-    device = Device("us-east-1_old", "sub-1", "us-east-1_0f1e2d3c-0000-0000-0000-000000000001", "-grp", 1.0, 1.0)
+    device = Device(
+        "us-east-1_old", "sub-1", "us-east-1_0f1e2d3c-0000-0000-0000-000000000001", "-grp", 1.0, 1.0
+    )
     with SqlStore(db_url, MasterKey.generate()) as store:
         with store.transaction() as uow:
             assert uow.users.get("us-east-1_old", "sub-1") is not None

@@ -63,7 +63,9 @@ def device_skips_mfa(session: AuthSession, user: User, pool: UserPool) -> bool:
     """True when the device of the sign-in replaces its MFA step: a remembered device on a pool
     with ``ChallengeRequiredOnNewDevice`` (mfa-devices-security.md section 5.2 item 3). The
     device is proven by device SRP, which ``next_challenge`` issues after the MFA rows."""
-    return session.device_key is not None and session.device_remembered and tracking(pool).remembered_skips_mfa
+    return (
+        session.device_key is not None and session.device_remembered and tracking(pool).remembered_skips_mfa
+    )
 
 
 def needs_device_srp(session: AuthSession, user: User, pool: UserPool, client: AppClient) -> bool:

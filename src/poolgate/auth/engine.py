@@ -269,8 +269,14 @@ class Engine:
         return self._call(run, pool_id, client_id, metadata, caller, responding=True)
 
     def _call(
-        self, run: Callable[[StepContext], StepResult], pool_id: str | None, client_id: str,
-        metadata: RequestMetadata, caller: Caller | None, *, responding: bool,
+        self,
+        run: Callable[[StepContext], StepResult],
+        pool_id: str | None,
+        client_id: str,
+        metadata: RequestMetadata,
+        caller: Caller | None,
+        *,
+        responding: bool,
     ) -> StepResult:
         """``run`` with the call's context. The pool and client come from the store's cache
         when it has them (``store.base.ConfigSnapshots``), which saves a read transaction per
@@ -282,7 +288,9 @@ class Engine:
         snapshots = self._with.snapshots
         found = snapshots.snapshot(pool_id, client_id) if snapshots is not None else None
         if snapshots is not None and found is not None:
-            ctx = self._new_context(found.pool, found.client, pool_id, metadata, caller, responding=responding)
+            ctx = self._new_context(
+                found.pool, found.client, pool_id, metadata, caller, responding=responding
+            )
             try:
                 with snapshots.expecting(found):
                     return run(ctx)
@@ -291,7 +299,12 @@ class Engine:
         return run(self._context(pool_id, client_id, metadata, caller, responding=responding))
 
     def _context(
-        self, pool_id: str | None, client_id: str, metadata: RequestMetadata, caller: Caller | None, *,
+        self,
+        pool_id: str | None,
+        client_id: str,
+        metadata: RequestMetadata,
+        caller: Caller | None,
+        *,
         responding: bool,
     ) -> StepContext:
         with self._with.store.transaction(readonly=True) as uow:
@@ -307,8 +320,14 @@ class Engine:
         return self._new_context(pool, client, pool_id, metadata, caller, responding=responding)
 
     def _new_context(
-        self, pool: UserPool, client: AppClient, pool_id: str | None, metadata: RequestMetadata,
-        caller: Caller | None, *, responding: bool,
+        self,
+        pool: UserPool,
+        client: AppClient,
+        pool_id: str | None,
+        metadata: RequestMetadata,
+        caller: Caller | None,
+        *,
+        responding: bool,
     ) -> StepContext:
         return StepContext(
             store=self._with.store,

@@ -105,8 +105,11 @@ class Simulator:
         stand_in = self.user(pool, name)
         try:
             check_password(
-                pool_name_from_pool_id(pool.id), stand_in.user_id_for_srp, password,
-                stand_in.salt_hex, stand_in.verifier_hex,
+                pool_name_from_pool_id(pool.id),
+                stand_in.user_id_for_srp,
+                password,
+                stand_in.salt_hex,
+                stand_in.verifier_hex,
             )
         except ProofMismatch:
             return
@@ -139,7 +142,9 @@ UNKNOWN_ATTEMPTS_SCOPE: Final = "unknown-user-sign-ins"
 UNKNOWN_ATTEMPTS_WINDOW: Final = 900.0
 
 
-def record_unknown_attempt(uow: UnitOfWork, simulator: Simulator, pool: UserPool, name: str, now: float) -> None:
+def record_unknown_attempt(
+    uow: UnitOfWork, simulator: Simulator, pool: UserPool, name: str, now: float
+) -> None:
     """Count a failed password sign-in for a name that is no user of ``pool``.
 
     A wrong password for a real user writes its lockout record and commits; without a write
@@ -149,5 +154,4 @@ def record_unknown_attempt(uow: UnitOfWork, simulator: Simulator, pool: UserPool
     first, as a real user's lockout record is read before its failure is written."""
     key = simulator.attempt_key(pool, name)
     uow.counters.get(UNKNOWN_ATTEMPTS_SCOPE, key, now=now)
-    uow.counters.increment(UNKNOWN_ATTEMPTS_SCOPE, key, now=now,
-                           window=UNKNOWN_ATTEMPTS_WINDOW)
+    uow.counters.increment(UNKNOWN_ATTEMPTS_SCOPE, key, now=now, window=UNKNOWN_ATTEMPTS_WINDOW)

@@ -107,11 +107,20 @@ def finish(ctx: StepContext, session: AuthSession, user: User) -> Authenticated:
     metadata = ctx.respond_client_metadata
     devices = plan_for_tokens(ctx.pool, session)
     ctx.triggers.post_authentication(
-        ctx.pool, user=user, new_device_used=devices.new_device_used, client_metadata=metadata, caller=ctx.caller
+        ctx.pool,
+        user=user,
+        new_device_used=devices.new_device_used,
+        client_metadata=metadata,
+        caller=ctx.caller,
     )
     overrides = ctx.tokens.pre_token_generation(
-        ctx.store, ctx.pool, ctx.client, user,
-        source=token_source(session), client_metadata=metadata, caller=ctx.caller,
+        ctx.store,
+        ctx.pool,
+        ctx.client,
+        user,
+        source=token_source(session),
+        client_metadata=metadata,
+        caller=ctx.caller,
     )
     with ctx.writing() as phase:
         current = phase.uow.users.get(ctx.pool.id, user.sub)
@@ -128,7 +137,9 @@ def finish_in_phase(phase: StepContext, session: AuthSession, user: User) -> Iss
     to run first and ``user`` may have tokens. Saves the token phase's transaction (a password
     sign-in then commits once). None when the regular :func:`finish` must run instead."""
     points = phase.trigger_points
-    if points.configured(phase.pool, "PostAuthentication") or points.configured(phase.pool, "PreTokenGeneration"):
+    if points.configured(phase.pool, "PostAuthentication") or points.configured(
+        phase.pool, "PreTokenGeneration"
+    ):
         return None
     try:
         account.check_at_issue(user)
@@ -145,12 +156,19 @@ def signed(issued: Issued) -> Authenticated:
 
 
 def _issue(
-    phase: StepContext, session: AuthSession, user: User, devices: DevicePlan, overrides: TokenOverrides | None
+    phase: StepContext,
+    session: AuthSession,
+    user: User,
+    devices: DevicePlan,
+    overrides: TokenOverrides | None,
 ) -> Issued:
     """In a write phase: the device handed out (if the plan says so) and the token session."""
     device = hand_out_device(phase, user) if devices.hand_out else None
     pending = phase.tokens.prepare_sign_in(
-        phase.uow, phase.pool, phase.client, user,
+        phase.uow,
+        phase.pool,
+        phase.client,
+        user,
         auth_time=session.auth_time if session.auth_time is not None else phase.now,
         device_key=device.device_key if device is not None else devices.bind,
         overrides=overrides,

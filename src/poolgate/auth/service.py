@@ -84,8 +84,12 @@ class AuthService:
     ) -> StepResult:
         """InitiateAuth: ``parameters`` is ``AuthParameters``; the pool comes from the client."""
         return self._engine.initiate(
-            pool_id=None, client_id=client_id, auth_flow=auth_flow, parameters=parameters,
-            metadata=metadata or RequestMetadata(), caller=caller,
+            pool_id=None,
+            client_id=client_id,
+            auth_flow=auth_flow,
+            parameters=parameters,
+            metadata=metadata or RequestMetadata(),
+            caller=caller,
         )
 
     def admin_initiate_auth(
@@ -100,8 +104,12 @@ class AuthService:
     ) -> StepResult:
         """AdminInitiateAuth: the client must belong to ``pool_id``."""
         return self._engine.initiate(
-            pool_id=pool_id, client_id=client_id, auth_flow=auth_flow, parameters=parameters,
-            metadata=metadata or RequestMetadata(), caller=caller,
+            pool_id=pool_id,
+            client_id=client_id,
+            auth_flow=auth_flow,
+            parameters=parameters,
+            metadata=metadata or RequestMetadata(),
+            caller=caller,
         )
 
     def respond_to_auth_challenge(
@@ -117,8 +125,13 @@ class AuthService:
         """RespondToAuthChallenge: ``responses`` is ``ChallengeResponses``; ``session`` may be
         None only for PASSWORD_VERIFIER."""
         return self._engine.respond(
-            pool_id=None, client_id=client_id, challenge_name=challenge_name, responses=responses,
-            session=session, metadata=metadata or RequestMetadata(), caller=caller,
+            pool_id=None,
+            client_id=client_id,
+            challenge_name=challenge_name,
+            responses=responses,
+            session=session,
+            metadata=metadata or RequestMetadata(),
+            caller=caller,
         )
 
     def admin_respond_to_auth_challenge(
@@ -134,6 +147,11 @@ class AuthService:
     ) -> StepResult:
         """AdminRespondToAuthChallenge: as :meth:`respond_to_auth_challenge`, for ``pool_id``."""
         return self._engine.respond(
-            pool_id=pool_id, client_id=client_id, challenge_name=challenge_name, responses=responses,
-            session=session, metadata=metadata or RequestMetadata(), caller=caller,
+            pool_id=pool_id,
+            client_id=client_id,
+            challenge_name=challenge_name,
+            responses=responses,
+            session=session,
+            metadata=metadata or RequestMetadata(),
+            caller=caller,
         )

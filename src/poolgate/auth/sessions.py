@@ -274,7 +274,8 @@ def _custom_to_state(custom: CustomState) -> dict[str, Any]:
     return {
         "typed": custom.typed_username,
         "history": [
-            [entry.challenge_name, entry.challenge_result, entry.challenge_metadata] for entry in custom.history
+            [entry.challenge_name, entry.challenge_result, entry.challenge_metadata]
+            for entry in custom.history
         ],
         "private": dict(custom.private_parameters),
         "metadata": custom.challenge_metadata,
@@ -285,7 +286,9 @@ def _custom_from_state(state: Mapping[str, Any]) -> CustomState:
     return CustomState(
         typed_username=str(state["typed"]),
         history=tuple(
-            ChallengeResult(challenge_name=str(name), challenge_result=bool(result), challenge_metadata=metadata)
+            ChallengeResult(
+                challenge_name=str(name), challenge_result=bool(result), challenge_metadata=metadata
+            )
             for name, result, metadata in state.get("history") or ()
         ),
         private_parameters={str(k): str(v) for k, v in (state.get("private") or {}).items()},

@@ -93,7 +93,11 @@ def after_password(ctx: StepContext, passed: Passed) -> Passed:
     if threat is None or session.risk_event is not None or session.custom is not None:
         return passed
     event, assessment = threat.assess_sign_in(
-        ctx.pool, ctx.client, user.sub, user.username, sign_in_context(ctx, session),
+        ctx.pool,
+        ctx.client,
+        user.sub,
+        user.username,
+        sign_in_context(ctx, session),
         compromised=session.risk_compromised,
     )
     threat.record_step(ctx.pool.id, event.event_id, "Password", True)
@@ -108,10 +112,14 @@ def after_password(ctx: StepContext, passed: Passed) -> Passed:
     return Passed(replace(session, risk_event=event.event_id, risk_mfa=action), user)
 
 
-def _notify(ctx: StepContext, threat: ThreatProtection, user: User, event: AuthEvent, assessment: Assessment) -> None:
+def _notify(
+    ctx: StepContext, threat: ThreatProtection, user: User, event: AuthEvent, assessment: Assessment
+) -> None:
     """The account-takeover e-mail, when the applied action has Notify set (ENFORCED only)."""
     if assessment.notify:
-        threat.notify(ctx.pool, ctx.client, event.event_id, assessment.configured_action, user.attributes.get("email"))
+        threat.notify(
+            ctx.pool, ctx.client, event.event_id, assessment.configured_action, user.attributes.get("email")
+        )
 
 
 def after_password_failure(ctx: StepContext, session: AuthSession, user: User | None) -> None:
@@ -119,7 +127,9 @@ def after_password_failure(ctx: StepContext, session: AuthSession, user: User | 
     threat = _active(ctx)
     if threat is None or user is None or session.custom is not None:
         return
-    event, _ = threat.assess_sign_in(ctx.pool, ctx.client, user.sub, user.username, sign_in_context(ctx, session))
+    event, _ = threat.assess_sign_in(
+        ctx.pool, ctx.client, user.sub, user.username, sign_in_context(ctx, session)
+    )
     threat.record_step(ctx.pool.id, event.event_id, "Password", False)
     threat.finish(ctx.pool, ctx.client, event.event_id, passed=False)
 
@@ -184,7 +194,9 @@ def _rate_custom(
     return replace(session, risk_event=event.event_id)
 
 
-def custom_password_step(ctx: StepContext, session: AuthSession, user: User | None, passed: bool) -> AuthSession:
+def custom_password_step(
+    ctx: StepContext, session: AuthSession, user: User | None, passed: bool
+) -> AuthSession:
     """The PASSWORD_VERIFIER of a custom sign-in has an outcome: rate the attempt (a passed
     password may be blocked) and record the ``Password`` step."""
     threat = _active_custom(ctx)
@@ -224,7 +236,9 @@ def after_refresh(ctx: StepContext, tokens: IssuedTokens) -> None:
     endpoint = (ctx.metadata.analytics_metadata or {}).get("AnalyticsEndpointId")
     if ctx.threat is None or not analytics_wanted(ctx.client, endpoint):
         return
-    ctx.threat.publish(ctx.client, TOKEN_REFRESH, username=_token_username(tokens.access_token), endpoint_id=endpoint)
+    ctx.threat.publish(
+        ctx.client, TOKEN_REFRESH, username=_token_username(tokens.access_token), endpoint_id=endpoint
+    )
 
 
 def _token_username(access_token: str) -> str | None:

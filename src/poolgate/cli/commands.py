@@ -24,8 +24,14 @@ def run(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command == "import-pool":
         return import_pool(settings, args.pool_json, args.client_json, new_ids=args.new_ids)
     if command == "export":
-        return export(settings, args.pool_id, include_secrets=args.include_secrets, users=not args.no_users,
-                      output=args.output, encrypt=args.encrypt)
+        return export(
+            settings,
+            args.pool_id,
+            include_secrets=args.include_secrets,
+            users=not args.no_users,
+            output=args.output,
+            encrypt=args.encrypt,
+        )
     if command == "migrate":
         return migrate(settings)
     if command == "credentials":
@@ -179,7 +185,13 @@ def import_pool(settings: Settings, pool_json: Path, client_jsons: list[Path], *
 
 
 def export(
-    settings: Settings, pool_id: str, *, include_secrets: bool, users: bool, output: Path | None, encrypt: bool
+    settings: Settings,
+    pool_id: str,
+    *,
+    include_secrets: bool,
+    users: bool,
+    output: Path | None,
+    encrypt: bool,
 ) -> int:
     import yaml
 
@@ -313,7 +325,9 @@ def _log_start(settings: Settings) -> None:
     logging.getLogger("poolgate").info(
         "serving region %s (pool ids %s_…, SigV4 credential scope): clients must use this region; "
         "change it with --region or POOLGATE_REGION. Database: %s",
-        settings.region, settings.region, database_label(settings),
+        settings.region,
+        settings.region,
+        database_label(settings),
     )
 
 
@@ -375,7 +389,9 @@ def _export_settings(settings: Settings) -> None:
     if settings.master_key:
         env["POOLGATE_MASTER_KEY"] = settings.master_key
     if settings.access_keys:
-        env["POOLGATE_ACCESS_KEYS"] = ",".join(f"{k.access_key_id}:{k.secret_access_key}" for k in settings.access_keys)
+        env["POOLGATE_ACCESS_KEYS"] = ",".join(
+            f"{k.access_key_id}:{k.secret_access_key}" for k in settings.access_keys
+        )
     os.environ.update(env)
 
 
@@ -414,8 +430,10 @@ def credentials(settings: Settings, action: str, access_key_id: str | None, desc
                 keys = list(uow.access_keys.list())
             configured = settings.access_keys
             if not keys and not configured:
-                print("No access keys yet: `poolgate serve` generates one at first start, "
-                      "or run `poolgate credentials add`.")
+                print(
+                    "No access keys yet: `poolgate serve` generates one at first start, "
+                    "or run `poolgate credentials add`."
+                )
             for stored in keys:
                 print(f"# {stored.access_key_id} {stored.description}".rstrip())
                 print(_export_lines(stored.access_key_id, stored.secret_access_key))
@@ -426,7 +444,9 @@ def credentials(settings: Settings, action: str, access_key_id: str | None, desc
             key = generate_access_key()
             with services.store.transaction() as uow:
                 uow.access_keys.add(
-                    StoredAccessKey(key.access_key_id, key.secret_access_key, services.clock.now(), description)
+                    StoredAccessKey(
+                        key.access_key_id, key.secret_access_key, services.clock.now(), description
+                    )
                 )
             print(_export_lines(key.access_key_id, key.secret_access_key))
             return 0
@@ -512,11 +532,20 @@ def outbox(settings: Settings, pool_id: str | None, username: str | None, *, as_
         services.close()
     for m in rows:
         if as_json:
-            print(json.dumps({
-                "userPoolId": m.user_pool_id, "username": m.username, "channel": m.channel,
-                "destination": m.destination, "purpose": m.purpose, "message": m.message, "code": m.code,
-                "createdAt": m.created_at,
-            }))
+            print(
+                json.dumps(
+                    {
+                        "userPoolId": m.user_pool_id,
+                        "username": m.username,
+                        "channel": m.channel,
+                        "destination": m.destination,
+                        "purpose": m.purpose,
+                        "message": m.message,
+                        "code": m.code,
+                        "createdAt": m.created_at,
+                    }
+                )
+            )
             continue
         when = datetime.datetime.fromtimestamp(m.created_at, tz=datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
         print(f"{when}  {m.user_pool_id}  {m.username}  {m.purpose}  {m.channel} to {m.destination}")

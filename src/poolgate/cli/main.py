@@ -34,7 +34,9 @@ Quick start:
 
 
 def _store_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", type=Path, help="data folder for SQLite and the master key [POOLGATE_DATA, ./poolgate-data]")
+    p.add_argument(
+        "--data", type=Path, help="data folder for SQLite and the master key [POOLGATE_DATA, ./poolgate-data]"
+    )
     p.add_argument(
         "--database-url",
         help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db [POOLGATE_DATABASE_URL; default SQLite in --data]",
@@ -53,24 +55,33 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on [POOLGATE_HOST, 127.0.0.1]")
     serve.add_argument("--port", type=int, help="port; 0 picks a free one [POOLGATE_PORT, 9229]")
     _store_flags(serve)
-    serve.add_argument("--public-url", help="URL clients reach the server at [POOLGATE_PUBLIC_URL; the listen URL]")
+    serve.add_argument(
+        "--public-url", help="URL clients reach the server at [POOLGATE_PUBLIC_URL; the listen URL]"
+    )
     serve.add_argument("--workers", type=int, help="server processes [POOLGATE_WORKERS, 1]")
     serve.add_argument(
-        "--dev", action="store_true", default=None,
+        "--dev",
+        action="store_true",
+        default=None,
         help="accept any well-formed SigV4 signature (throwaway test servers only) [POOLGATE_DEV]",
     )
     serve.add_argument(
-        "--testing", action="store_true", default=None,
+        "--testing",
+        action="store_true",
+        default=None,
         help="add the /_testing control API (messages, clock, reset) [POOLGATE_TESTING]",
     )
     serve.add_argument(
-        "--testing-allowed-origins", metavar="ORIGINS",
+        "--testing-allowed-origins",
+        metavar="ORIGINS",
         help="comma-separated browser origins (http://localhost:3000) whose pages may call the testing API "
         "[POOLGATE_TESTING_ALLOWED_ORIGINS, none]",
     )
     serve.add_argument("--log-level", help="debug, info, warning, error [POOLGATE_LOG_LEVEL, info]")
     serve.add_argument(
-        "--lambda-handler", action="append", metavar="NAME=module:function",
+        "--lambda-handler",
+        action="append",
+        metavar="NAME=module:function",
         help="run Lambda function NAME as this in-process Python handler; repeatable, added to "
         "POOLGATE_LAMBDA_HANDLERS",
     )
@@ -95,17 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write a pool, its clients, groups and users as a pools-as-code file")
     _store_flags(exp)
     exp.add_argument("pool_id")
-    exp.add_argument("--include-secrets", action="store_true",
-                     help="also client secrets and password verifiers (the file is then a secret)")
+    exp.add_argument(
+        "--include-secrets",
+        action="store_true",
+        help="also client secrets and password verifiers (the file is then a secret)",
+    )
     exp.add_argument("--no-users", action="store_true", help="leave the users out")
-    exp.add_argument("--encrypt", action="store_true",
-                     help="seal the file with a key from POOLGATE_EXPORT_PASSPHRASE (apply opens it)")
+    exp.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="seal the file with a key from POOLGATE_EXPORT_PASSPHRASE (apply opens it)",
+    )
     exp.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
 
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     _store_flags(migrate)
 
-    creds = sub.add_parser("credentials", help="print, add or revoke the access keys admin calls are signed with")
+    creds = sub.add_parser(
+        "credentials", help="print, add or revoke the access keys admin calls are signed with"
+    )
     _store_flags(creds)
     creds.add_argument("action", nargs="?", choices=["show", "add", "revoke"], default="show")
     creds.add_argument("access_key_id", nargs="?", help="the key to revoke")
@@ -134,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     _store_flags(events)
     events.add_argument("action", choices=["purge"])
     events.add_argument(
-        "--older-than-days", type=float, help="age limit in days (default: POOLGATE_AUTH_EVENT_RETENTION_DAYS, 90)"
+        "--older-than-days",
+        type=float,
+        help="age limit in days (default: POOLGATE_AUTH_EVENT_RETENTION_DAYS, 90)",
     )
     return parser
 
@@ -158,12 +179,14 @@ def load_settings(args: argparse.Namespace) -> Settings:
         testing=getattr(args, "testing", None),
         testing_allowed_origins=(
             parse_origins(args.testing_allowed_origins, "--testing-allowed-origins")
-            if getattr(args, "testing_allowed_origins", None) is not None else None
+            if getattr(args, "testing_allowed_origins", None) is not None
+            else None
         ),
         log_level=getattr(args, "log_level", None),
         trusted_proxies=(
             parse_cidrs(args.trusted_proxies, "--trusted-proxies")
-            if getattr(args, "trusted_proxies", None) is not None else None
+            if getattr(args, "trusted_proxies", None) is not None
+            else None
         ),
     )
 
@@ -202,4 +225,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -91,7 +91,13 @@ def pending_device(
 
 
 def confirmed_device(
-    device: Device, pool: UserPool, *, salt_hex: str, verifier_hex: str, name: str | None, now: float,
+    device: Device,
+    pool: UserPool,
+    *,
+    salt_hex: str,
+    verifier_hex: str,
+    name: str | None,
+    now: float,
     ip: str | None,
 ) -> Device:
     """``device`` after ConfirmDevice: its verifier stored, no expiry, remembered at once unless
@@ -109,4 +115,3 @@ def confirmed_device(
         last_ip=ip or device.last_ip,
         expires_at=None,
     )
-

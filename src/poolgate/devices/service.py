@@ -164,7 +164,9 @@ class DeviceService:
         with self._store.transaction(readonly=True) as uow:
             return _page(uow, self._holder(uow, access_token), limit, token)
 
-    def admin_list_devices(self, pool_id: str, username: str, *, limit: int | None, token: str | None) -> Page:
+    def admin_list_devices(
+        self, pool_id: str, username: str, *, limit: int | None, token: str | None
+    ) -> Page:
         """AdminListDevices."""
         with self._store.transaction(readonly=True) as uow:
             return _page(uow, self._named(uow, pool_id, username, declared=False), limit, token)
@@ -176,7 +178,9 @@ class DeviceService:
         with self._store.transaction() as uow:
             self._set_status(uow, self._holder(uow, access_token), device_key, status)
 
-    def admin_update_device_status(self, pool_id: str, username: str, device_key: str, status: str | None) -> None:
+    def admin_update_device_status(
+        self, pool_id: str, username: str, device_key: str, status: str | None
+    ) -> None:
         """AdminUpdateDeviceStatus."""
         with self._store.transaction() as uow:
             self._set_status(uow, self._named(uow, pool_id, username), device_key, status)

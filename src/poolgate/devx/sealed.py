@@ -58,11 +58,17 @@ def is_sealed(text: str) -> bool:
 def open_sealed(text: str, passphrase: str, source: str) -> str:
     """The YAML inside a sealed file; ApplyError for a wrong passphrase or a damaged file."""
     try:
-        raw = base64.b64decode(text[len(MAGIC):].strip(), validate=True)
+        raw = base64.b64decode(text[len(MAGIC) :].strip(), validate=True)
     except (binascii.Error, ValueError):
         raise ApplyError([f"{source}: the sealed export is damaged (not base64)"]) from None
-    salt, nonce, sealed = raw[:_SALT_BYTES], raw[_SALT_BYTES:_SALT_BYTES + _NONCE_BYTES], raw[_SALT_BYTES + _NONCE_BYTES:]
+    salt, nonce, sealed = (
+        raw[:_SALT_BYTES],
+        raw[_SALT_BYTES : _SALT_BYTES + _NONCE_BYTES],
+        raw[_SALT_BYTES + _NONCE_BYTES :],
+    )
     try:
         return AESGCM(_key(passphrase, salt)).decrypt(nonce, sealed, MAGIC.encode()).decode()
     except (InvalidTag, ValueError):
-        raise ApplyError([f"{source}: wrong {PASSPHRASE_VARIABLE}, or the sealed export is damaged"]) from None
+        raise ApplyError(
+            [f"{source}: wrong {PASSPHRASE_VARIABLE}, or the sealed export is damaged"]
+        ) from None

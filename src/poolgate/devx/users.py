@@ -74,7 +74,9 @@ def plan_users(
 
 def _admin(services: Services) -> AdminUserService:
     """The services' admin user operations, with no Lambda triggers."""
-    return AdminUserService(replace(services.admin_users.deps, triggers=NoTriggers()), services.admin_users.tokens)
+    return AdminUserService(
+        replace(services.admin_users.deps, triggers=NoTriggers()), services.admin_users.tokens
+    )
 
 
 def _problem(plan: Plan, user: UserSpec, key: str, message: str) -> None:

@@ -120,7 +120,11 @@ def _open(deps: MfaDeps, user: User, sealed: str, *, kind: str, message: str) ->
     except SeedError as exc:
         log.error(
             "the %s TOTP secret of user %s in pool %s cannot be opened (%s); answering "
-            "SoftwareTokenMFANotFoundException", kind, user.sub, user.user_pool_id, exc,
+            "SoftwareTokenMFANotFoundException",
+            kind,
+            user.sub,
+            user.user_pool_id,
+            exc,
         )
         raise SoftwareTokenMFANotFoundException(message) from None
 

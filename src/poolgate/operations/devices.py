@@ -27,7 +27,9 @@ def get_device(ctx: OperationContext, params: Params) -> Result:
 
 @operation("AdminGetDevice")
 def admin_get_device(ctx: OperationContext, params: Params) -> Result:
-    device = ctx.services.devices.admin_get_device(params["UserPoolId"], params["Username"], params["DeviceKey"])
+    device = ctx.services.devices.admin_get_device(
+        params["UserPoolId"], params["Username"], params["DeviceKey"]
+    )
     return {"Device": device_type(device)}
 
 
@@ -42,7 +44,10 @@ def list_devices(ctx: OperationContext, params: Params) -> Result:
 @operation("AdminListDevices")
 def admin_list_devices(ctx: OperationContext, params: Params) -> Result:
     page = ctx.services.devices.admin_list_devices(
-        params["UserPoolId"], params["Username"], limit=params.get("Limit"), token=params.get("PaginationToken")
+        params["UserPoolId"],
+        params["Username"],
+        limit=params.get("Limit"),
+        token=params.get("PaginationToken"),
     )
     return {"Devices": [device_type(device) for device in page.items], "PaginationToken": page.next_token}
 

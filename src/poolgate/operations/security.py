@@ -10,13 +10,17 @@ from poolgate.security.config import DOCUMENTS
 @operation("SetRiskConfiguration")
 def set_risk_configuration(ctx: OperationContext, params: Params) -> Result:
     documents = {name: params[name] for name in DOCUMENTS if name in params}
-    configuration = ctx.services.threat.set_risk_configuration(params["UserPoolId"], params.get("ClientId"), documents)
+    configuration = ctx.services.threat.set_risk_configuration(
+        params["UserPoolId"], params.get("ClientId"), documents
+    )
     return {"RiskConfiguration": configuration}
 
 
 @operation("DescribeRiskConfiguration")
 def describe_risk_configuration(ctx: OperationContext, params: Params) -> Result:
-    configuration = ctx.services.threat.describe_risk_configuration(params["UserPoolId"], params.get("ClientId"))
+    configuration = ctx.services.threat.describe_risk_configuration(
+        params["UserPoolId"], params.get("ClientId")
+    )
     return {"RiskConfiguration": configuration}
 
 
@@ -39,7 +43,10 @@ def admin_update_auth_event_feedback(ctx: OperationContext, params: Params) -> R
 @operation("UpdateAuthEventFeedback")
 def update_auth_event_feedback(ctx: OperationContext, params: Params) -> Result:
     ctx.services.threat.update_feedback(
-        params["UserPoolId"], params["Username"], params["EventId"], params["FeedbackValue"],
+        params["UserPoolId"],
+        params["Username"],
+        params["EventId"],
+        params["FeedbackValue"],
         token=params["FeedbackToken"],
     )
     return {}

@@ -115,7 +115,10 @@ def sign_up(ctx: OperationContext, params: Params) -> Result:
 @operation("ConfirmSignUp")
 def confirm_sign_up(ctx: OperationContext, params: Params) -> Result:
     ctx.services.sign_up.confirm(
-        params["ClientId"], params["Username"], params["ConfirmationCode"], params,
+        params["ClientId"],
+        params["Username"],
+        params["ConfirmationCode"],
+        params,
         trigger_context(ctx, params),
     )
     return {}
@@ -146,7 +149,11 @@ def forgot_password(ctx: OperationContext, params: Params) -> Result:
 @operation("ConfirmForgotPassword")
 def confirm_forgot_password(ctx: OperationContext, params: Params) -> Result:
     ctx.services.recovery.confirm_forgot_password(
-        params["ClientId"], params["Username"], params["ConfirmationCode"], params["Password"], params,
+        params["ClientId"],
+        params["Username"],
+        params["ConfirmationCode"],
+        params["Password"],
+        params,
         trigger_context(ctx, params),
     )
     return {}

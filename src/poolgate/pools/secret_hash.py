@@ -21,7 +21,9 @@ def compute_secret_hash(client_secret: str, username: str, client_id: str) -> st
     return base64.b64encode(digest).decode()
 
 
-def check_secret_hash(client: AppClient, username: str, secret_hash: str | None, *, refresh: bool = False) -> None:
+def check_secret_hash(
+    client: AppClient, username: str, secret_hash: str | None, *, refresh: bool = False
+) -> None:
     """Raise NotAuthorizedException unless ``secret_hash`` is right for a client with a secret.
 
     ``refresh`` selects the message AWS uses on the refresh-token path.

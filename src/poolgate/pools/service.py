@@ -185,7 +185,9 @@ class PoolService:
         with self._store.transaction() as uow:
             return require_client(uow, pool_id, client_id)
 
-    def update_client(self, pool_id: str, client_id: str, name: str | None, request: Mapping[str, Any]) -> AppClient:
+    def update_client(
+        self, pool_id: str, client_id: str, name: str | None, request: Mapping[str, Any]
+    ) -> AppClient:
         """Apply UpdateUserPoolClient: omitted members revert to defaults; the secret is kept."""
         with self._store.transaction() as uow:
             pool = require_pool(uow, pool_id)

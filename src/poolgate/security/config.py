@@ -68,7 +68,9 @@ class RiskConfiguration:
         for level, member in _LEVEL_MEMBERS.items():
             item = (takeover.get("Actions") or {}).get(member)
             if item:
-                actions[level] = LevelAction(EventAction(item["EventAction"]), bool(item.get("Notify", False)))
+                actions[level] = LevelAction(
+                    EventAction(item["EventAction"]), bool(item.get("Notify", False))
+                )
         exceptions = self.documents.get("RiskExceptionConfiguration") or {}
         return RiskPolicy(
             mode=mode,
@@ -114,7 +116,9 @@ def check_documents(documents: Mapping[str, Any]) -> None:
     takeover = documents.get("AccountTakeoverRiskConfiguration") or {}
     notifies = any(bool(item.get("Notify")) for item in (takeover.get("Actions") or {}).values())
     if notifies and not takeover.get("NotifyConfiguration"):
-        raise InvalidParameterException("NotifyConfiguration is required when an action has Notify set to true.")
+        raise InvalidParameterException(
+            "NotifyConfiguration is required when an action has Notify set to true."
+        )
 
 
 def describe(pool_id: str, client_id: str | None, configuration: RiskConfiguration | None) -> dict[str, Any]:

@@ -39,7 +39,9 @@ class AuthEventLog(Protocol):
     def get(self, pool_id: str, event_id: str) -> AuthEvent | None:
         """The event, or None."""
 
-    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+    def for_user(
+        self, pool_id: str, sub: str, *, limit: int, before: str | None = None
+    ) -> Sequence[AuthEvent]:
         """The user's events, newest first, after the cursor ``before`` (an event id)."""
 
     def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
@@ -70,18 +72,24 @@ class MemoryAuthEventLog:
         event = self._events.get(event_id)
         return event if event is not None and event.pool_id == pool_id else None
 
-    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+    def for_user(
+        self, pool_id: str, sub: str, *, limit: int, before: str | None = None
+    ) -> Sequence[AuthEvent]:
         with self._lock:
             mine = [e for e in self._events.values() if e.pool_id == pool_id and e.sub == sub]
         mine.sort(key=lambda e: (e.created_at, self._order[e.event_id]), reverse=True)
         if before is not None:
             keys = [e.event_id for e in mine]
-            mine = mine[keys.index(before) + 1:] if before in keys else []
+            mine = mine[keys.index(before) + 1 :] if before in keys else []
         return mine[:limit]
 
     def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:
         with self._lock:
-            return [e for e in self._events.values() if e.pool_id == pool_id and e.ip == ip and e.created_at >= since]
+            return [
+                e
+                for e in self._events.values()
+                if e.pool_id == pool_id and e.ip == ip and e.created_at >= since
+            ]
 
     def purge_before(self, before: float) -> int:
         with self._lock:
@@ -109,7 +117,9 @@ class StoreAuthEventLog:
         with self._store.transaction(readonly=True) as uow:
             return uow.auth_events.get(pool_id, event_id)
 
-    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+    def for_user(
+        self, pool_id: str, sub: str, *, limit: int, before: str | None = None
+    ) -> Sequence[AuthEvent]:
         with self._store.transaction(readonly=True) as uow:
             return uow.auth_events.for_user(pool_id, sub, limit=limit, before=before)
 

@@ -77,10 +77,15 @@ class AuthEvent:
             "EventRisk": {k: v for k, v in self.risk.items() if k in _RISK_MEMBERS},
             "ChallengeResponses": [{"ChallengeName": n, "ChallengeResponse": r} for n, r in self.challenges],
             "EventContextData": {
-                k: v for k, v in (
-                    ("IpAddress", self.ip), ("DeviceName", self.user_agent), ("Timezone", None),
-                    ("City", None), ("Country", None),
-                ) if v
+                k: v
+                for k, v in (
+                    ("IpAddress", self.ip),
+                    ("DeviceName", self.user_agent),
+                    ("Timezone", None),
+                    ("City", None),
+                    ("Country", None),
+                )
+                if v
             },
         }
         if self.feedback:

@@ -55,7 +55,8 @@ DEFAULTS: Final[Mapping[str, Mapping[str, str]]] = {
     },
     "MfaEmail": {
         "Subject": "New sign-in attempt",
-        "TextBody": "We asked for a second factor at an unrecognized sign-in to your account {username}.\n" + _DETAILS,
+        "TextBody": "We asked for a second factor at an unrecognized sign-in to your account {username}.\n"
+        + _DETAILS,
     },
     "NoActionEmail": {
         "Subject": "New sign-in attempt",
@@ -93,7 +94,9 @@ def placeholder_values(event: AuthEvent, feedback_token: str, base_url: str | No
         "event-id": event.event_id,
         "feedback-token": feedback_token,
         "one-click-link-valid": one_click_link(base_url, event, feedback_token, "valid") if base_url else "",
-        "one-click-link-invalid": one_click_link(base_url, event, feedback_token, "invalid") if base_url else "",
+        "one-click-link-invalid": one_click_link(base_url, event, feedback_token, "invalid")
+        if base_url
+        else "",
     }
 
 

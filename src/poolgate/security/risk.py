@@ -180,7 +180,9 @@ def _tier(count: int, limits: tuple[int, int], names: tuple[str, str]) -> list[s
     return []
 
 
-def signals_for(current: Attempt, user_history: Sequence[Attempt], ip_history: Sequence[Attempt]) -> list[str]:
+def signals_for(
+    current: Attempt, user_history: Sequence[Attempt], ip_history: Sequence[Attempt]
+) -> list[str]:
     """The names of the signals that fire for ``current``; histories exclude it."""
     fired: list[str] = []
     network = network_of(current.ip)

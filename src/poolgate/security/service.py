@@ -88,7 +88,9 @@ def context_from_request(
     ip, agent = source_ip, user_agent
     if admin and data:
         ip = data.get("IpAddress") or ip
-        headers = {h.get("headerName", "").lower(): h.get("headerValue") for h in data.get("HttpHeaders") or ()}
+        headers = {
+            h.get("headerName", "").lower(): h.get("headerValue") for h in data.get("HttpHeaders") or ()
+        }
         agent = headers.get("user-agent") or agent
     elif propagate_user_ip and data.get("IpAddress"):
         ip = data["IpAddress"]
@@ -136,10 +138,14 @@ class ThreatProtection:
 
     # Configuration ------------------------------------------------------------------------
 
-    def set_risk_configuration(self, pool_id: str, client_id: str | None, documents: Mapping[str, Any]) -> dict[str, Any]:
+    def set_risk_configuration(
+        self, pool_id: str, client_id: str | None, documents: Mapping[str, Any]
+    ) -> dict[str, Any]:
         """SetRiskConfiguration; ResourceNotFoundException, InvalidParameterException."""
         riskconfig.check_documents(documents)
-        stored = RiskConfiguration({k: documents[k] for k in riskconfig.DOCUMENTS if k in documents}, self.clock.now())
+        stored = RiskConfiguration(
+            {k: documents[k] for k in riskconfig.DOCUMENTS if k in documents}, self.clock.now()
+        )
         with self.store.transaction() as uow:
             require_pool(uow, pool_id)
             if client_id:
@@ -156,7 +162,9 @@ class ThreatProtection:
             own = self._configuration(uow, pool_id, client_id)
         return riskconfig.describe(pool_id, client_id, own)
 
-    def _configuration(self, uow: UnitOfWork, pool_id: str, client_id: str | None) -> RiskConfiguration | None:
+    def _configuration(
+        self, uow: UnitOfWork, pool_id: str, client_id: str | None
+    ) -> RiskConfiguration | None:
         if client_id:
             own = RiskConfiguration.from_json(uow.meta.get(riskconfig.meta_key(pool_id, client_id)))
             if own is not None:
@@ -165,7 +173,9 @@ class ThreatProtection:
 
     # Compromised credentials ------------------------------------------------------------
 
-    def screen_password(self, uow: UnitOfWork, pool: UserPool, client_id: str | None, password: str, event: str) -> bool:
+    def screen_password(
+        self, uow: UnitOfWork, pool: UserPool, client_id: str | None, password: str, event: str
+    ) -> bool:
         """Check ``password`` for ``event`` (SIGN_UP, PASSWORD_CHANGE, SIGN_IN). Returns True
         when it is breached and the pool evaluates risk; raises InvalidPasswordException when
         the configuration blocks it under ENFORCED mode."""
@@ -188,8 +198,15 @@ class ThreatProtection:
     # Sign-in ------------------------------------------------------------------------------
 
     def assess_sign_in(
-        self, pool: UserPool, client: AppClient, sub: str, username: str, context: SignInContext,
-        *, custom_auth: bool = False, compromised: bool = False,
+        self,
+        pool: UserPool,
+        client: AppClient,
+        sub: str,
+        username: str,
+        context: SignInContext,
+        *,
+        custom_auth: bool = False,
+        compromised: bool = False,
     ) -> tuple[AuthEvent, Assessment]:
         """Rate a sign-in attempt and record it as an InProgress event. The caller applies the
         assessment's ``action``; BLOCK should be answered with :func:`blocked`."""
@@ -199,7 +216,11 @@ class ThreatProtection:
             configuration = self._configuration(uow, pool.id, client.client_id) or RiskConfiguration()
         history = [e.as_attempt() for e in self.events.for_user(pool.id, sub, limit=HISTORY_LIMIT)]
         since = now - max(FAILURE_WINDOW_SECONDS, STUFFING_WINDOW_SECONDS)
-        by_ip = [e.as_attempt() for e in self.events.since_for_ip(pool.id, context.ip, since)] if context.ip else []
+        by_ip = (
+            [e.as_attempt() for e in self.events.since_for_ip(pool.id, context.ip, since)]
+            if context.ip
+            else []
+        )
         current = Attempt(now, username, context.ip, context.user_agent, context.device)
         assessment = assess(current, history, by_ip, configuration.policy(mode))
         if assessment.evaluated:
@@ -235,31 +256,57 @@ class ThreatProtection:
         if event is not None:
             self.events.update(event.with_challenge(challenge, "Success" if passed else "Failure"))
 
-    def finish(self, pool: UserPool, client: AppClient, event_id: str, *, passed: bool, refresh: bool = False) -> None:
+    def finish(
+        self, pool: UserPool, client: AppClient, event_id: str, *, passed: bool, refresh: bool = False
+    ) -> None:
         """Mark an event Pass or Fail and publish its analytics event."""
         event = self.events.get(pool.id, event_id)
         if event is None:
             return
         event = replace(event, response="Pass" if passed else "Fail")
         self.events.update(event)
-        kind = ("_userauth.token_refresh" if refresh else "_userauth.sign_in") if passed else "_userauth.auth_fail"
-        self.publish(client, kind, username=event.username, event_id=event.event_id, endpoint_id=event.analytics_endpoint_id)
+        kind = (
+            ("_userauth.token_refresh" if refresh else "_userauth.sign_in")
+            if passed
+            else "_userauth.auth_fail"
+        )
+        self.publish(
+            client,
+            kind,
+            username=event.username,
+            event_id=event.event_id,
+            endpoint_id=event.analytics_endpoint_id,
+        )
 
     def publish(
-        self, client: AppClient, kind: str, *, username: str | None, event_id: str | None = None,
-        endpoint_id: str | None = None, user_attributes: Mapping[str, str] | None = None,
+        self,
+        client: AppClient,
+        kind: str,
+        *,
+        username: str | None,
+        event_id: str | None = None,
+        endpoint_id: str | None = None,
+        user_attributes: Mapping[str, str] | None = None,
     ) -> None:
         """Publish one analytics event for ``client`` (never raises)."""
         application, shared = application_of(client.config)
         self.sink.publish(
             AnalyticsEvent(
-                event_type=kind, timestamp=self.clock.now(), user_pool_id=client.user_pool_id,
-                client_id=client.client_id, username=username, event_id=event_id, endpoint_id=endpoint_id,
-                application_id=application, user_attributes=user_attributes if shared else None,
+                event_type=kind,
+                timestamp=self.clock.now(),
+                user_pool_id=client.user_pool_id,
+                client_id=client.client_id,
+                username=username,
+                event_id=event_id,
+                endpoint_id=endpoint_id,
+                application_id=application,
+                user_attributes=user_attributes if shared else None,
             )
         )
 
-    def notify(self, pool: UserPool, client: AppClient, event_id: str, action: EventAction, email: str | None) -> bool:
+    def notify(
+        self, pool: UserPool, client: AppClient, event_id: str, action: EventAction, email: str | None
+    ) -> bool:
         """Send the account-takeover e-mail of ``action`` for the event (the caller has checked
         that the action has Notify set). Returns True when a message went out; a user without
         e-mail, a missing NotifyConfiguration or a failed delivery (logged) returns False: a
@@ -273,7 +320,12 @@ class ThreatProtection:
         if not settings or event is None:
             return False
         message = notices.notification(
-            event, action, settings, email=email, feedback_token=self.feedback_token_for(event), now=self.clock.now(),
+            event,
+            action,
+            settings,
+            email=email,
+            feedback_token=self.feedback_token_for(event),
+            now=self.clock.now(),
             base_url=self.base_url,
         )
         try:
@@ -284,8 +336,15 @@ class ThreatProtection:
         return True
 
     def record_sign_up(
-        self, pool: UserPool, client: AppClient, sub: str, username: str, context: SignInContext,
-        *, compromised: bool = False, attributes: Mapping[str, str] | None = None,
+        self,
+        pool: UserPool,
+        client: AppClient,
+        sub: str,
+        username: str,
+        context: SignInContext,
+        *,
+        compromised: bool = False,
+        attributes: Mapping[str, str] | None = None,
     ) -> None:
         """A completed SignUp: a ``SignUp`` auth event (Pass, not rated) when the pool's mode is
         AUDIT or ENFORCED, and a ``_userauth.sign_up`` analytics event when the client has an
@@ -295,10 +354,21 @@ class ThreatProtection:
         event_id: str | None = None
         if riskconfig.security_mode(pool) is not SecurityMode.OFF:
             event = AuthEvent(
-                event_id=str(uuid.uuid4()), pool_id=pool.id, sub=sub, username=username, event_type="SignUp",
-                created_at=now, response="Pass",
-                risk={"RiskDecision": "NoRisk", "RiskLevel": "Low", "CompromisedCredentialsDetected": compromised},
-                ip=context.ip, device=context.device, user_agent=context.user_agent,
+                event_id=str(uuid.uuid4()),
+                pool_id=pool.id,
+                sub=sub,
+                username=username,
+                event_type="SignUp",
+                created_at=now,
+                response="Pass",
+                risk={
+                    "RiskDecision": "NoRisk",
+                    "RiskLevel": "Low",
+                    "CompromisedCredentialsDetected": compromised,
+                },
+                ip=context.ip,
+                device=context.device,
+                user_agent=context.user_agent,
                 context={"EncodedData": context.encoded_data} if context.encoded_data else {},
                 analytics_endpoint_id=context.endpoint_id,
             )
@@ -307,13 +377,24 @@ class ThreatProtection:
             event_id = event.event_id
         if analytics_wanted(client, context.endpoint_id):
             self.publish(
-                client, SIGN_UP, username=username, event_id=event_id, endpoint_id=context.endpoint_id,
+                client,
+                SIGN_UP,
+                username=username,
+                event_id=event_id,
+                endpoint_id=context.endpoint_id,
                 user_attributes=attributes,
             )
 
     def after_sign_up(
-        self, pool: UserPool, client: AppClient, user: User, request: Mapping[str, Any], *,
-        source_ip: str | None, user_agent: str | None, compromised: bool,
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        request: Mapping[str, Any],
+        *,
+        source_ip: str | None,
+        user_agent: str | None,
+        compromised: bool,
     ) -> None:
         """The ``UserDeps.on_sign_up`` hook: :meth:`record_sign_up` for a SignUp ``request``
         (its UserContextData and AnalyticsMetadata) when :func:`sign_up_tracked`; returns at
@@ -322,13 +403,22 @@ class ThreatProtection:
         if not sign_up_tracked(pool, client, endpoint):
             return
         context = context_from_request(
-            request.get("UserContextData"), admin=False, source_ip=source_ip, user_agent=user_agent,
+            request.get("UserContextData"),
+            admin=False,
+            source_ip=source_ip,
+            user_agent=user_agent,
             propagate_user_ip=bool(client.config.get("EnablePropagateAdditionalUserContextData")),
             analytics=request.get("AnalyticsMetadata"),
         )
         try:
             self.record_sign_up(
-                pool, client, user.sub, user.username, context, compromised=compromised, attributes=user.attributes
+                pool,
+                client,
+                user.sub,
+                user.username,
+                context,
+                compromised=compromised,
+                attributes=user.attributes,
             )
         except Exception:
             log.exception("recording the sign-up of a user of pool %s failed", pool.id)
@@ -394,13 +484,20 @@ class ThreatProtection:
         if token is not None:
             verify_feedback_token(self._feedback_key, pool_id, user.sub, event_id, token)
         self.events.update(
-            replace(event, feedback=value, feedback_provider="User" if token else "Admin", feedback_at=self.clock.now())
+            replace(
+                event,
+                feedback=value,
+                feedback_provider="User" if token else "Admin",
+                feedback_at=self.clock.now(),
+            )
         )
 
     @staticmethod
     def _require_add_on(pool: UserPool) -> None:
         if riskconfig.security_mode(pool) is SecurityMode.OFF:
-            raise UserPoolAddOnNotEnabledException("The advanced security features of this user pool are not enabled.")
+            raise UserPoolAddOnNotEnabledException(
+                "The advanced security features of this user pool are not enabled."
+            )
 
 
 def analytics_wanted(client: AppClient, endpoint_id: str | None) -> bool:

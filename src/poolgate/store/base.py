@@ -390,7 +390,9 @@ class AuthEventRepo(Protocol):
     def get(self, pool_id: str, event_id: str) -> AuthEvent | None:
         """The event, or None."""
 
-    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+    def for_user(
+        self, pool_id: str, sub: str, *, limit: int, before: str | None = None
+    ) -> Sequence[AuthEvent]:
         """The user's events, newest first, after the cursor ``before`` (an event id)."""
 
     def since_for_ip(self, pool_id: str, ip: str, since: float) -> Sequence[AuthEvent]:

@@ -24,8 +24,23 @@ from poolgate.triggers.api import GroupOverride, TokenOverrides
 
 PROTECTED_CLAIMS: Final = frozenset(
     {
-        "acr", "amr", "aud", "at_hash", "auth_time", "azp", "cognito:username", "exp", "iat",
-        "identities", "iss", "jti", "nbf", "nonce", "origin_jti", "sub", "token_use",
+        "acr",
+        "amr",
+        "aud",
+        "at_hash",
+        "auth_time",
+        "azp",
+        "cognito:username",
+        "exp",
+        "iat",
+        "identities",
+        "iss",
+        "jti",
+        "nbf",
+        "nonce",
+        "origin_jti",
+        "sub",
+        "token_use",
     }
 )
 """Claims PreTokenGeneration may not add, change or suppress [docs, triggers.md section 6.8]."""

@@ -188,8 +188,13 @@ class TokenService:
         with store.transaction(readonly=True) as uow:
             groups = self._groups(uow, pool.id, user.sub)
         return self._triggers.pre_token_generation(
-            pool, source=source, user=user, groups=groups, scopes=[claims.ADMIN_SCOPE],
-            client_metadata=client_metadata, caller=caller,
+            pool,
+            source=source,
+            user=user,
+            groups=groups,
+            scopes=[claims.ADMIN_SCOPE],
+            client_metadata=client_metadata,
+            caller=caller,
         )
 
     def prepare_sign_in(
@@ -246,7 +251,13 @@ class TokenService:
         since) revokes its sign-in and is refused with NotAuthorizedException."""
         with self._reuse_revokes_sign_in(store, refresh_token):
             return self._refresh_tokens(
-                store, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key, caller=caller
+                store,
+                pool,
+                client,
+                refresh_token,
+                secret_hash=secret_hash,
+                device_key=device_key,
+                caller=caller,
             )
 
     def _refresh_tokens(
@@ -264,8 +275,14 @@ class TokenService:
         if self._triggers.configured(pool, "PreTokenGeneration"):
             with store.transaction(readonly=True) as uow:
                 _, user = sessions.check_refresh(
-                    uow, pool, client, refresh_token,
-                    secret_hash=secret_hash, device_key=device_key, now=self._clock.now(), lock=False,
+                    uow,
+                    pool,
+                    client,
+                    refresh_token,
+                    secret_hash=secret_hash,
+                    device_key=device_key,
+                    now=self._clock.now(),
+                    lock=False,
                 )
             overrides = self.pre_token_generation(
                 store, pool, client, user, source=REFRESH_SOURCE, client_metadata=None, caller=caller
@@ -276,7 +293,12 @@ class TokenService:
         # ordered after this refresh.
         with store.transaction(readonly=True) as uow:
             unsigned = self.prepare_refresh(
-                uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key,
+                uow,
+                pool,
+                client,
+                refresh_token,
+                secret_hash=secret_hash,
+                device_key=device_key,
                 overrides=overrides,
             )
         return unsigned.sign()
@@ -301,7 +323,14 @@ class TokenService:
         NotAuthorizedException for a bad SECRET_HASH or an unusable token or user."""
         now = self._clock.now()
         session, user = sessions.check_refresh(
-            uow, pool, client, refresh_token, secret_hash=secret_hash, device_key=device_key, now=now, lock=False
+            uow,
+            pool,
+            client,
+            refresh_token,
+            secret_hash=secret_hash,
+            device_key=device_key,
+            now=now,
+            lock=False,
         )
         return self._prepare(uow, client, user, session, now, overrides)
 
@@ -323,8 +352,13 @@ class TokenService:
         included, before RefreshTokenReuseException is raised."""
         with self._reuse_revokes_sign_in(store, refresh_token):
             return self._tokens_from_refresh_token(
-                store, client_id, refresh_token, client_secret=client_secret, device_key=device_key,
-                client_metadata=client_metadata, caller=caller,
+                store,
+                client_id,
+                refresh_token,
+                client_secret=client_secret,
+                device_key=device_key,
+                client_metadata=client_metadata,
+                caller=caller,
             )
 
     def _tokens_from_refresh_token(
@@ -341,16 +375,31 @@ class TokenService:
         overrides = None
         with store.transaction(readonly=True) as uow:
             client, pool, _, user = sessions.check_rotation_request(
-                uow, client_id, refresh_token,
-                client_secret=client_secret, device_key=device_key, now=self._clock.now(), lock=False,
+                uow,
+                client_id,
+                refresh_token,
+                client_secret=client_secret,
+                device_key=device_key,
+                now=self._clock.now(),
+                lock=False,
             )
         if self._triggers.configured(pool, "PreTokenGeneration"):
             overrides = self.pre_token_generation(
-                store, pool, client, user, source=REFRESH_SOURCE, client_metadata=client_metadata, caller=caller
+                store,
+                pool,
+                client,
+                user,
+                source=REFRESH_SOURCE,
+                client_metadata=client_metadata,
+                caller=caller,
             )
         with store.transaction() as uow:
             return self.get_tokens_from_refresh_token(
-                uow, client_id, refresh_token, client_secret=client_secret, device_key=device_key,
+                uow,
+                client_id,
+                refresh_token,
+                client_secret=client_secret,
+                device_key=device_key,
                 overrides=overrides,
             )
 

@@ -111,54 +111,121 @@ class Triggers(Protocol):
         """True if LambdaConfig names a function for ``trigger`` (e.g. ``"DefineAuthChallenge"``)."""
 
     def pre_sign_up(
-        self, pool: UserPool, *, source: str, username: str, attributes: Mapping[str, str],
-        validation_data: Mapping[str, str] | None, client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        username: str,
+        attributes: Mapping[str, str],
+        validation_data: Mapping[str, str] | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> PreSignUpResult: ...
 
     def post_confirmation(
-        self, pool: UserPool, *, source: str, user: User, client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        user: User,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> None: ...
 
     def pre_authentication(
-        self, pool: UserPool, *, username: str, user: User | None, validation_data: Mapping[str, str] | None,
-        user_not_found: bool, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        username: str,
+        user: User | None,
+        validation_data: Mapping[str, str] | None,
+        user_not_found: bool,
+        caller: Caller,
     ) -> None: ...
 
     def post_authentication(
-        self, pool: UserPool, *, user: User, new_device_used: bool | None,
-        client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        user: User,
+        new_device_used: bool | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> None: ...
 
     def define_auth_challenge(
-        self, pool: UserPool, *, username: str, user: User | None, session: Sequence[ChallengeResult],
-        client_metadata: Mapping[str, str] | None, user_not_found: bool, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        username: str,
+        user: User | None,
+        session: Sequence[ChallengeResult],
+        client_metadata: Mapping[str, str] | None,
+        user_not_found: bool,
+        caller: Caller,
     ) -> DefineResult: ...
 
     def create_auth_challenge(
-        self, pool: UserPool, *, username: str, user: User | None, challenge_name: str,
-        session: Sequence[ChallengeResult], client_metadata: Mapping[str, str] | None, user_not_found: bool,
+        self,
+        pool: UserPool,
+        *,
+        username: str,
+        user: User | None,
+        challenge_name: str,
+        session: Sequence[ChallengeResult],
+        client_metadata: Mapping[str, str] | None,
+        user_not_found: bool,
         caller: Caller,
     ) -> CreateResult: ...
 
     def verify_auth_challenge(
-        self, pool: UserPool, *, username: str, user: User | None, private_parameters: Mapping[str, str],
-        answer: str, client_metadata: Mapping[str, str] | None, user_not_found: bool, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        username: str,
+        user: User | None,
+        private_parameters: Mapping[str, str],
+        answer: str,
+        client_metadata: Mapping[str, str] | None,
+        user_not_found: bool,
+        caller: Caller,
     ) -> bool: ...
 
     def pre_token_generation(
-        self, pool: UserPool, *, source: str, user: User, groups: Sequence[Group], scopes: Sequence[str],
-        client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        user: User,
+        groups: Sequence[Group],
+        scopes: Sequence[str],
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> TokenOverrides | None: ...
 
     def user_migration(
-        self, pool: UserPool, *, source: str, username: str, password: str | None,
-        validation_data: Mapping[str, str] | None, client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        username: str,
+        password: str | None,
+        validation_data: Mapping[str, str] | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> MigrationResult | None:
         """None when the function found no such user (empty response)."""
 
     def custom_message(
-        self, pool: UserPool, *, source: str, user: User, code_parameter: str, username_parameter: str | None,
-        client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        user: User,
+        code_parameter: str,
+        username_parameter: str | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> MessageOverride | None: ...
 
 

@@ -31,14 +31,23 @@ from poolgate.triggers.invokers import (
 
 # Lambda error codes worth another attempt besides any 5xx [Lambda Invoke API errors].
 RETRYABLE_CODES = frozenset(
-    {"TooManyRequestsException", "ServiceException", "EC2ThrottledException", "ResourceNotReadyException",
-     "ResourceConflictException", "ThrottlingException", "RequestTimeoutException"}
+    {
+        "TooManyRequestsException",
+        "ServiceException",
+        "EC2ThrottledException",
+        "ResourceNotReadyException",
+        "ResourceConflictException",
+        "ThrottlingException",
+        "RequestTimeoutException",
+    }
 )
 DUMMY_CREDENTIALS = ("poolgate", "poolgate")
 
 
 def _custom_endpoint(endpoint_url: str | None) -> bool:
-    return bool(endpoint_url or os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("AWS_ENDPOINT_URL"))
+    return bool(
+        endpoint_url or os.environ.get("AWS_ENDPOINT_URL_LAMBDA") or os.environ.get("AWS_ENDPOINT_URL")
+    )
 
 
 def error_message(payload: bytes) -> str:

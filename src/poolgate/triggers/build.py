@@ -25,7 +25,9 @@ def build_invoker(settings: Settings) -> RoutingInvoker:
     routes: dict[str, LambdaInvoker] = {}
     if settings.lambda_handlers:
         in_process = InProcessInvoker(
-            settings.lambda_handlers, threads=settings.lambda_threads, region=settings.region,
+            settings.lambda_handlers,
+            threads=settings.lambda_threads,
+            region=settings.region,
             account_id=settings.account_id,
         )
         routes.update(dict.fromkeys(settings.lambda_handlers, in_process))

@@ -45,12 +45,21 @@ SOURCES: Mapping[str, tuple[str, ...]] = {
     CREATE_AUTH_CHALLENGE: ("Authentication",),
     VERIFY_AUTH_CHALLENGE: ("Authentication",),
     PRE_TOKEN_GENERATION: (
-        "HostedAuth", "Authentication", "NewPasswordChallenge", "AuthenticateDevice", "RefreshTokens",
+        "HostedAuth",
+        "Authentication",
+        "NewPasswordChallenge",
+        "AuthenticateDevice",
+        "RefreshTokens",
     ),
     USER_MIGRATION: ("Authentication", "ForgotPassword"),
     CUSTOM_MESSAGE: (
-        "SignUp", "AdminCreateUser", "ResendCode", "ForgotPassword", "UpdateUserAttribute",
-        "VerifyUserAttribute", "Authentication",
+        "SignUp",
+        "AdminCreateUser",
+        "ResendCode",
+        "ForgotPassword",
+        "UpdateUserAttribute",
+        "VerifyUserAttribute",
+        "Authentication",
     ),
 }
 
@@ -81,7 +90,11 @@ def user_attributes(pool: UserPool, user: User) -> dict[str, str]:
     attributes["sub"] = user.sub
     attributes["cognito:user_status"] = str(user.status.value)
     for alias in ("email", "phone_number"):
-        if alias in pool.alias_attributes and attributes.get(alias) and attributes.get(f"{alias}_verified") == "true":
+        if (
+            alias in pool.alias_attributes
+            and attributes.get(alias)
+            and attributes.get(f"{alias}_verified") == "true"
+        ):
             attributes[f"cognito:{alias}_alias"] = attributes[alias]
     return attributes
 
@@ -97,8 +110,16 @@ def _strings(values: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def envelope(
-    *, trigger: str, source: str, pool: UserPool, region: str, username: str, caller: Caller,
-    request: dict[str, Any], response: dict[str, Any] | None = None, version: str = "1",
+    *,
+    trigger: str,
+    source: str,
+    pool: UserPool,
+    region: str,
+    username: str,
+    caller: Caller,
+    request: dict[str, Any],
+    response: dict[str, Any] | None = None,
+    version: str = "1",
 ) -> dict[str, Any]:
     """The common envelope around a trigger's ``request`` [spec §3]."""
     return {
@@ -117,7 +138,10 @@ def session_entries(session: Sequence[ChallengeResult]) -> list[dict[str, Any]]:
     """The CUSTOM_AUTH ``session`` array; ``challengeMetadata`` only where one was recorded."""
     entries: list[dict[str, Any]] = []
     for step in session:
-        entry: dict[str, Any] = {"challengeName": step.challenge_name, "challengeResult": step.challenge_result}
+        entry: dict[str, Any] = {
+            "challengeName": step.challenge_name,
+            "challengeResult": step.challenge_result,
+        }
         if step.challenge_metadata is not None:
             entry["challengeMetadata"] = step.challenge_metadata
         entries.append(entry)
@@ -142,8 +166,15 @@ def group_configuration(groups: Sequence[Group]) -> dict[str, Any]:
 
 
 def pre_sign_up(
-    pool: UserPool, *, region: str, source: str, username: str, attributes: Mapping[str, str],
-    validation_data: Mapping[str, str] | None, client_metadata: Mapping[str, str] | None, caller: Caller,
+    pool: UserPool,
+    *,
+    region: str,
+    source: str,
+    username: str,
+    attributes: Mapping[str, str],
+    validation_data: Mapping[str, str] | None,
+    client_metadata: Mapping[str, str] | None,
+    caller: Caller,
 ) -> dict[str, Any]:
     """PreSignUp: the submitted attributes (the user does not exist yet) [spec §6.1]."""
     request = {
@@ -152,26 +183,47 @@ def pre_sign_up(
         "clientMetadata": _strings(client_metadata),
     }
     return envelope(
-        trigger=PRE_SIGN_UP, source=source, pool=pool, region=region, username=username, caller=caller,
+        trigger=PRE_SIGN_UP,
+        source=source,
+        pool=pool,
+        region=region,
+        username=username,
+        caller=caller,
         request=request,
     )
 
 
 def post_confirmation(
-    pool: UserPool, *, region: str, source: str, user: User, client_metadata: Mapping[str, str] | None,
+    pool: UserPool,
+    *,
+    region: str,
+    source: str,
+    user: User,
+    client_metadata: Mapping[str, str] | None,
     caller: Caller,
 ) -> dict[str, Any]:
     """PostConfirmation: the confirmed user's attributes [spec §6.2]."""
     request = {"userAttributes": user_attributes(pool, user), "clientMetadata": _strings(client_metadata)}
     return envelope(
-        trigger=POST_CONFIRMATION, source=source, pool=pool, region=region, username=user.username,
-        caller=caller, request=request,
+        trigger=POST_CONFIRMATION,
+        source=source,
+        pool=pool,
+        region=region,
+        username=user.username,
+        caller=caller,
+        request=request,
     )
 
 
 def pre_authentication(
-    pool: UserPool, *, region: str, username: str, user: User | None, validation_data: Mapping[str, str] | None,
-    user_not_found: bool, caller: Caller,
+    pool: UserPool,
+    *,
+    region: str,
+    username: str,
+    user: User | None,
+    validation_data: Mapping[str, str] | None,
+    user_not_found: bool,
+    caller: Caller,
 ) -> dict[str, Any]:
     """PreAuthentication: ``validationData`` is the Initiate call's ClientMetadata [spec §5, §6.3]."""
     request: dict[str, Any] = {
@@ -181,14 +233,24 @@ def pre_authentication(
     if user_not_found:
         request["userNotFound"] = True
     return envelope(
-        trigger=PRE_AUTHENTICATION, source="Authentication", pool=pool, region=region,
-        username=user.username if user else username, caller=caller, request=request,
+        trigger=PRE_AUTHENTICATION,
+        source="Authentication",
+        pool=pool,
+        region=region,
+        username=user.username if user else username,
+        caller=caller,
+        request=request,
     )
 
 
 def post_authentication(
-    pool: UserPool, *, region: str, user: User, new_device_used: bool | None,
-    client_metadata: Mapping[str, str] | None, caller: Caller,
+    pool: UserPool,
+    *,
+    region: str,
+    user: User,
+    new_device_used: bool | None,
+    client_metadata: Mapping[str, str] | None,
+    caller: Caller,
 ) -> dict[str, Any]:
     """PostAuthentication: ``newDeviceUsed`` only when device tracking is on [spec §6.4]."""
     request: dict[str, Any] = {"userAttributes": user_attributes(pool, user)}
@@ -196,14 +258,26 @@ def post_authentication(
         request["newDeviceUsed"] = new_device_used
     request["clientMetadata"] = _strings(client_metadata)
     return envelope(
-        trigger=POST_AUTHENTICATION, source="Authentication", pool=pool, region=region, username=user.username,
-        caller=caller, request=request,
+        trigger=POST_AUTHENTICATION,
+        source="Authentication",
+        pool=pool,
+        region=region,
+        username=user.username,
+        caller=caller,
+        request=request,
     )
 
 
 def define_auth_challenge(
-    pool: UserPool, *, region: str, username: str, user: User | None, session: Sequence[ChallengeResult],
-    client_metadata: Mapping[str, str] | None, user_not_found: bool, caller: Caller,
+    pool: UserPool,
+    *,
+    region: str,
+    username: str,
+    user: User | None,
+    session: Sequence[ChallengeResult],
+    client_metadata: Mapping[str, str] | None,
+    user_not_found: bool,
+    caller: Caller,
 ) -> dict[str, Any]:
     """DefineAuthChallenge: the session so far, oldest first [spec §6.5]."""
     request = {
@@ -213,14 +287,26 @@ def define_auth_challenge(
         "userNotFound": user_not_found,
     }
     return envelope(
-        trigger=DEFINE_AUTH_CHALLENGE, source="Authentication", pool=pool, region=region,
-        username=user.username if user else username, caller=caller, request=request,
+        trigger=DEFINE_AUTH_CHALLENGE,
+        source="Authentication",
+        pool=pool,
+        region=region,
+        username=user.username if user else username,
+        caller=caller,
+        request=request,
     )
 
 
 def create_auth_challenge(
-    pool: UserPool, *, region: str, username: str, user: User | None, challenge_name: str,
-    session: Sequence[ChallengeResult], client_metadata: Mapping[str, str] | None, user_not_found: bool,
+    pool: UserPool,
+    *,
+    region: str,
+    username: str,
+    user: User | None,
+    challenge_name: str,
+    session: Sequence[ChallengeResult],
+    client_metadata: Mapping[str, str] | None,
+    user_not_found: bool,
     caller: Caller,
 ) -> dict[str, Any]:
     """CreateAuthChallenge: the challenge Define chose, and the session [spec §6.6]."""
@@ -232,14 +318,27 @@ def create_auth_challenge(
         "userNotFound": user_not_found,
     }
     return envelope(
-        trigger=CREATE_AUTH_CHALLENGE, source="Authentication", pool=pool, region=region,
-        username=user.username if user else username, caller=caller, request=request,
+        trigger=CREATE_AUTH_CHALLENGE,
+        source="Authentication",
+        pool=pool,
+        region=region,
+        username=user.username if user else username,
+        caller=caller,
+        request=request,
     )
 
 
 def verify_auth_challenge(
-    pool: UserPool, *, region: str, username: str, user: User | None, private_parameters: Mapping[str, str],
-    answer: str, client_metadata: Mapping[str, str] | None, user_not_found: bool, caller: Caller,
+    pool: UserPool,
+    *,
+    region: str,
+    username: str,
+    user: User | None,
+    private_parameters: Mapping[str, str],
+    answer: str,
+    client_metadata: Mapping[str, str] | None,
+    user_not_found: bool,
+    caller: Caller,
 ) -> dict[str, Any]:
     """VerifyAuthChallengeResponse: Create's private parameters and the ANSWER [spec §6.7]."""
     request = {
@@ -250,14 +349,27 @@ def verify_auth_challenge(
         "userNotFound": user_not_found,
     }
     return envelope(
-        trigger=VERIFY_AUTH_CHALLENGE, source="Authentication", pool=pool, region=region,
-        username=user.username if user else username, caller=caller, request=request,
+        trigger=VERIFY_AUTH_CHALLENGE,
+        source="Authentication",
+        pool=pool,
+        region=region,
+        username=user.username if user else username,
+        caller=caller,
+        request=request,
     )
 
 
 def pre_token_generation(
-    pool: UserPool, *, region: str, lambda_version: str, source: str, user: User, groups: Sequence[Group],
-    scopes: Sequence[str], client_metadata: Mapping[str, str] | None, caller: Caller,
+    pool: UserPool,
+    *,
+    region: str,
+    lambda_version: str,
+    source: str,
+    user: User,
+    groups: Sequence[Group],
+    scopes: Sequence[str],
+    client_metadata: Mapping[str, str] | None,
+    caller: Caller,
 ) -> dict[str, Any]:
     """PreTokenGeneration in the event version ``lambda_version`` asks for (``V1_0`` has no
     ``scopes``) [spec §6.8]. The response starts with the override member set to null."""
@@ -272,14 +384,28 @@ def pre_token_generation(
         response = {"claimsAndScopeOverrideDetails": None}
     request["clientMetadata"] = _strings(client_metadata)
     return envelope(
-        trigger=PRE_TOKEN_GENERATION, source=source, pool=pool, region=region, username=user.username,
-        caller=caller, request=request, response=response, version=TOKEN_EVENT_VERSIONS.get(lambda_version, "1"),
+        trigger=PRE_TOKEN_GENERATION,
+        source=source,
+        pool=pool,
+        region=region,
+        username=user.username,
+        caller=caller,
+        request=request,
+        response=response,
+        version=TOKEN_EVENT_VERSIONS.get(lambda_version, "1"),
     )
 
 
 def user_migration(
-    pool: UserPool, *, region: str, source: str, username: str, password: str | None,
-    validation_data: Mapping[str, str] | None, client_metadata: Mapping[str, str] | None, caller: Caller,
+    pool: UserPool,
+    *,
+    region: str,
+    source: str,
+    username: str,
+    password: str | None,
+    validation_data: Mapping[str, str] | None,
+    client_metadata: Mapping[str, str] | None,
+    caller: Caller,
 ) -> dict[str, Any]:
     """UserMigration: ``userName`` is what the user typed; no ``password`` for ForgotPassword
     [spec §6.9]."""
@@ -289,14 +415,26 @@ def user_migration(
     request["validationData"] = _strings(validation_data)
     request["clientMetadata"] = _strings(client_metadata)
     return envelope(
-        trigger=USER_MIGRATION, source=source, pool=pool, region=region, username=username, caller=caller,
+        trigger=USER_MIGRATION,
+        source=source,
+        pool=pool,
+        region=region,
+        username=username,
+        caller=caller,
         request=request,
     )
 
 
 def custom_message(
-    pool: UserPool, *, region: str, source: str, user: User, code_parameter: str, username_parameter: str | None,
-    client_metadata: Mapping[str, str] | None, caller: Caller,
+    pool: UserPool,
+    *,
+    region: str,
+    source: str,
+    user: User,
+    code_parameter: str,
+    username_parameter: str | None,
+    client_metadata: Mapping[str, str] | None,
+    caller: Caller,
 ) -> dict[str, Any]:
     """CustomMessage: the placeholders the messages must keep [spec §6.10]. ``linkParameter``
     is sent for every source but MFA codes (``Authentication``); ``usernameParameter`` only
@@ -308,6 +446,11 @@ def custom_message(
         request["usernameParameter"] = username_parameter
     request["clientMetadata"] = _strings(client_metadata)
     return envelope(
-        trigger=CUSTOM_MESSAGE, source=source, pool=pool, region=region, username=user.username, caller=caller,
+        trigger=CUSTOM_MESSAGE,
+        source=source,
+        pool=pool,
+        region=region,
+        username=user.username,
+        caller=caller,
         request=request,
     )

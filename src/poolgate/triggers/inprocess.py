@@ -61,7 +61,9 @@ class LambdaContext:
         "memory_limit_in_mb",
     )
 
-    def __init__(self, *, function_name: str, qualifier: str | None, region: str, account_id: str, deadline: float):
+    def __init__(
+        self, *, function_name: str, qualifier: str | None, region: str, account_id: str, deadline: float
+    ):
         arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
         self.function_name = function_name
         self.function_version = "$LATEST"
@@ -102,7 +104,11 @@ class InProcessInvoker:
     """
 
     def __init__(
-        self, handlers: Mapping[str, str | Handler], *, threads: int = 8, region: str = "us-east-1",
+        self,
+        handlers: Mapping[str, str | Handler],
+        *,
+        threads: int = 8,
+        region: str = "us-east-1",
         account_id: str = "000000000000",
     ) -> None:
         self._specs = dict(handlers)
@@ -149,7 +155,10 @@ class InProcessInvoker:
         except ValueError as exc:
             raise ResponseError(f"the event is not JSON: {exc}") from None
         context = LambdaContext(
-            function_name=name, qualifier=qualifier or None, region=self.region, account_id=self.account_id,
+            function_name=name,
+            qualifier=qualifier or None,
+            region=self.region,
+            account_id=self.account_id,
             deadline=time.monotonic() + timeout,
         )
         with self._lock:

@@ -41,7 +41,9 @@ class TransientError(InvokeError):
 
 # AWS Lambda's limit on a synchronous response; a bigger one fails the invocation.
 MAX_RESPONSE_BYTES = 6_291_556
-RESPONSE_TOO_LARGE = f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)"
+RESPONSE_TOO_LARGE = (
+    f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)"
+)
 
 
 class UnavailableError(InvokeError):

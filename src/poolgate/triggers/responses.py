@@ -220,4 +220,3 @@ def parse_custom_message(response: Mapping[str, Any]) -> MessageOverride | None:
     if override == MessageOverride():
         return None
     return override
-

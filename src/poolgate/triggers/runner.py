@@ -140,43 +140,75 @@ class TriggerRunner:
                 raise UserLambdaValidationException(f"{trigger} failed with error {exc.detail}.") from None
             except TransientError as exc:
                 log.warning(
-                    "%s (%s) of pool %s, attempt %d of %d: %s", trigger, function, pool.id, attempt,
-                    self.attempts, exc.detail,
+                    "%s (%s) of pool %s, attempt %d of %d: %s",
+                    trigger,
+                    function,
+                    pool.id,
+                    attempt,
+                    self.attempts,
+                    exc.detail,
                 )
                 failure = exc
                 continue
             except UnavailableError as exc:
-                log.warning("%s (%s) of pool %s could not be invoked: %s", trigger, function, pool.id, exc.detail)
-                raise UnexpectedLambdaException(f"{trigger} invocation failed due to error {exc.detail}.") from None
+                log.warning(
+                    "%s (%s) of pool %s could not be invoked: %s", trigger, function, pool.id, exc.detail
+                )
+                raise UnexpectedLambdaException(
+                    f"{trigger} invocation failed due to error {exc.detail}."
+                ) from None
             except ResponseError as exc:
-                log.warning("%s (%s) of pool %s returned unusable output: %s", trigger, function, pool.id, exc.detail)
+                log.warning(
+                    "%s (%s) of pool %s returned unusable output: %s", trigger, function, pool.id, exc.detail
+                )
                 raise InvalidLambdaResponseException(responses.INVALID_JSON) from None
             return responses.load_output(raw)
         assert failure is not None
         raise UnexpectedLambdaException(f"{trigger} invocation failed due to error {failure.detail}.")
 
-    def _response(self, pool: UserPool, trigger: str, arn: str, event: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _response(
+        self, pool: UserPool, trigger: str, arn: str, event: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
         return responses.read_response(self.run(pool, trigger, arn, event))
 
     # The trigger points, in the order of triggers.api.Triggers.
 
     def pre_sign_up(
-        self, pool: UserPool, *, source: str, username: str, attributes: Mapping[str, str],
-        validation_data: Mapping[str, str] | None, client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        username: str,
+        attributes: Mapping[str, str],
+        validation_data: Mapping[str, str] | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> PreSignUpResult:
         target = lambda_target(pool, events.PRE_SIGN_UP)
         if target is None:
             return self._neutral.pre_sign_up(pool)
         event = events.pre_sign_up(
-            pool, region=self.region, source=source, username=username, attributes=attributes,
-            validation_data=validation_data, client_metadata=client_metadata, caller=caller,
+            pool,
+            region=self.region,
+            source=source,
+            username=username,
+            attributes=attributes,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
+            caller=caller,
         )
         result = responses.parse_pre_sign_up(self._response(pool, events.PRE_SIGN_UP, target.arn, event))
         # AdminCreateUser ignores all three flags [spec §6.1].
         return PreSignUpResult() if source == "AdminCreateUser" else result
 
     def post_confirmation(
-        self, pool: UserPool, *, source: str, user: User, client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        user: User,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> None:
         target = lambda_target(pool, events.POST_CONFIRMATION)
         if target is None:
@@ -187,81 +219,157 @@ class TriggerRunner:
         self._response(pool, events.POST_CONFIRMATION, target.arn, event)
 
     def pre_authentication(
-        self, pool: UserPool, *, username: str, user: User | None, validation_data: Mapping[str, str] | None,
-        user_not_found: bool, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        username: str,
+        user: User | None,
+        validation_data: Mapping[str, str] | None,
+        user_not_found: bool,
+        caller: Caller,
     ) -> None:
         target = lambda_target(pool, events.PRE_AUTHENTICATION)
         if target is None:
             return
         event = events.pre_authentication(
-            pool, region=self.region, username=username, user=user, validation_data=validation_data,
-            user_not_found=user_not_found, caller=caller,
+            pool,
+            region=self.region,
+            username=username,
+            user=user,
+            validation_data=validation_data,
+            user_not_found=user_not_found,
+            caller=caller,
         )
         self._response(pool, events.PRE_AUTHENTICATION, target.arn, event)
 
     def post_authentication(
-        self, pool: UserPool, *, user: User, new_device_used: bool | None,
-        client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        user: User,
+        new_device_used: bool | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> None:
         target = lambda_target(pool, events.POST_AUTHENTICATION)
         if target is None:
             return
         event = events.post_authentication(
-            pool, region=self.region, user=user, new_device_used=new_device_used,
-            client_metadata=client_metadata, caller=caller,
+            pool,
+            region=self.region,
+            user=user,
+            new_device_used=new_device_used,
+            client_metadata=client_metadata,
+            caller=caller,
         )
         self._response(pool, events.POST_AUTHENTICATION, target.arn, event)
 
     def define_auth_challenge(
-        self, pool: UserPool, *, username: str, user: User | None, session: Sequence[ChallengeResult],
-        client_metadata: Mapping[str, str] | None, user_not_found: bool, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        username: str,
+        user: User | None,
+        session: Sequence[ChallengeResult],
+        client_metadata: Mapping[str, str] | None,
+        user_not_found: bool,
+        caller: Caller,
     ) -> DefineResult:
         target = lambda_target(pool, events.DEFINE_AUTH_CHALLENGE)
         if target is None:
             return self._neutral.define_auth_challenge(pool)
         event = events.define_auth_challenge(
-            pool, region=self.region, username=username, user=user, session=session,
-            client_metadata=client_metadata, user_not_found=user_not_found, caller=caller,
+            pool,
+            region=self.region,
+            username=username,
+            user=user,
+            session=session,
+            client_metadata=client_metadata,
+            user_not_found=user_not_found,
+            caller=caller,
         )
         return responses.parse_define(self._response(pool, events.DEFINE_AUTH_CHALLENGE, target.arn, event))
 
     def create_auth_challenge(
-        self, pool: UserPool, *, username: str, user: User | None, challenge_name: str,
-        session: Sequence[ChallengeResult], client_metadata: Mapping[str, str] | None, user_not_found: bool,
+        self,
+        pool: UserPool,
+        *,
+        username: str,
+        user: User | None,
+        challenge_name: str,
+        session: Sequence[ChallengeResult],
+        client_metadata: Mapping[str, str] | None,
+        user_not_found: bool,
         caller: Caller,
     ) -> CreateResult:
         target = lambda_target(pool, events.CREATE_AUTH_CHALLENGE)
         if target is None:
             return self._neutral.create_auth_challenge(pool)
         event = events.create_auth_challenge(
-            pool, region=self.region, username=username, user=user, challenge_name=challenge_name,
-            session=session, client_metadata=client_metadata, user_not_found=user_not_found, caller=caller,
+            pool,
+            region=self.region,
+            username=username,
+            user=user,
+            challenge_name=challenge_name,
+            session=session,
+            client_metadata=client_metadata,
+            user_not_found=user_not_found,
+            caller=caller,
         )
         return responses.parse_create(self._response(pool, events.CREATE_AUTH_CHALLENGE, target.arn, event))
 
     def verify_auth_challenge(
-        self, pool: UserPool, *, username: str, user: User | None, private_parameters: Mapping[str, str],
-        answer: str, client_metadata: Mapping[str, str] | None, user_not_found: bool, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        username: str,
+        user: User | None,
+        private_parameters: Mapping[str, str],
+        answer: str,
+        client_metadata: Mapping[str, str] | None,
+        user_not_found: bool,
+        caller: Caller,
     ) -> bool:
         target = lambda_target(pool, events.VERIFY_AUTH_CHALLENGE)
         if target is None:
             return self._neutral.verify_auth_challenge(pool)
         event = events.verify_auth_challenge(
-            pool, region=self.region, username=username, user=user, private_parameters=private_parameters,
-            answer=answer, client_metadata=client_metadata, user_not_found=user_not_found, caller=caller,
+            pool,
+            region=self.region,
+            username=username,
+            user=user,
+            private_parameters=private_parameters,
+            answer=answer,
+            client_metadata=client_metadata,
+            user_not_found=user_not_found,
+            caller=caller,
         )
         return responses.parse_verify(self._response(pool, events.VERIFY_AUTH_CHALLENGE, target.arn, event))
 
     def pre_token_generation(
-        self, pool: UserPool, *, source: str, user: User, groups: Sequence[Group], scopes: Sequence[str],
-        client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        user: User,
+        groups: Sequence[Group],
+        scopes: Sequence[str],
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> TokenOverrides | None:
         target = lambda_target(pool, events.PRE_TOKEN_GENERATION)
         if target is None:
             return None
         event = events.pre_token_generation(
-            pool, region=self.region, lambda_version=target.version, source=source, user=user, groups=groups,
-            scopes=scopes, client_metadata=client_metadata, caller=caller,
+            pool,
+            region=self.region,
+            lambda_version=target.version,
+            source=source,
+            user=user,
+            groups=groups,
+            scopes=scopes,
+            client_metadata=client_metadata,
+            caller=caller,
         )
         response = self._response(pool, events.PRE_TOKEN_GENERATION, target.arn, event)
         if target.version == "V1_0":
@@ -269,28 +377,54 @@ class TriggerRunner:
         return responses.parse_pre_token_v2(response)
 
     def user_migration(
-        self, pool: UserPool, *, source: str, username: str, password: str | None,
-        validation_data: Mapping[str, str] | None, client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        username: str,
+        password: str | None,
+        validation_data: Mapping[str, str] | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> MigrationResult | None:
         target = lambda_target(pool, events.USER_MIGRATION)
         if target is None:
             return None
         event = events.user_migration(
-            pool, region=self.region, source=source, username=username, password=password,
-            validation_data=validation_data, client_metadata=client_metadata, caller=caller,
+            pool,
+            region=self.region,
+            source=source,
+            username=username,
+            password=password,
+            validation_data=validation_data,
+            client_metadata=client_metadata,
+            caller=caller,
         )
         output = self.run(pool, events.USER_MIGRATION, target.arn, event)
         return responses.parse_migration(output, caller.client_id)
 
     def custom_message(
-        self, pool: UserPool, *, source: str, user: User, code_parameter: str, username_parameter: str | None,
-        client_metadata: Mapping[str, str] | None, caller: Caller,
+        self,
+        pool: UserPool,
+        *,
+        source: str,
+        user: User,
+        code_parameter: str,
+        username_parameter: str | None,
+        client_metadata: Mapping[str, str] | None,
+        caller: Caller,
     ) -> MessageOverride | None:
         target = lambda_target(pool, events.CUSTOM_MESSAGE)
         if target is None:
             return None
         event = events.custom_message(
-            pool, region=self.region, source=source, user=user, code_parameter=code_parameter,
-            username_parameter=username_parameter, client_metadata=client_metadata, caller=caller,
+            pool,
+            region=self.region,
+            source=source,
+            user=user,
+            code_parameter=code_parameter,
+            username_parameter=username_parameter,
+            client_metadata=client_metadata,
+            caller=caller,
         )
         return responses.parse_custom_message(self._response(pool, events.CUSTOM_MESSAGE, target.arn, event))

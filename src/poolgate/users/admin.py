@@ -83,14 +83,26 @@ class AdminUserService:
             verifier = make_password(pool, internal, temporary, operation="AdminCreateUser")
             check_free(uow, pool, internal, attrs, admin=True, movable=pool.alias_attributes if force else ())
         self.deps.triggers.pre_sign_up(
-            pool, source="AdminCreateUser", username=internal, attributes=attrs,
-            validation_data=context.validation_data, client_metadata=context.client_metadata,
+            pool,
+            source="AdminCreateUser",
+            username=internal,
+            attributes=attrs,
+            validation_data=context.validation_data,
+            client_metadata=context.client_metadata,
             caller=context.caller,
         )
         now = self.deps.clock.now()
         user = User(
-            pool.id, internal, sub, UserStatus.FORCE_CHANGE_PASSWORD, True, {"sub": sub, **attrs}, now, now,
-            password=verifier, password_set_at=now,
+            pool.id,
+            internal,
+            sub,
+            UserStatus.FORCE_CHANGE_PASSWORD,
+            True,
+            {"sub": sub, **attrs},
+            now,
+            now,
+            password=verifier,
+            password_set_at=now,
         )
         drafts = self._draft_invitations(pool, user, request, context)
         outgoing = Outgoing()
@@ -174,7 +186,9 @@ class AdminUserService:
         the user"; refresh tokens too, docs/security.md finding 5]."""
         with self.deps.store.transaction() as uow:
             pool = require_pool(uow, pool_id)
-            user = replace(require_user(uow, pool, username), enabled=enabled, updated_at=self.deps.clock.now())
+            user = replace(
+                require_user(uow, pool, username), enabled=enabled, updated_at=self.deps.clock.now()
+            )
             uow.users.update(user)
             if not enabled:
                 self.tokens.global_sign_out(uow, pool, user)
@@ -186,7 +200,12 @@ class AdminUserService:
             user = require_user(uow, pool, username)
             status = UserStatus.CONFIRMED if permanent else UserStatus.FORCE_CHANGE_PASSWORD
             updated = with_new_password(
-                pool, user, password, operation="AdminSetUserPassword", now=self.deps.clock.now(), status=status,
+                pool,
+                user,
+                password,
+                operation="AdminSetUserPassword",
+                now=self.deps.clock.now(),
+                status=status,
                 history=permanent,
             )
             uow.users.update(updated)
@@ -194,7 +213,10 @@ class AdminUserService:
     # -- attributes ---------------------------------------------------------------------------
 
     def update_attributes(
-        self, pool_id: str, username: str, changes: Sequence[Mapping[str, str]],
+        self,
+        pool_id: str,
+        username: str,
+        changes: Sequence[Mapping[str, str]],
         context: TriggerContext | None = None,
     ) -> None:
         """AdminUpdateUserAttributes; a changed e-mail or phone becomes unverified (unless the
@@ -208,8 +230,13 @@ class AdminUserService:
         updated, resend = _apply_admin_update(pool, user, given, self.deps.clock.now())
         drafts = {
             name: draft_code_message(
-                self.deps.triggers, pool, updated, attribute=name, source="UpdateUserAttribute",
-                caller=context.caller, client_metadata=context.client_metadata,
+                self.deps.triggers,
+                pool,
+                updated,
+                attribute=name,
+                source="UpdateUserAttribute",
+                caller=context.caller,
+                client_metadata=context.client_metadata,
             )
             for name in resend
         }
@@ -223,8 +250,14 @@ class AdminUserService:
             for name in resend:
                 if name in drafts:
                     send_code(
-                        self.deps, uow, outgoing, pool, updated, drafts[name],
-                        purpose=f"VERIFY_ATTRIBUTE:{name}", ttl=rules.ATTRIBUTE_CODE_TTL,
+                        self.deps,
+                        uow,
+                        outgoing,
+                        pool,
+                        updated,
+                        drafts[name],
+                        purpose=f"VERIFY_ATTRIBUTE:{name}",
+                        ttl=rules.ATTRIBUTE_CODE_TTL,
                     )
         outgoing.deliver(self.deps.sender)
 

@@ -28,8 +28,7 @@ CODE_DIGITS = rules.CODE_LENGTH
 class CodeHasher(Protocol):
     """Turns (pool, sub, purpose, code) into the value stored for it."""
 
-    def __call__(self, pool_id: str, sub: str, purpose: str, code: str) -> str:
-        ...
+    def __call__(self, pool_id: str, sub: str, purpose: str, code: str) -> str: ...
 
 
 class HmacCodeHasher:
@@ -53,13 +52,13 @@ def issue(
 ) -> str:
     """Store a new code for (user, purpose), replacing any pending one; return it in clear."""
     code = new_code()
-    uow.codes.put(
-        StoredCode(pool_id, sub, purpose, hasher(pool_id, sub, purpose, code), now, now + ttl, 0)
-    )
+    uow.codes.put(StoredCode(pool_id, sub, purpose, hasher(pool_id, sub, purpose, code), now, now + ttl, 0))
     return code
 
 
-def consume(uow: UnitOfWork, hasher: CodeHasher, *, pool_id: str, sub: str, purpose: str, code: str, now: float) -> None:
+def consume(
+    uow: UnitOfWork, hasher: CodeHasher, *, pool_id: str, sub: str, purpose: str, code: str, now: float
+) -> None:
     """Check and use up a code.
 
     Raises ExpiredCodeException (none pending, or expired), LimitExceededException (the

@@ -41,7 +41,9 @@ class PasswordScreen(Protocol):
     InvalidPasswordException when ``password`` must be refused for ``event`` (SIGN_UP or
     PASSWORD_CHANGE) in this pool and client; returns whether it was found breached."""
 
-    def __call__(self, uow: UnitOfWork, pool: UserPool, client_id: str | None, password: str, event: str) -> bool: ...
+    def __call__(
+        self, uow: UnitOfWork, pool: UserPool, client_id: str | None, password: str, event: str
+    ) -> bool: ...
 
 
 def no_screen(uow: UnitOfWork, pool: UserPool, client_id: str | None, password: str, event: str) -> bool:
@@ -55,14 +57,27 @@ class SignUpHook(Protocol):
     no I/O for a pool and client that ask for neither."""
 
     def __call__(
-        self, pool: UserPool, client: AppClient, user: User, request: Mapping[str, Any], *,
-        source_ip: str | None, user_agent: str | None, compromised: bool,
+        self,
+        pool: UserPool,
+        client: AppClient,
+        user: User,
+        request: Mapping[str, Any],
+        *,
+        source_ip: str | None,
+        user_agent: str | None,
+        compromised: bool,
     ) -> None: ...
 
 
 def no_sign_up_hook(
-    pool: UserPool, client: AppClient, user: User, request: Mapping[str, Any], *,
-    source_ip: str | None, user_agent: str | None, compromised: bool,
+    pool: UserPool,
+    client: AppClient,
+    user: User,
+    request: Mapping[str, Any],
+    *,
+    source_ip: str | None,
+    user_agent: str | None,
+    compromised: bool,
 ) -> None:
     """The sign-up hook of a server without threat protection."""
 
@@ -129,7 +144,14 @@ def make_password(pool: UserPool, user_id_for_srp: str, password: str, *, operat
 
 
 def with_new_password(
-    pool: UserPool, user: User, password: str, *, operation: str, now: float, status: Any, history: bool = True
+    pool: UserPool,
+    user: User,
+    password: str,
+    *,
+    operation: str,
+    now: float,
+    status: Any,
+    history: bool = True,
 ) -> User:
     """``user`` with ``password`` set (policy, history and verifier) and the given status."""
     verifier = make_password(pool, user.username, password, operation=operation)
@@ -190,7 +212,12 @@ def duplicate_error(kind: str | None, *, admin: bool, sign_in: Collection[str] =
 
 
 def check_free(
-    uow: UnitOfWork, pool: UserPool, username: str, attrs: Mapping[str, str], *, admin: bool,
+    uow: UnitOfWork,
+    pool: UserPool,
+    username: str,
+    attrs: Mapping[str, str],
+    *,
+    admin: bool,
     movable: Collection[str] = (),
 ) -> None:
     """Raise what :func:`store_new_user` would raise if a user with these keys were added
@@ -327,8 +354,15 @@ STAND_IN_SCOPE = "simulated-deliveries"
 
 
 def stand_in_delivery(
-    deps: UserDeps, pool: UserPool, username: str, *, checks: Callable[[UnitOfWork], None], purpose: str,
-    ttl: float, channel: str, forgot_password: bool = False,
+    deps: UserDeps,
+    pool: UserPool,
+    username: str,
+    *,
+    checks: Callable[[UnitOfWork], None],
+    purpose: str,
+    ttl: float,
+    channel: str,
+    forgot_password: bool = False,
 ) -> None:
     """The write phase of a simulated delivery (PreventUserExistenceErrors): ``checks`` (the
     client and the request limit under the name's key), then the work a real delivery does in
@@ -351,7 +385,9 @@ def stand_in_delivery(
             uow.counters.increment(STAND_IN_SCOPE, f"{key}/{row}", now=deps.clock.now(), window=ttl)
 
 
-def limit_code_requests(deps: UserDeps, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool) -> None:
+def limit_code_requests(
+    deps: UserDeps, uow: UnitOfWork, pool: UserPool, user: User, *, counting: bool
+) -> None:
     """LimitExceededException once the user asked for too many codes in the window.
 
     A read phase passes ``counting=False`` and only looks at the counter; the write phase

@@ -97,13 +97,16 @@ def draft_code_message(
     channel = channel_of(attribute)
     template = rules.verification_template(pool, channel, forgot_password=forgot_password)
     override = triggers.custom_message(
-        pool, source=source, user=user, code_parameter=rules.CODE_PLACEHOLDER, username_parameter=None,
-        client_metadata=client_metadata, caller=caller,
+        pool,
+        source=source,
+        user=user,
+        code_parameter=rules.CODE_PLACEHOLDER,
+        username_parameter=None,
+        client_metadata=client_metadata,
+        caller=caller,
     )
     check_override(pool, override)
-    subject, body = apply_override(
-        channel, template, override, placeholders=(rules.CODE_PLACEHOLDER,)
-    )
+    subject, body = apply_override(channel, template, override, placeholders=(rules.CODE_PLACEHOLDER,))
     return Draft(attribute, channel, destination or user.attributes[attribute], subject, body)
 
 
@@ -121,8 +124,13 @@ def draft_invitations(
     if not targets:
         return []
     override = triggers.custom_message(
-        pool, source="AdminCreateUser", user=user, code_parameter=rules.CODE_PLACEHOLDER,
-        username_parameter=rules.USERNAME_PLACEHOLDER, client_metadata=None, caller=caller,
+        pool,
+        source="AdminCreateUser",
+        user=user,
+        code_parameter=rules.CODE_PLACEHOLDER,
+        username_parameter=rules.USERNAME_PLACEHOLDER,
+        client_metadata=None,
+        caller=caller,
     )
     check_override(pool, override)
     drafts: list[Draft] = []

@@ -85,8 +85,17 @@ def migrated_user(
         salt, value = make_verifier(pool_name_from_pool_id(pool.id), internal, password)
         verifier = PasswordVerifier(salt, value)
     user = User(
-        pool.id, internal, sub, status, True, {"sub": sub, **attrs}, now, now,
-        password=verifier, password_set_at=now if verifier else None, settings=settings,
+        pool.id,
+        internal,
+        sub,
+        status,
+        True,
+        {"sub": sub, **attrs},
+        now,
+        now,
+        password=verifier,
+        password_set_at=now if verifier else None,
+        settings=settings,
     )
     return Migrated(user, result.force_alias_creation)
 

@@ -45,7 +45,9 @@ from poolgate.users.signup import client_and_pool
 from poolgate.users.simulated import hides_existence
 
 FORGOT_PASSWORD = "FORGOT_PASSWORD"
-NO_CONTACT_MESSAGE = "Cannot reset password for the user as there is no registered/verified email or phone_number"
+NO_CONTACT_MESSAGE = (
+    "Cannot reset password for the user as there is no registered/verified email or phone_number"
+)
 DISABLED_MESSAGE = "User is disabled."
 # ForgotPassword in a pool whose AccountRecoverySetting is admin_only [observed; moto's suite].
 ADMIN_ONLY_MESSAGE = "Contact administrator to reset password."
@@ -99,8 +101,13 @@ class RecoveryService:
         migrated: Migrated | None = None
         if user is None:
             result = self.deps.triggers.user_migration(
-                pool, source="ForgotPassword", username=username, password=None, validation_data=None,
-                client_metadata=context.client_metadata, caller=caller,
+                pool,
+                source="ForgotPassword",
+                username=username,
+                password=None,
+                validation_data=None,
+                client_metadata=context.client_metadata,
+                caller=caller,
             )
             if result is None:
                 if not hides_existence(client):
@@ -131,7 +138,13 @@ class RecoveryService:
                     user = existing
             self._check_resettable(uow, pool, user, counting=True)
             delivery = send_code(
-                self.deps, uow, outgoing, pool, user, draft, purpose=FORGOT_PASSWORD,
+                self.deps,
+                uow,
+                outgoing,
+                pool,
+                user,
+                draft,
+                purpose=FORGOT_PASSWORD,
                 ttl=rules.FORGOT_PASSWORD_CODE_TTL,
             )
         outgoing.deliver(self.deps.sender)
@@ -148,8 +161,14 @@ class RecoveryService:
             self._limit_simulated(uow, pool, username, counting=True)
 
         stand_in_delivery(
-            self.deps, pool, username, checks=checks, purpose=FORGOT_PASSWORD, ttl=rules.FORGOT_PASSWORD_CODE_TTL,
-            channel=details["DeliveryMedium"], forgot_password=True,
+            self.deps,
+            pool,
+            username,
+            checks=checks,
+            purpose=FORGOT_PASSWORD,
+            ttl=rules.FORGOT_PASSWORD_CODE_TTL,
+            channel=details["DeliveryMedium"],
+            forgot_password=True,
         )
         return details
 
@@ -176,12 +195,23 @@ class RecoveryService:
         self, pool: UserPool, user: User, attribute: str, context: TriggerContext, caller: Caller
     ) -> Draft:
         return draft_code_message(
-            self.deps.triggers, pool, user, attribute=attribute, source="ForgotPassword", caller=caller,
-            client_metadata=context.client_metadata, forgot_password=True,
+            self.deps.triggers,
+            pool,
+            user,
+            attribute=attribute,
+            source="ForgotPassword",
+            caller=caller,
+            client_metadata=context.client_metadata,
+            forgot_password=True,
         )
 
     def confirm_forgot_password(
-        self, client_id: str, username: str, code: str, password: str, request: Mapping[str, Any],
+        self,
+        client_id: str,
+        username: str,
+        code: str,
+        password: str,
+        request: Mapping[str, Any],
         context: TriggerContext | None = None,
     ) -> None:
         """ConfirmForgotPassword: checks the code and sets the new password; then
@@ -199,7 +229,13 @@ class RecoveryService:
                 raise NotAuthorizedException(DISABLED_MESSAGE)
             now = self.deps.clock.now()
             codes.consume(
-                uow, self.deps.hasher, pool_id=pool.id, sub=user.sub, purpose=FORGOT_PASSWORD, code=code, now=now
+                uow,
+                self.deps.hasher,
+                pool_id=pool.id,
+                sub=user.sub,
+                purpose=FORGOT_PASSWORD,
+                code=code,
+                now=now,
             )
             status = UserStatus.CONFIRMED if user.status is not UserStatus.UNCONFIRMED else user.status
             updated = with_new_password(
@@ -207,7 +243,10 @@ class RecoveryService:
             )
             uow.users.update(updated)
         self.deps.triggers.post_confirmation(
-            pool, source="ConfirmForgotPassword", user=updated, client_metadata=context.client_metadata,
+            pool,
+            source="ConfirmForgotPassword",
+            user=updated,
+            client_metadata=context.client_metadata,
             caller=context.for_client(client_id),
         )
 
@@ -237,7 +276,13 @@ class RecoveryService:
             if draft is not None:
                 self._limit(uow, pool, updated, counting=True)
                 send_code(
-                    self.deps, uow, outgoing, pool, updated, draft, purpose=FORGOT_PASSWORD,
+                    self.deps,
+                    uow,
+                    outgoing,
+                    pool,
+                    updated,
+                    draft,
+                    purpose=FORGOT_PASSWORD,
                     ttl=rules.FORGOT_PASSWORD_CODE_TTL,
                 )
         outgoing.deliver(self.deps.sender)

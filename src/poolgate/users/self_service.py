@@ -182,8 +182,14 @@ class SelfService:
             save_user(uow, holder.pool, updated)
             deliveries = [
                 send_code(
-                    self.deps, uow, outgoing, holder.pool, updated, drafts[name],
-                    purpose=f"VERIFY_ATTRIBUTE:{name}", ttl=rules.ATTRIBUTE_CODE_TTL,
+                    self.deps,
+                    uow,
+                    outgoing,
+                    holder.pool,
+                    updated,
+                    drafts[name],
+                    purpose=f"VERIFY_ATTRIBUTE:{name}",
+                    ttl=rules.ATTRIBUTE_CODE_TTL,
                 )
                 for name in to_verify
                 if name in drafts
@@ -198,7 +204,12 @@ class SelfService:
         one."""
         pending = (user.settings.get(PENDING) or {}).get(name)
         return draft_code_message(
-            self.deps.triggers, holder.pool, user, attribute=name, source=source, destination=pending,
+            self.deps.triggers,
+            holder.pool,
+            user,
+            attribute=name,
+            source=source,
+            destination=pending,
             caller=context.for_client(holder.client.client_id if holder.client else None),
             client_metadata=context.client_metadata,
         )
@@ -215,7 +226,13 @@ class SelfService:
         with self.deps.store.transaction() as uow:
             holder = self._verifiable(uow, token, name)
             delivery = send_code(
-                self.deps, uow, outgoing, holder.pool, holder.user, draft, purpose=f"VERIFY_ATTRIBUTE:{name}",
+                self.deps,
+                uow,
+                outgoing,
+                holder.pool,
+                holder.user,
+                draft,
+                purpose=f"VERIFY_ATTRIBUTE:{name}",
                 ttl=rules.ATTRIBUTE_CODE_TTL,
             )
         outgoing.deliver(self.deps.sender)
@@ -238,7 +255,12 @@ class SelfService:
             if name not in VERIFIABLE:
                 raise InvalidParameterException(f"Invalid attribute name: {name}")
             codes.consume(
-                uow, self.deps.hasher, pool_id=holder.pool.id, sub=holder.user.sub, purpose=purpose, code=code,
+                uow,
+                self.deps.hasher,
+                pool_id=holder.pool.id,
+                sub=holder.user.sub,
+                purpose=purpose,
+                code=code,
                 now=self.deps.clock.now(),
             )
             pending = dict(holder.user.settings.get(PENDING) or {})
@@ -250,7 +272,8 @@ class SelfService:
             if pending:
                 settings[PENDING] = pending
             save_user(
-                uow, holder.pool,
+                uow,
+                holder.pool,
                 replace(holder.user, attributes=merged, settings=settings, updated_at=self.deps.clock.now()),
             )
 
@@ -268,7 +291,9 @@ class SelfService:
                 merged.pop(name, None)
                 if name in VERIFIABLE:
                     merged.pop(f"{name}_verified", None)
-            save_user(uow, holder.pool, replace(holder.user, attributes=merged, updated_at=self.deps.clock.now()))
+            save_user(
+                uow, holder.pool, replace(holder.user, attributes=merged, updated_at=self.deps.clock.now())
+            )
 
     def delete_user(self, token: str) -> None:
         with self.deps.store.transaction() as uow:
@@ -284,7 +309,6 @@ class SelfService:
         with self.deps.store.transaction() as uow:
             pool = require_pool(uow, pool_id)
             self.tokens.global_sign_out(uow, pool, require_user(uow, pool, username))
-
 
 
 def _apply_user_update(

@@ -109,7 +109,11 @@ class SignUpService:
         self.deps = deps
 
     def sign_up(
-        self, client_id: str, username: str, password: str, request: Mapping[str, Any],
+        self,
+        client_id: str,
+        username: str,
+        password: str,
+        request: Mapping[str, Any],
         context: TriggerContext | None = None,
     ) -> SignUpResult:
         """SignUp: creates an UNCONFIRMED user and sends a code to an auto-verified attribute,
@@ -133,15 +137,28 @@ class SignUpService:
             compromised = self.deps.screen(uow, pool, client_id, password, "SIGN_UP")
             check_free(uow, pool, internal, attrs, admin=False)
         verdict = self.deps.triggers.pre_sign_up(
-            pool, source="SignUp", username=internal, attributes=attrs,
-            validation_data=context.validation_data, client_metadata=context.client_metadata, caller=caller,
+            pool,
+            source="SignUp",
+            username=internal,
+            attributes=attrs,
+            validation_data=context.validation_data,
+            client_metadata=context.client_metadata,
+            caller=caller,
         )
         attrs, verified = auto_verified(attrs, verdict)
         now = self.deps.clock.now()
         status = UserStatus.CONFIRMED if verdict.auto_confirm else UserStatus.UNCONFIRMED
         user = User(
-            pool.id, internal, sub, status, True, {"sub": sub, **attrs}, now, now,
-            password=verifier, password_set_at=now,
+            pool.id,
+            internal,
+            sub,
+            status,
+            True,
+            {"sub": sub, **attrs},
+            now,
+            now,
+            password=verifier,
+            password_set_at=now,
         )
         draft = None
         if not verdict.auto_confirm:
@@ -161,12 +178,20 @@ class SignUpService:
                 )
         outgoing.deliver(self.deps.sender)
         self.deps.on_sign_up(
-            pool, client, user, request, source_ip=context.source_ip, user_agent=context.user_agent,
+            pool,
+            client,
+            user,
+            request,
+            source_ip=context.source_ip,
+            user_agent=context.user_agent,
             compromised=compromised,
         )
         if verdict.auto_confirm:
             self.deps.triggers.post_confirmation(
-                pool, source="ConfirmSignUp", user=user, client_metadata=context.client_metadata,
+                pool,
+                source="ConfirmSignUp",
+                user=user,
+                client_metadata=context.client_metadata,
                 caller=caller,
             )
         return SignUpResult(user, delivery)
@@ -178,12 +203,21 @@ class SignUpService:
         if attribute is None:
             return None
         return draft_code_message(
-            self.deps.triggers, pool, user, attribute=attribute, source=source, caller=caller,
+            self.deps.triggers,
+            pool,
+            user,
+            attribute=attribute,
+            source=source,
+            caller=caller,
             client_metadata=context.client_metadata,
         )
 
     def confirm(
-        self, client_id: str, username: str, code: str, request: Mapping[str, Any],
+        self,
+        client_id: str,
+        username: str,
+        code: str,
+        request: Mapping[str, Any],
         context: TriggerContext | None = None,
     ) -> None:
         """ConfirmSignUp: checks the code, confirms the user and verifies the attribute the
@@ -201,14 +235,22 @@ class SignUpService:
             if user.status is UserStatus.CONFIRMED:
                 raise NotAuthorizedException(rules.already_confirmed_message(user.status.value))
             codes.consume(
-                uow, self.deps.hasher, pool_id=pool.id, sub=user.sub, purpose=SIGN_UP, code=code,
+                uow,
+                self.deps.hasher,
+                pool_id=pool.id,
+                sub=user.sub,
+                purpose=SIGN_UP,
+                code=code,
                 now=self.deps.clock.now(),
             )
             confirmed = self._confirm(
                 uow, pool, user, verify=True, force_alias=bool(request.get("ForceAliasCreation"))
             )
         self.deps.triggers.post_confirmation(
-            pool, source="ConfirmSignUp", user=confirmed, client_metadata=context.client_metadata,
+            pool,
+            source="ConfirmSignUp",
+            user=confirmed,
+            client_metadata=context.client_metadata,
             caller=context.for_client(client_id),
         )
 
@@ -227,13 +269,17 @@ class SignUpService:
         self.deps.hasher(pool.id, "", SIGN_UP, code)
         raise CodeMismatchException(rules.CODE_MISMATCH_MESSAGE)
 
-    def _confirm(self, uow: UnitOfWork, pool: UserPool, user: User, *, verify: bool, force_alias: bool) -> User:
+    def _confirm(
+        self, uow: UnitOfWork, pool: UserPool, user: User, *, verify: bool, force_alias: bool
+    ) -> User:
         attrs = dict(user.attributes)
         if verify:
             attribute = confirmation_attribute(pool, user)
             if attribute is not None:
                 attrs[f"{attribute}_verified"] = "true"
-        confirmed = replace(user, status=UserStatus.CONFIRMED, attributes=attrs, updated_at=self.deps.clock.now())
+        confirmed = replace(
+            user, status=UserStatus.CONFIRMED, attributes=attrs, updated_at=self.deps.clock.now()
+        )
         if force_alias:
             release_aliases(uow, pool, confirmed)
         save_user(uow, pool, confirmed)
@@ -250,7 +296,10 @@ class SignUpService:
                 raise NotAuthorizedException(rules.already_confirmed_message(user.status.value))
             confirmed = self._confirm(uow, pool, user, verify=False, force_alias=False)
         self.deps.triggers.post_confirmation(
-            pool, source="ConfirmSignUp", user=confirmed, client_metadata=context.client_metadata,
+            pool,
+            source="ConfirmSignUp",
+            user=confirmed,
+            client_metadata=context.client_metadata,
             caller=context.caller,
         )
 
@@ -302,10 +351,14 @@ class SignUpService:
         if confirmation_attribute(pool, user) is None:
             raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
 
-    def _check_simulated_resend(self, uow: UnitOfWork, pool: UserPool, username: str, *, counting: bool) -> None:
+    def _check_simulated_resend(
+        self, uow: UnitOfWork, pool: UserPool, username: str, *, counting: bool
+    ) -> None:
         """:meth:`_check_resendable` for a simulated resend: the request limit under the name's
         key, and a pool that sends confirmation codes at all."""
-        limit_requests(self.deps, uow, self.deps.simulation.counter_key(pool, username, SIGN_UP), counting=counting)
+        limit_requests(
+            self.deps, uow, self.deps.simulation.counter_key(pool, username, SIGN_UP), counting=counting
+        )
         if not confirmation_attributes(pool):
             raise InvalidParameterException(RESEND_DISABLED_MESSAGE)
 
@@ -320,8 +373,12 @@ class SignUpService:
             self._check_simulated_resend(uow, pool, username, counting=True)
 
         stand_in_delivery(
-            self.deps, pool, username, checks=checks, purpose=SIGN_UP, ttl=rules.SIGN_UP_CODE_TTL,
+            self.deps,
+            pool,
+            username,
+            checks=checks,
+            purpose=SIGN_UP,
+            ttl=rules.SIGN_UP_CODE_TTL,
             channel=details["DeliveryMedium"],
         )
         return details
-

@@ -69,9 +69,13 @@ def phone_shaped(name: str) -> bool:
 # a 3072-bit verifier in hex, as users/model.py's PasswordVerifier is stored).
 _STAND_IN_VERIFIER: Final = json.dumps({"salt": "0" * 32, "verifier": "0" * 768}).encode()
 _STAND_IN_NONCE: Final = b"\x00" * 12
-_STAND_IN_ATTRIBUTES: Final = json.dumps({
-    "sub": "00000000-0000-4000-8000-000000000000", "email": "stand-in@example.com", "email_verified": "true",
-}).encode()
+_STAND_IN_ATTRIBUTES: Final = json.dumps(
+    {
+        "sub": "00000000-0000-4000-8000-000000000000",
+        "email": "stand-in@example.com",
+        "email_verified": "true",
+    }
+).encode()
 
 
 class Simulation:
@@ -90,8 +94,16 @@ class Simulation:
         verifier = json.loads(self._aead.decrypt(_STAND_IN_NONCE, self._stored, b"stand-in"))
         attributes = {str(k): str(v) for k, v in json.loads(_STAND_IN_ATTRIBUTES).items()}
         return User(
-            "", "", attributes["sub"], UserStatus("CONFIRMED"), True, attributes, 0.0, 0.0,
-            password=PasswordVerifier(verifier["salt"], verifier["verifier"]), settings=json.loads(b"{}"),
+            "",
+            "",
+            attributes["sub"],
+            UserStatus("CONFIRMED"),
+            True,
+            attributes,
+            0.0,
+            0.0,
+            password=PasswordVerifier(verifier["salt"], verifier["verifier"]),
+            settings=json.loads(b"{}"),
         )
 
     def delivery(self, pool: UserPool, name: str, attributes: Sequence[str]) -> dict[str, str]:

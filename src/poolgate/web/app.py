@@ -30,7 +30,9 @@ from poolgate.web.testing_api import testing_routes
 log = logging.getLogger("poolgate")
 
 
-def create_app(settings: Settings, services: Services | None = None, *, on_ready: str | None = None) -> Starlette:
+def create_app(
+    settings: Settings, services: Services | None = None, *, on_ready: str | None = None
+) -> Starlette:
     """Build the app. ``services`` defaults to a fresh set for ``settings`` (no migration run);
     ``on_ready`` is a line printed once the server accepts requests."""
     services = services or build_services(settings, migrate=False)
@@ -114,7 +116,9 @@ async def _pool_document(services: Services, pool_id: str, which: str) -> Respon
     document = await run_in_threadpool(read)
     if document is None:
         return JSONResponse({"message": f"User pool {pool_id} does not exist."}, status_code=404)
-    return JSONResponse(document, headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
+    return JSONResponse(
+        document, headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+    )
 
 
 _FEEDBACK_VALUES = {"valid": "Valid", "invalid": "Invalid"}
@@ -130,14 +134,20 @@ async def _one_click_feedback(services: Services, request: Request) -> Response:
         return HTMLResponse(_page("This feedback link is incomplete."), status_code=400)
 
     def record() -> None:
-        services.threat.update_feedback(request.path_params["pool_id"], username, event_id, value, token=token)
+        services.threat.update_feedback(
+            request.path_params["pool_id"], username, event_id, value, token=token
+        )
 
     try:
         await run_in_threadpool(record)
     except errors.CognitoError as err:
-        return HTMLResponse(_page(f"Your feedback could not be recorded: {err.message}"), status_code=err.status)
-    thanks = "Thank you: the sign-in was marked as yours." if value == "Valid" else (
-        "Thank you: the sign-in was marked as not yours. Change your password."
+        return HTMLResponse(
+            _page(f"Your feedback could not be recorded: {err.message}"), status_code=err.status
+        )
+    thanks = (
+        "Thank you: the sign-in was marked as yours."
+        if value == "Valid"
+        else ("Thank you: the sign-in was marked as not yours. Change your password.")
     )
     return HTMLResponse(_page(thanks))
 

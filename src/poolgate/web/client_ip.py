@@ -18,7 +18,9 @@ class ClientAddress:
     """Resolves the effective client IP of a request from the peer and its headers."""
 
     def __init__(self, trusted_proxies: Sequence[str]) -> None:
-        self._trusted: tuple[Network, ...] = tuple(ipaddress.ip_network(c, strict=False) for c in trusted_proxies)
+        self._trusted: tuple[Network, ...] = tuple(
+            ipaddress.ip_network(c, strict=False) for c in trusted_proxies
+        )
 
     def _is_trusted(self, ip: str) -> bool:
         try:

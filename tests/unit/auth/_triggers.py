@@ -166,8 +166,10 @@ def make_trigger_world(enabled: set[str] | None = None) -> TriggerWorld:
     triggers = FakeTriggers(store, enabled)
     keys = iter(_KEYS * 200)
     tokens = TokenService(
-        world.clock, issuer=lambda pool_id: f"https://issuer.example/{pool_id}",
-        key_generator=lambda: next(keys), triggers=triggers,
+        world.clock,
+        issuer=lambda pool_id: f"https://issuer.example/{pool_id}",
+        key_generator=lambda: next(keys),
+        triggers=triggers,
     )
     world.auth = AuthService(store, world.clock, tokens, world.master_key, triggers=triggers)  # type: ignore[arg-type]
     world.pools = PoolService(

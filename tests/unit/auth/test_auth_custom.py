@@ -51,7 +51,9 @@ def two_rounds(**kwargs: Any) -> DefineResult:
 def create(**kwargs: Any) -> CreateResult:
     n = len(kwargs["session"]) + 1
     return CreateResult(
-        public_parameters={"question": f"q{n}"}, private_parameters={"answer": f"a{n}"}, challenge_metadata=f"round-{n}"
+        public_parameters={"question": f"q{n}"},
+        private_parameters={"answer": f"a{n}"},
+        challenge_metadata=f"round-{n}",
     )
 
 
@@ -71,8 +73,11 @@ def game(tw: TriggerWorld) -> tuple[TriggerWorld, Any, Any]:
 
 def _answer(tw: TriggerWorld, client: Any, session: str, answer: str, username: str = "cy") -> StepResult:
     return tw.world.auth.respond_to_auth_challenge(
-        client.client_id, "CUSTOM_CHALLENGE", {"USERNAME": username, "ANSWER": answer},
-        session=session, metadata=RequestMetadata({"from": "respond"}),
+        client.client_id,
+        "CUSTOM_CHALLENGE",
+        {"USERNAME": username, "ANSWER": answer},
+        session=session,
+        metadata=RequestMetadata({"from": "respond"}),
     )
 
 
@@ -93,7 +98,10 @@ def test_two_rounds_won(game: tuple[TriggerWorld, Any, Any]) -> None:
     user = tw.world.user(pool, "cy")
     first = challenge(
         tw.world.auth.initiate_auth(
-            client.client_id, "CUSTOM_AUTH", {"USERNAME": "cy"}, metadata=RequestMetadata({"from": "initiate"})
+            client.client_id,
+            "CUSTOM_AUTH",
+            {"USERNAME": "cy"},
+            metadata=RequestMetadata({"from": "initiate"}),
         )
     )
     assert first.name == "CUSTOM_CHALLENGE"
@@ -104,15 +112,21 @@ def test_two_rounds_won(game: tuple[TriggerWorld, Any, Any]) -> None:
     issued = tokens(_answer(tw, client, second.session, "a2"))
     assert tw.claims(pool.id, issued.id_token)["sub"] == user.sub
     assert tw.triggers.names() == [
-        "DefineAuthChallenge", "CreateAuthChallenge",
-        "VerifyAuthChallengeResponse", "DefineAuthChallenge", "CreateAuthChallenge",
-        "VerifyAuthChallengeResponse", "DefineAuthChallenge",
-        "PostAuthentication", "PreTokenGeneration",
+        "DefineAuthChallenge",
+        "CreateAuthChallenge",
+        "VerifyAuthChallengeResponse",
+        "DefineAuthChallenge",
+        "CreateAuthChallenge",
+        "VerifyAuthChallengeResponse",
+        "DefineAuthChallenge",
+        "PostAuthentication",
+        "PreTokenGeneration",
     ]  # no PreAuthentication without SRP_A
     defines = tw.triggers.of("DefineAuthChallenge")
     assert _entries(defines[0]["session"]) == []
     assert _entries(defines[2]["session"]) == [
-        ("CUSTOM_CHALLENGE", True, "round-1"), ("CUSTOM_CHALLENGE", True, "round-2"),
+        ("CUSTOM_CHALLENGE", True, "round-1"),
+        ("CUSTOM_CHALLENGE", True, "round-2"),
     ]
     verifies = tw.triggers.of("VerifyAuthChallengeResponse")
     assert verifies[0]["private_parameters"] == {"answer": "a1"} and verifies[0]["answer"] == "a1"
@@ -134,7 +148,9 @@ def test_history_carries_the_challenge_metadata(game: tuple[TriggerWorld, Any, A
     challenge(_answer(tw, client, first.session, "a1"))
     define = tw.triggers.of("DefineAuthChallenge")[1]
     assert _entries(define["session"]) == [("CUSTOM_CHALLENGE", True, "round-1")]
-    assert _entries(tw.triggers.of("CreateAuthChallenge")[1]["session"]) == [("CUSTOM_CHALLENGE", True, "round-1")]
+    assert _entries(tw.triggers.of("CreateAuthChallenge")[1]["session"]) == [
+        ("CUSTOM_CHALLENGE", True, "round-1")
+    ]
 
 
 def test_private_parameters_kept_server_side(game: tuple[TriggerWorld, Any, Any]) -> None:
@@ -206,25 +222,38 @@ def test_srp_a_first_round(game: tuple[TriggerWorld, Any, Any]) -> None:
     srp = srp_client(tw.world, boto, pool, client, "cy")
     params = {**srp.get_auth_params(), "CHALLENGE_NAME": "SRP_A"}
     first = boto.initiate_auth(
-        AuthFlow="CUSTOM_AUTH", ClientId=client.client_id, AuthParameters=params,
+        AuthFlow="CUSTOM_AUTH",
+        ClientId=client.client_id,
+        AuthParameters=params,
         ClientMetadata={"from": "initiate"},
     )
     assert first["ChallengeName"] == "PASSWORD_VERIFIER"
-    assert set(first["ChallengeParameters"]) == {"SALT", "SRP_B", "SECRET_BLOCK", "USERNAME", "USER_ID_FOR_SRP"}
+    assert set(first["ChallengeParameters"]) == {
+        "SALT",
+        "SRP_B",
+        "SECRET_BLOCK",
+        "USERNAME",
+        "USER_ID_FOR_SRP",
+    }
     assert tw.triggers.names() == ["PreAuthentication", "DefineAuthChallenge"]
     assert tw.triggers.of("PreAuthentication")[0]["validation_data"] == {"from": "initiate"}
     assert _entries(tw.triggers.of("DefineAuthChallenge")[0]["session"]) == [("SRP_A", True, None)]
     answer = srp.process_challenge(first["ChallengeParameters"], params)
     second = boto.respond_to_auth_challenge(
-        ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER", Session=first["Session"],
+        ClientId=client.client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=first["Session"],
         ChallengeResponses=answer,
     )
     assert second["ChallengeName"] == "CUSTOM_CHALLENGE" and second["Session"] != first["Session"]
     assert _entries(tw.triggers.of("DefineAuthChallenge")[1]["session"]) == [
-        ("SRP_A", True, None), ("PASSWORD_VERIFIER", True, None),
+        ("SRP_A", True, None),
+        ("PASSWORD_VERIFIER", True, None),
     ]
     final = boto.respond_to_auth_challenge(
-        ClientId=client.client_id, ChallengeName="CUSTOM_CHALLENGE", Session=second["Session"],
+        ClientId=client.client_id,
+        ChallengeName="CUSTOM_CHALLENGE",
+        Session=second["Session"],
         ChallengeResponses={"USERNAME": "cy", "ANSWER": "a3"},
     )
     assert "AccessToken" in final["AuthenticationResult"]
@@ -238,7 +267,9 @@ def test_srp_a_wrong_password_goes_to_define(game: tuple[TriggerWorld, Any, Any]
         session = kwargs["session"]
         if [e.challenge_name for e in session] == ["SRP_A"]:
             return DefineResult(challenge_name="PASSWORD_VERIFIER")
-        return DefineResult(issue_tokens=session[-1].challenge_result, fail_authentication=not session[-1].challenge_result)
+        return DefineResult(
+            issue_tokens=session[-1].challenge_result, fail_authentication=not session[-1].challenge_result
+        )
 
     tw.triggers.set("DefineAuthChallenge", srp_only)
     boto = FakeBoto(tw.world)
@@ -248,18 +279,23 @@ def test_srp_a_wrong_password_goes_to_define(game: tuple[TriggerWorld, Any, Any]
     answer = srp.process_challenge(first["ChallengeParameters"], params)
     with pytest.raises(NotAuthorizedException, match="^Incorrect username or password.$"):
         boto.respond_to_auth_challenge(
-            ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER", Session=first["Session"],
+            ClientId=client.client_id,
+            ChallengeName="PASSWORD_VERIFIER",
+            Session=first["Session"],
             ChallengeResponses=answer,
         )
     assert _entries(tw.triggers.of("DefineAuthChallenge")[-1]["session"]) == [
-        ("SRP_A", True, None), ("PASSWORD_VERIFIER", False, None),
+        ("SRP_A", True, None),
+        ("PASSWORD_VERIFIER", False, None),
     ]
     assert tw.world.attempts(pool, user).failures == 1  # the password check counts
     right = srp_client(tw.world, boto, pool, client, "cy", PASSWORD)
     params = {**right.get_auth_params(), "CHALLENGE_NAME": "SRP_A"}
     first = boto.initiate_auth(AuthFlow="CUSTOM_AUTH", ClientId=client.client_id, AuthParameters=params)
     result = boto.respond_to_auth_challenge(
-        ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER", Session=first["Session"],
+        ClientId=client.client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=first["Session"],
         ChallengeResponses=right.process_challenge(first["ChallengeParameters"], params),
     )
     assert "IdToken" in result["AuthenticationResult"]

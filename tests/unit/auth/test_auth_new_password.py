@@ -152,7 +152,12 @@ def test_client_rules_for_attributes(world: World) -> None:
             **{"userAttributes.email": "t@example.com", "userAttributes.email_verified": "true"},
         )
     result = _answer(
-        world, client, session, "lisa", NEW_PASSWORD=NEW, **{"userAttributes.email": "l@example.com"}  # type: ignore[arg-type]
+        world,
+        client,
+        session,
+        "lisa",
+        NEW_PASSWORD=NEW,
+        **{"userAttributes.email": "l@example.com"},  # type: ignore[arg-type]
     )
     assert tokens(result)
     stored = world.get_user(pool, user.sub)

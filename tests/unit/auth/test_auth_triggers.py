@@ -48,8 +48,11 @@ def test_password_sign_in_runs_pre_post_and_pre_token_in_order(tw: TriggerWorld)
     caller = Caller(client.client_id, "boto3-1.0")
     tokens(
         tw.world.auth.initiate_auth(
-            client.client_id, "USER_PASSWORD_AUTH", {"USERNAME": "ann", "PASSWORD": PASSWORD},
-            metadata=INITIATE_METADATA, caller=caller,
+            client.client_id,
+            "USER_PASSWORD_AUTH",
+            {"USERNAME": "ann", "PASSWORD": PASSWORD},
+            metadata=INITIATE_METADATA,
+            caller=caller,
         )
     )
     assert tw.triggers.names() == ["PreAuthentication", "PostAuthentication", "PreTokenGeneration"]
@@ -68,7 +71,10 @@ def test_admin_flow_without_caller_names_the_client(tw: TriggerWorld) -> None:
     pool, client = _setup(tw)
     tw.world.user(pool, "abe")
     tw.world.auth.admin_initiate_auth(
-        pool.id, client.client_id, "ADMIN_USER_PASSWORD_AUTH", {"USERNAME": "abe", "PASSWORD": PASSWORD},
+        pool.id,
+        client.client_id,
+        "ADMIN_USER_PASSWORD_AUTH",
+        {"USERNAME": "abe", "PASSWORD": PASSWORD},
         metadata=INITIATE_METADATA,
     )
     assert tw.triggers.of("PreAuthentication")[0]["caller"] == Caller(client.client_id)
@@ -82,14 +88,19 @@ def test_srp_routes_initiate_and_respond_metadata(tw: TriggerWorld) -> None:
     srp = srp_client(tw.world, boto, pool, client, "sam")
     params = srp.get_auth_params()
     first = boto.initiate_auth(
-        AuthFlow="USER_SRP_AUTH", ClientId=client.client_id, AuthParameters=params,
+        AuthFlow="USER_SRP_AUTH",
+        ClientId=client.client_id,
+        AuthParameters=params,
         ClientMetadata={"from": "initiate"},
     )
     assert tw.triggers.names() == ["PreAuthentication"]
     answer = srp.process_challenge(first["ChallengeParameters"], params)
     boto.respond_to_auth_challenge(
-        ClientId=client.client_id, ChallengeName="PASSWORD_VERIFIER", Session=first["Session"],
-        ChallengeResponses=answer, ClientMetadata={"from": "respond"},
+        ClientId=client.client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=first["Session"],
+        ChallengeResponses=answer,
+        ClientMetadata={"from": "respond"},
     )
     assert tw.triggers.names() == ["PreAuthentication", "PostAuthentication", "PreTokenGeneration"]
     assert tw.triggers.of("PreAuthentication")[0]["validation_data"] == {"from": "initiate"}
@@ -103,14 +114,20 @@ def test_new_password_challenge_source(tw: TriggerWorld) -> None:
     tw.world.user(pool, "nia", TEMP, status=UserStatus.FORCE_CHANGE_PASSWORD)
     first = challenge(
         tw.world.auth.initiate_auth(
-            client.client_id, "USER_PASSWORD_AUTH", {"USERNAME": "nia", "PASSWORD": TEMP}, metadata=INITIATE_METADATA
+            client.client_id,
+            "USER_PASSWORD_AUTH",
+            {"USERNAME": "nia", "PASSWORD": TEMP},
+            metadata=INITIATE_METADATA,
         )
     )
     assert tw.triggers.names() == ["PreAuthentication"]
     tokens(
         tw.world.auth.respond_to_auth_challenge(
-            client.client_id, "NEW_PASSWORD_REQUIRED", {"USERNAME": "nia", "NEW_PASSWORD": PASSWORD},
-            session=first.session, metadata=RESPOND_METADATA,
+            client.client_id,
+            "NEW_PASSWORD_REQUIRED",
+            {"USERNAME": "nia", "NEW_PASSWORD": PASSWORD},
+            session=first.session,
+            metadata=RESPOND_METADATA,
         )
     )
     token = tw.triggers.of("PreTokenGeneration")[0]
@@ -127,7 +144,9 @@ def test_pre_authentication_error_stops_the_sign_in(tw: TriggerWorld) -> None:
 
     tw.triggers.set("PreAuthentication", refuse)
     for password in (PASSWORD, WRONG):
-        with pytest.raises(UserLambdaValidationException, match="^PreAuthentication failed with error Not today.$"):
+        with pytest.raises(
+            UserLambdaValidationException, match="^PreAuthentication failed with error Not today.$"
+        ):
             tw.world.password_auth(client, "pat", password)
     # The password was never looked at: no failure counted, no token session.
     assert tw.world.attempts(pool, user).failures == 0
@@ -181,7 +200,9 @@ def test_refresh_runs_only_pre_token_generation(tw: TriggerWorld) -> None:
     assert signed_in.refresh_token is not None
     tokens(
         tw.world.auth.initiate_auth(
-            client.client_id, "REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": signed_in.refresh_token},
+            client.client_id,
+            "REFRESH_TOKEN_AUTH",
+            {"REFRESH_TOKEN": signed_in.refresh_token},
             metadata=INITIATE_METADATA,
         )
     )
@@ -252,10 +273,18 @@ def test_migration_creates_and_signs_in_the_user(tw: TriggerWorld) -> None:
     weak = "short1"  # the pool's password policy does not apply to a migrated password
     issued = tokens(
         tw.world.auth.initiate_auth(
-            client.client_id, "USER_PASSWORD_AUTH", {"USERNAME": "old", "PASSWORD": weak}, metadata=INITIATE_METADATA
+            client.client_id,
+            "USER_PASSWORD_AUTH",
+            {"USERNAME": "old", "PASSWORD": weak},
+            metadata=INITIATE_METADATA,
         )
     )
-    assert tw.triggers.names() == ["UserMigration", "PreAuthentication", "PostAuthentication", "PreTokenGeneration"]
+    assert tw.triggers.names() == [
+        "UserMigration",
+        "PreAuthentication",
+        "PostAuthentication",
+        "PreTokenGeneration",
+    ]
     call = answers[0]
     assert call["source"] == "Authentication" and call["username"] == "old" and call["password"] == weak
     assert call["validation_data"] == {"from": "initiate"} and call["client_metadata"] is None

@@ -82,7 +82,9 @@ class DeviceWorld:
         extra = {}
         if device is not None:
             extra = {
-                "device_key": device.key, "device_group_key": device.group_key, "device_password": device.password
+                "device_key": device.key,
+                "device_group_key": device.group_key,
+                "device_password": device.password,
             }
         client = aws_srp.AWSSRP(
             username, password, self.pool.id, self.client.client_id, client=self.boto, **extra
@@ -118,7 +120,9 @@ class Remembered:
     user_confirmation_necessary: bool | None = None
 
 
-def make_device_world(device_configuration: dict[str, bool] | None = ALWAYS, **pool_config: Any) -> DeviceWorld:
+def make_device_world(
+    device_configuration: dict[str, bool] | None = ALWAYS, **pool_config: Any
+) -> DeviceWorld:
     tw = make_trigger_world(enabled={"PostAuthentication", "PreTokenGeneration"})
     devices = DeviceService(tw.store, tw.world.clock, tw.tokens)  # type: ignore[arg-type]
     services = SimpleNamespace(auth=tw.world.auth, devices=devices, tokens=tw.tokens)

@@ -48,23 +48,33 @@ def test_confirm_get_list_update_forget(dw: DeviceWorld) -> None:
         "last_ip_used": "192.0.2.10",
     }
     now = dw.clock.now()
-    assert got["DeviceCreateDate"] == got["DeviceLastModifiedDate"] == got["DeviceLastAuthenticatedDate"] == now
-    assert boto.admin_get_device(UserPoolId=dw.pool.id, Username="ann", DeviceKey=device.key) == {"Device": got}
+    assert (
+        got["DeviceCreateDate"] == got["DeviceLastModifiedDate"] == got["DeviceLastAuthenticatedDate"] == now
+    )
+    assert boto.admin_get_device(UserPoolId=dw.pool.id, Username="ann", DeviceKey=device.key) == {
+        "Device": got
+    }
     assert boto.list_devices(AccessToken=token) == {"Devices": [got], "PaginationToken": None}
 
     dw.clock.advance(5)
-    assert boto.update_device_status(
-        AccessToken=token, DeviceKey=device.key, DeviceRememberedStatus="not_remembered"
-    ) == {}
+    assert (
+        boto.update_device_status(
+            AccessToken=token, DeviceKey=device.key, DeviceRememberedStatus="not_remembered"
+        )
+        == {}
+    )
     changed = boto.admin_get_device(UserPoolId=dw.pool.id, Username="ann", DeviceKey=device.key)["Device"]
     assert attributes(changed)["dev:device_remembered_status"] == "not_remembered"
     assert changed["DeviceLastModifiedDate"] == now + 5
     boto.admin_update_device_status(
         UserPoolId=dw.pool.id, Username="ann", DeviceKey=device.key, DeviceRememberedStatus="remembered"
     )
-    assert attributes(boto.get_device(AccessToken=token, DeviceKey=device.key)["Device"])[
-        "dev:device_remembered_status"
-    ] == "remembered"
+    assert (
+        attributes(boto.get_device(AccessToken=token, DeviceKey=device.key)["Device"])[
+            "dev:device_remembered_status"
+        ]
+        == "remembered"
+    )
 
     assert boto.forget_device(AccessToken=token, DeviceKey=device.key) == {}
     assert error_of(boto.get_device, AccessToken=token, DeviceKey=device.key) == NOT_FOUND
@@ -91,18 +101,31 @@ def test_confirm_device_errors(dw: DeviceWorld) -> None:
     salt_b64, verifier_b64 = encode_device_verifier_config(salt, verifier)
     config = {"Salt": salt_b64, "PasswordVerifier": verifier_b64}
     confirm = dw.boto.confirm_device
-    assert error_of(confirm, AccessToken=token, DeviceKey=bob_key, DeviceSecretVerifierConfig=config) == NOT_FOUND
-    assert error_of(
-        confirm, AccessToken=token, DeviceKey="us-east-1_00000000-0000-4000-8000-000000000000",
-        DeviceSecretVerifierConfig=config,
-    ) == NOT_FOUND
-    assert error_of(confirm, AccessToken=token, DeviceKey=key) == (
-        "InvalidParameterException", "Missing required parameter DeviceSecretVerifierConfig"
+    assert (
+        error_of(confirm, AccessToken=token, DeviceKey=bob_key, DeviceSecretVerifierConfig=config)
+        == NOT_FOUND
     )
-    for bad in ({"Salt": "AA==", "PasswordVerifier": verifier_b64}, {"Salt": salt_b64, "PasswordVerifier": "AQ=="},
-                {"Salt": "not base64!", "PasswordVerifier": verifier_b64}):
+    assert (
+        error_of(
+            confirm,
+            AccessToken=token,
+            DeviceKey="us-east-1_00000000-0000-4000-8000-000000000000",
+            DeviceSecretVerifierConfig=config,
+        )
+        == NOT_FOUND
+    )
+    assert error_of(confirm, AccessToken=token, DeviceKey=key) == (
+        "InvalidParameterException",
+        "Missing required parameter DeviceSecretVerifierConfig",
+    )
+    for bad in (
+        {"Salt": "AA==", "PasswordVerifier": verifier_b64},
+        {"Salt": salt_b64, "PasswordVerifier": "AQ=="},
+        {"Salt": "not base64!", "PasswordVerifier": verifier_b64},
+    ):
         assert error_of(confirm, AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=bad) == (
-            "InvalidParameterException", "Invalid device secret verifier config."
+            "InvalidParameterException",
+            "Invalid device secret verifier config.",
         )
     assert confirm(AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=config) == {
         "UserConfirmationNecessary": False
@@ -110,13 +133,17 @@ def test_confirm_device_errors(dw: DeviceWorld) -> None:
     code, _ = error_of(confirm, AccessToken=token, DeviceKey=key, DeviceSecretVerifierConfig=config)
     assert code == "DeviceKeyExistsException"
     assert error_of(confirm, AccessToken="not-a-token", DeviceKey=key, DeviceSecretVerifierConfig=config) == (
-        "NotAuthorizedException", "Invalid Access Token"
+        "NotAuthorizedException",
+        "Invalid Access Token",
     )
     # A pending device that outlived its refresh token cannot be confirmed.
     dw.clock.advance(30 * 86400 + 1)
     fresh_token, _ = sign_in(dw, "bob")
     assert bob_token != fresh_token
-    assert error_of(confirm, AccessToken=fresh_token, DeviceKey=bob_key, DeviceSecretVerifierConfig=config) == NOT_FOUND
+    assert (
+        error_of(confirm, AccessToken=fresh_token, DeviceKey=bob_key, DeviceSecretVerifierConfig=config)
+        == NOT_FOUND
+    )
 
 
 def test_devices_of_others_and_pending_devices_are_invisible(dw: DeviceWorld) -> None:
@@ -128,30 +155,41 @@ def test_devices_of_others_and_pending_devices_are_invisible(dw: DeviceWorld) ->
     boto = dw.boto
     for key in (ann_device.key, pending):
         assert error_of(boto.get_device, AccessToken=bob_token, DeviceKey=key) == NOT_FOUND
-        assert error_of(
-            boto.update_device_status, AccessToken=bob_token, DeviceKey=key, DeviceRememberedStatus="remembered"
-        ) == NOT_FOUND
+        assert (
+            error_of(
+                boto.update_device_status,
+                AccessToken=bob_token,
+                DeviceKey=key,
+                DeviceRememberedStatus="remembered",
+            )
+            == NOT_FOUND
+        )
         assert error_of(boto.forget_device, AccessToken=bob_token, DeviceKey=key) == NOT_FOUND
-        assert error_of(boto.admin_get_device, UserPoolId=dw.pool.id, Username="bob", DeviceKey=key) == NOT_FOUND
-        assert error_of(
-            boto.admin_forget_device, UserPoolId=dw.pool.id, Username="bob", DeviceKey=key
-        ) == NOT_FOUND
+        assert (
+            error_of(boto.admin_get_device, UserPoolId=dw.pool.id, Username="bob", DeviceKey=key) == NOT_FOUND
+        )
+        assert (
+            error_of(boto.admin_forget_device, UserPoolId=dw.pool.id, Username="bob", DeviceKey=key)
+            == NOT_FOUND
+        )
     assert boto.list_devices(AccessToken=bob_token)["Devices"] == []
     assert boto.admin_list_devices(UserPoolId=dw.pool.id, Username="bob")["Devices"] == []
     assert error_of(boto.admin_list_devices, UserPoolId=dw.pool.id, Username="nobody") == (
-        "ResourceNotFoundException", "User does not exist."
+        "ResourceNotFoundException",
+        "User does not exist.",
     )
-    assert error_of(boto.admin_get_device, UserPoolId=dw.pool.id, Username="nobody", DeviceKey=ann_device.key) == (
-        "ResourceNotFoundException", "User does not exist."
-    )
-    assert error_of(boto.admin_forget_device, UserPoolId=dw.pool.id, Username="nobody", DeviceKey=ann_device.key) == (
-        "UserNotFoundException", "User does not exist."
-    )
-    assert error_of(boto.admin_get_device, UserPoolId="us-east-1_nopool", Username="ann", DeviceKey=ann_device.key) == (
-        "ResourceNotFoundException", "User pool us-east-1_nopool does not exist."
-    )
+    assert error_of(
+        boto.admin_get_device, UserPoolId=dw.pool.id, Username="nobody", DeviceKey=ann_device.key
+    ) == ("ResourceNotFoundException", "User does not exist.")
+    assert error_of(
+        boto.admin_forget_device, UserPoolId=dw.pool.id, Username="nobody", DeviceKey=ann_device.key
+    ) == ("UserNotFoundException", "User does not exist.")
+    assert error_of(
+        boto.admin_get_device, UserPoolId="us-east-1_nopool", Username="ann", DeviceKey=ann_device.key
+    ) == ("ResourceNotFoundException", "User pool us-east-1_nopool does not exist.")
     assert error_of(boto.forget_device, DeviceKey=ann_device.key) == (
-        "InvalidParameterException", "Missing required parameter AccessToken"
+        "InvalidParameterException",
+        "Missing required parameter AccessToken",
     )
 
 

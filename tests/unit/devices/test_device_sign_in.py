@@ -34,7 +34,9 @@ def start_srp(dw: DeviceWorld, username: str, device: Remembered | None, passwor
     """InitiateAuth USER_SRP_AUTH and the PASSWORD_VERIFIER answer (with Session, DEVICE_KEY)."""
     client = dw.srp(username, password, device)
     params = client.get_auth_params()
-    started = dw.boto.initiate_auth(ClientId=dw.client.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=params)
+    started = dw.boto.initiate_auth(
+        ClientId=dw.client.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=params
+    )
     answer = client.process_challenge(started["ChallengeParameters"], params)
     return client, started, answer
 
@@ -123,14 +125,22 @@ def test_device_srp_with_sessions_like_the_js_sdk(dw: DeviceWorld) -> None:
     client, started, answer = start_srp(dw, "ann", device)
     assert answer["DEVICE_KEY"] == device.key
     challenge = dw.boto.respond_to_auth_challenge(
-        ClientId=dw.client.client_id, ChallengeName="PASSWORD_VERIFIER", Session=started["Session"],
+        ClientId=dw.client.client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=started["Session"],
         ChallengeResponses=answer,
     )
     assert challenge["ChallengeName"] == "DEVICE_SRP_AUTH"
     assert challenge["ChallengeParameters"] == {}
     verifier = dw.boto.respond_to_auth_challenge(
-        ClientId=dw.client.client_id, ChallengeName="DEVICE_SRP_AUTH", Session=challenge["Session"],
-        ChallengeResponses={"USERNAME": "ann", "DEVICE_KEY": device.key, "SRP_A": format(client.large_a_value, "x")},
+        ClientId=dw.client.client_id,
+        ChallengeName="DEVICE_SRP_AUTH",
+        Session=challenge["Session"],
+        ChallengeResponses={
+            "USERNAME": "ann",
+            "DEVICE_KEY": device.key,
+            "SRP_A": format(client.large_a_value, "x"),
+        },
     )
     assert verifier["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
     params = verifier["ChallengeParameters"]
@@ -138,15 +148,23 @@ def test_device_srp_with_sessions_like_the_js_sdk(dw: DeviceWorld) -> None:
     assert params["USERNAME"] == "ann" and params["DEVICE_KEY"] == device.key
     proof = client.process_device_challenge(params)
     done = dw.boto.respond_to_auth_challenge(
-        ClientId=dw.client.client_id, ChallengeName="DEVICE_PASSWORD_VERIFIER", Session=verifier["Session"],
+        ClientId=dw.client.client_id,
+        ChallengeName="DEVICE_PASSWORD_VERIFIER",
+        Session=verifier["Session"],
         ChallengeResponses=proof,
     )
     assert dw.claims(done["AuthenticationResult"]["AccessToken"])["device_key"] == device.key
     # Each device session is single use.
-    assert error_of(
-        dw.boto.respond_to_auth_challenge, ClientId=dw.client.client_id, ChallengeName="DEVICE_PASSWORD_VERIFIER",
-        Session=verifier["Session"], ChallengeResponses=proof,
-    ) == INVALID_SESSION
+    assert (
+        error_of(
+            dw.boto.respond_to_auth_challenge,
+            ClientId=dw.client.client_id,
+            ChallengeName="DEVICE_PASSWORD_VERIFIER",
+            Session=verifier["Session"],
+            ChallengeResponses=proof,
+        )
+        == INVALID_SESSION
+    )
 
 
 def test_password_flow_with_a_device_goes_to_device_srp(dw: DeviceWorld) -> None:
@@ -161,13 +179,21 @@ def test_unknown_device_at_password_verifier_can_be_retried_without_it(dw: Devic
     _, started, answer = start_srp(dw, "ann", None)
     with_key = {**answer, "DEVICE_KEY": "us-east-1_0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}
     respond = dw.boto.respond_to_auth_challenge
-    assert error_of(
-        respond, ClientId=dw.client.client_id, ChallengeName="PASSWORD_VERIFIER", Session=started["Session"],
-        ChallengeResponses=with_key,
-    ) == DEVICE_NOT_FOUND
+    assert (
+        error_of(
+            respond,
+            ClientId=dw.client.client_id,
+            ChallengeName="PASSWORD_VERIFIER",
+            Session=started["Session"],
+            ChallengeResponses=with_key,
+        )
+        == DEVICE_NOT_FOUND
+    )
     # What amazon-cognito-identity-js does next: the same answer, DEVICE_KEY null (dropped).
     result = respond(
-        ClientId=dw.client.client_id, ChallengeName="PASSWORD_VERIFIER", Session=started["Session"],
+        ClientId=dw.client.client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        Session=started["Session"],
         ChallengeResponses=answer,
     )
     assert "NewDeviceMetadata" in result["AuthenticationResult"]
@@ -215,27 +241,47 @@ def test_device_step_without_session_needs_a_pending_step(dw: DeviceWorld) -> No
     device = remembered_device(dw, "ann")
     answer = {"USERNAME": "ann", "DEVICE_KEY": device.key, "SRP_A": "ab" * 64}
     respond = dw.boto.respond_to_auth_challenge
-    assert error_of(
-        respond, ClientId=dw.client.client_id, ChallengeName="DEVICE_SRP_AUTH", ChallengeResponses=answer
-    ) == INVALID_SESSION
+    assert (
+        error_of(
+            respond, ClientId=dw.client.client_id, ChallengeName="DEVICE_SRP_AUTH", ChallengeResponses=answer
+        )
+        == INVALID_SESSION
+    )
     challenge = dw.password_auth("ann", DEVICE_KEY=device.key)
     # Another user cannot take the pending step, nor can another app client.
-    assert error_of(
-        respond, ClientId=dw.client.client_id, ChallengeName="DEVICE_SRP_AUTH",
-        ChallengeResponses={**answer, "USERNAME": "bob"},
-    ) == INVALID_SESSION
+    assert (
+        error_of(
+            respond,
+            ClientId=dw.client.client_id,
+            ChallengeName="DEVICE_SRP_AUTH",
+            ChallengeResponses={**answer, "USERNAME": "bob"},
+        )
+        == INVALID_SESSION
+    )
     other = dw.tw.world.client(dw.pool)
-    assert error_of(
-        respond, ClientId=other.client_id, ChallengeName="DEVICE_SRP_AUTH", ChallengeResponses=answer
-    ) == INVALID_SESSION
+    assert (
+        error_of(
+            respond, ClientId=other.client_id, ChallengeName="DEVICE_SRP_AUTH", ChallengeResponses=answer
+        )
+        == INVALID_SESSION
+    )
     # The session names its device: another key is refused and the session stays usable.
-    assert error_of(
-        respond, ClientId=dw.client.client_id, ChallengeName="DEVICE_SRP_AUTH", Session=challenge["Session"],
-        ChallengeResponses={**answer, "DEVICE_KEY": "us-east-1_00000000-0000-4000-8000-000000000000"},
-    ) == INVALID_SESSION
-    assert respond(
-        ClientId=dw.client.client_id, ChallengeName="DEVICE_SRP_AUTH", ChallengeResponses=answer
-    )["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER"
+    assert (
+        error_of(
+            respond,
+            ClientId=dw.client.client_id,
+            ChallengeName="DEVICE_SRP_AUTH",
+            Session=challenge["Session"],
+            ChallengeResponses={**answer, "DEVICE_KEY": "us-east-1_00000000-0000-4000-8000-000000000000"},
+        )
+        == INVALID_SESSION
+    )
+    assert (
+        respond(ClientId=dw.client.client_id, ChallengeName="DEVICE_SRP_AUTH", ChallengeResponses=answer)[
+            "ChallengeName"
+        ]
+        == "DEVICE_PASSWORD_VERIFIER"
+    )
 
 
 def test_device_forgotten_during_the_sign_in(dw: DeviceWorld) -> None:
@@ -243,10 +289,16 @@ def test_device_forgotten_during_the_sign_in(dw: DeviceWorld) -> None:
     device = remembered_device(dw, "ann")
     challenge = dw.password_auth("ann", DEVICE_KEY=device.key)
     dw.devices.admin_forget_device(dw.pool.id, "ann", device.key)
-    assert error_of(
-        dw.boto.respond_to_auth_challenge, ClientId=dw.client.client_id, ChallengeName="DEVICE_SRP_AUTH",
-        Session=challenge["Session"], ChallengeResponses={"USERNAME": "ann", "DEVICE_KEY": device.key, "SRP_A": "ab"},
-    ) == DEVICE_NOT_FOUND
+    assert (
+        error_of(
+            dw.boto.respond_to_auth_challenge,
+            ClientId=dw.client.client_id,
+            ChallengeName="DEVICE_SRP_AUTH",
+            Session=challenge["Session"],
+            ChallengeResponses={"USERNAME": "ann", "DEVICE_KEY": device.key, "SRP_A": "ab"},
+        )
+        == DEVICE_NOT_FOUND
+    )
 
 
 # -- refresh tokens bound to the device ---------------------------------------------------------
@@ -254,7 +306,9 @@ def test_device_forgotten_during_the_sign_in(dw: DeviceWorld) -> None:
 
 def refresh(dw: DeviceWorld, token: str, device_key: str | None) -> dict[str, Any]:
     params = {"REFRESH_TOKEN": token, **({"DEVICE_KEY": device_key} if device_key else {})}
-    return dw.boto.initiate_auth(ClientId=dw.client.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params)
+    return dw.boto.initiate_auth(
+        ClientId=dw.client.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params
+    )
 
 
 def test_refresh_needs_the_device_key(dw: DeviceWorld) -> None:
@@ -266,14 +320,16 @@ def test_refresh_needs_the_device_key(dw: DeviceWorld) -> None:
         token = result["RefreshToken"]
         for wrong in (None, "us-east-1_00000000-0000-4000-8000-000000000000"):
             assert error_of(refresh, dw=dw, token=token, device_key=wrong) == (
-                "NotAuthorizedException", "Invalid Refresh Token."
+                "NotAuthorizedException",
+                "Invalid Refresh Token.",
             )
         refreshed = refresh(dw, token, device.key)["AuthenticationResult"]
         assert dw.claims(refreshed["AccessToken"])["device_key"] == device.key
     # Forgetting the device ends its refresh tokens; the access token stays valid.
     dw.boto.forget_device(AccessToken=signed_in["AccessToken"], DeviceKey=device.key)
     assert error_of(refresh, dw=dw, token=signed_in["RefreshToken"], device_key=device.key) == (
-        "NotAuthorizedException", "Invalid Refresh Token."
+        "NotAuthorizedException",
+        "Invalid Refresh Token.",
     )
     assert dw.boto.list_devices(AccessToken=signed_in["AccessToken"])["Devices"] == []
     # The next sign-in is an ordinary one and hands out a new device.

@@ -20,7 +20,9 @@ NO_SKIP = {"ChallengeRequiredOnNewDevice": False, "DeviceOnlyRememberedOnUserPro
 CLIENT = AppClient("client", "us-east-1_pool", "app", 1.0, 1.0)
 
 
-def _session(*steps: ChallengeName, key: str | None = KEY, remembered: bool = False, admin: bool = False) -> AuthSession:
+def _session(
+    *steps: ChallengeName, key: str | None = KEY, remembered: bool = False, admin: bool = False
+) -> AuthSession:
     return AuthSession(
         user_pool_id="us-east-1_pool",
         client_id="client",
@@ -52,12 +54,36 @@ MFA_ON: dict[str, Any] = {"MfaConfiguration": "ON"}
 
 CASES = [
     # (what, session, status, pool, expected)
-    ("confirmed device after SRP", _session(C.PASSWORD_VERIFIER), UserStatus.CONFIRMED, _pool(), ChallengeName.DEVICE_SRP_AUTH),
-    ("confirmed device after a password flow", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(), ChallengeName.DEVICE_SRP_AUTH),
-    ("device proven", _session(C.PASSWORD, C.DEVICE_PASSWORD_VERIFIER), UserStatus.CONFIRMED, _pool(), TOKENS),
+    (
+        "confirmed device after SRP",
+        _session(C.PASSWORD_VERIFIER),
+        UserStatus.CONFIRMED,
+        _pool(),
+        ChallengeName.DEVICE_SRP_AUTH,
+    ),
+    (
+        "confirmed device after a password flow",
+        _session(C.PASSWORD),
+        UserStatus.CONFIRMED,
+        _pool(),
+        ChallengeName.DEVICE_SRP_AUTH,
+    ),
+    (
+        "device proven",
+        _session(C.PASSWORD, C.DEVICE_PASSWORD_VERIFIER),
+        UserStatus.CONFIRMED,
+        _pool(),
+        TOKENS,
+    ),
     ("no device named", _session(C.PASSWORD, key=None), UserStatus.CONFIRMED, _pool(), TOKENS),
     ("pool without tracking", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(None), TOKENS),
-    ("tracking with both switches off", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(NO_SKIP), ChallengeName.DEVICE_SRP_AUTH),
+    (
+        "tracking with both switches off",
+        _session(C.PASSWORD),
+        UserStatus.CONFIRMED,
+        _pool(NO_SKIP),
+        ChallengeName.DEVICE_SRP_AUTH,
+    ),
     (
         "temporary password first",
         _session(C.PASSWORD),
@@ -73,7 +99,13 @@ CASES = [
         ChallengeName.DEVICE_SRP_AUTH,
     ),
     # MFA and devices: a device that does not replace MFA is proven after it.
-    ("MFA ON, device not remembered", _session(C.PASSWORD), UserStatus.CONFIRMED, _pool(**MFA_ON), ChallengeName.MFA_SETUP),
+    (
+        "MFA ON, device not remembered",
+        _session(C.PASSWORD),
+        UserStatus.CONFIRMED,
+        _pool(**MFA_ON),
+        ChallengeName.MFA_SETUP,
+    ),
     (
         "MFA ON, remembered device, pool does not let it skip MFA",
         _session(C.PASSWORD, remembered=True),
@@ -108,7 +140,9 @@ CASES = [
 @pytest.mark.parametrize(
     ("session", "status", "pool", "expected"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
 )
-def test_next_challenge_with_devices(session: AuthSession, status: UserStatus, pool: UserPool, expected: NextStep) -> None:
+def test_next_challenge_with_devices(
+    session: AuthSession, status: UserStatus, pool: UserPool, expected: NextStep
+) -> None:
     assert next_challenge(session, _user(status), pool, CLIENT) is expected
 
 
@@ -133,7 +167,11 @@ def test_device_skips_mfa(session: AuthSession, pool: UserPool, skips: bool) -> 
         (_session(C.PASSWORD, key=None), _pool(None), DevicePlan()),
         (_session(C.PASSWORD, key=None), _pool(), DevicePlan(hand_out=True, new_device_used=True)),
         (_session(C.PASSWORD, key=None, admin=True), _pool(), DevicePlan(new_device_used=False)),
-        (_session(C.PASSWORD, C.DEVICE_PASSWORD_VERIFIER), _pool(), DevicePlan(bind=KEY, new_device_used=False)),
+        (
+            _session(C.PASSWORD, C.DEVICE_PASSWORD_VERIFIER),
+            _pool(),
+            DevicePlan(bind=KEY, new_device_used=False),
+        ),
         # A device named but never proven (CUSTOM_AUTH): no binding, no new device.
         (_session(C.PASSWORD_VERIFIER), _pool(), DevicePlan(new_device_used=False)),
     ],

@@ -183,10 +183,14 @@ def test_what_cannot_change_on_an_existing_pool_is_refused(services: Services) -
         apply_text(services, text)
     assert caught.value.problems == (
         f"poolgate.yaml:3: pools[0].PoolName: pool {POOL} is named 'apply', and a pool cannot be renamed",
-        (f"poolgate.yaml:6: pools[0].Schema: Schema cannot change on an existing pool ({POOL}; "
-        "attributes that differ: custom:tenant)"),
-        ("poolgate.yaml:18: pools[0].clients[1].ClientSecret: client backend0client0id has a different "
-        "ClientSecret, and a secret cannot be changed"),
+        (
+            f"poolgate.yaml:6: pools[0].Schema: Schema cannot change on an existing pool ({POOL}; "
+            "attributes that differ: custom:tenant)"
+        ),
+        (
+            "poolgate.yaml:18: pools[0].clients[1].ClientSecret: client backend0client0id has a different "
+            "ClientSecret, and a secret cannot be changed"
+        ),
     )
     assert state(services) == before
 
@@ -230,8 +234,10 @@ def test_groups_named_by_users_must_exist(services: Services) -> None:
     with pytest.raises(ApplyError) as caught:
         apply_text(services, FILE.replace("Groups: [admins]", "Groups: [admins, editors]"))
     assert caught.value.problems == (
-        ("poolgate.yaml:27: pools[0].users[0].Groups[1]: group 'editors' is neither declared in this pool nor "
-        "stored in it"),
+        (
+            "poolgate.yaml:27: pools[0].users[0].Groups[1]: group 'editors' is neither declared in this pool nor "
+            "stored in it"
+        ),
     )
 
 

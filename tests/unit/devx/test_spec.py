@@ -61,8 +61,10 @@ def test_unknown_field_names_line_and_path_and_suggests() -> None:
         "        ExplicitAuthFlows: [ALLOW_USER_SRP", "        ExplicitAuthFlow: [ALLOW_USER_SRP"
     )
     assert problems(text) == [
-        ("poolgate.yaml:9: pools[0].clients[0].ExplicitAuthFlow: unknown field 'ExplicitAuthFlow'; "
-        "did you mean 'ExplicitAuthFlows'?")
+        (
+            "poolgate.yaml:9: pools[0].clients[0].ExplicitAuthFlow: unknown field 'ExplicitAuthFlow'; "
+            "did you mean 'ExplicitAuthFlows'?"
+        )
     ]
 
 
@@ -104,10 +106,14 @@ def test_duplicate_ids_names_and_keys() -> None:
     )
     assert problems(text) == [
         "poolgate.yaml:21: pools[1].PoolName: duplicate key (first at line 20)",
-        ("poolgate.yaml:19: pools[1].Id: pool id us-east-1_Base1 is declared twice "
-        "(first at poolgate.yaml:3: pools[0].Id)"),
-        ("poolgate.yaml:23: pools[1].clients[0].ClientId: client id base0client0id is declared twice "
-        "(first at poolgate.yaml:7: pools[0].clients[0].ClientId)"),
+        (
+            "poolgate.yaml:19: pools[1].Id: pool id us-east-1_Base1 is declared twice "
+            "(first at poolgate.yaml:3: pools[0].Id)"
+        ),
+        (
+            "poolgate.yaml:23: pools[1].clients[0].ClientId: client id base0client0id is declared twice "
+            "(first at poolgate.yaml:7: pools[0].clients[0].ClientId)"
+        ),
     ]
 
 
@@ -130,8 +136,10 @@ def test_user_rules() -> None:
         "Password: Correct-Horse-1", "Password: Correct-Horse-1\n        TemporaryPassword: Other-Pass-2"
     )
     assert problems(text) == [
-        ("poolgate.yaml:16: pools[0].users[0]: "
-        "give either Password (a CONFIRMED user) or TemporaryPassword, not both")
+        (
+            "poolgate.yaml:16: pools[0].users[0]: "
+            "give either Password (a CONFIRMED user) or TemporaryPassword, not both"
+        )
     ]
     text = BASE.replace("Password: Correct-Horse-1", "Sub: 1234")
     assert problems(text) == [

@@ -48,7 +48,9 @@ def _moved_from(mw: MfaWorld, source: User, target: User) -> None:
         uow.users.update(replace(stored, settings=user_settings.with_totp(stored.settings, record)))
 
 
-def test_sign_in_with_a_secret_sealed_under_another_key(mw: MfaWorld, caplog: pytest.LogCaptureFixture) -> None:
+def test_sign_in_with_a_secret_sealed_under_another_key(
+    mw: MfaWorld, caplog: pytest.LogCaptureFixture
+) -> None:
     pool = mw.pool("OPTIONAL")
     client = mw.client(pool)
     user = mw.user(pool, "tess")
@@ -57,8 +59,14 @@ def test_sign_in_with_a_secret_sealed_under_another_key(mw: MfaWorld, caplog: py
     ch = challenge(mw.sign_in(client, "tess"))
     assert ch.name is ChallengeName.SOFTWARE_TOKEN_MFA
     with caplog.at_level(logging.ERROR, logger="poolgate.mfa"):
-        fails(SoftwareTokenMFANotFoundException, NOT_FOUND, mw.answer, client, ch,
-              {"USERNAME": "tess", "SOFTWARE_TOKEN_MFA_CODE": totp.at(mw.clock.now())})
+        fails(
+            SoftwareTokenMFANotFoundException,
+            NOT_FOUND,
+            mw.answer,
+            client,
+            ch,
+            {"USERNAME": "tess", "SOFTWARE_TOKEN_MFA_CODE": totp.at(mw.clock.now())},
+        )
     [record] = [r for r in caplog.records if r.name == "poolgate.mfa"]
     assert record.levelno == logging.ERROR
     assert user.sub in record.getMessage() and "verified" in record.getMessage()
@@ -66,10 +74,14 @@ def test_sign_in_with_a_secret_sealed_under_another_key(mw: MfaWorld, caplog: py
     token = mw.token(user, client)
     secret, _ = mw.mfa.associate_software_token(access_token=token, session=None)
     fresh = pyotp.TOTP(secret)
-    mw.mfa.verify_software_token(access_token=token, session=None, code=fresh.at(mw.clock.now()), device_name=None)
+    mw.mfa.verify_software_token(
+        access_token=token, session=None, code=fresh.at(mw.clock.now()), device_name=None
+    )
 
 
-def test_secret_copied_from_another_user_does_not_open(mw: MfaWorld, caplog: pytest.LogCaptureFixture) -> None:
+def test_secret_copied_from_another_user_does_not_open(
+    mw: MfaWorld, caplog: pytest.LogCaptureFixture
+) -> None:
     pool = mw.pool("OPTIONAL")
     client = mw.client(pool)
     owner, thief = mw.user(pool, "owner"), mw.user(pool, "thief")
@@ -78,8 +90,14 @@ def test_secret_copied_from_another_user_does_not_open(mw: MfaWorld, caplog: pyt
     _moved_from(mw, owner, thief)
     ch = challenge(mw.sign_in(client, "thief"))
     with caplog.at_level(logging.ERROR, logger="poolgate.mfa"):
-        fails(SoftwareTokenMFANotFoundException, NOT_FOUND, mw.answer, client, ch,
-              {"USERNAME": "thief", "SOFTWARE_TOKEN_MFA_CODE": totp.at(mw.clock.now())})
+        fails(
+            SoftwareTokenMFANotFoundException,
+            NOT_FOUND,
+            mw.answer,
+            client,
+            ch,
+            {"USERNAME": "thief", "SOFTWARE_TOKEN_MFA_CODE": totp.at(mw.clock.now())},
+        )
     assert any(r.name == "poolgate.mfa" for r in caplog.records)
 
 
@@ -93,7 +111,14 @@ def test_verify_software_token_with_an_unreadable_pending_secret(
     mw.mfa.associate_software_token(access_token=token, session=None)
     _reseal_under_another_key(mw, user, pending=True)
     with caplog.at_level(logging.ERROR, logger="poolgate.mfa"):
-        fails(SoftwareTokenMFANotFoundException, NOT_ASSOCIATED, mw.mfa.verify_software_token,
-              access_token=token, session=None, code="123456", device_name=None)
+        fails(
+            SoftwareTokenMFANotFoundException,
+            NOT_ASSOCIATED,
+            mw.mfa.verify_software_token,
+            access_token=token,
+            session=None,
+            code="123456",
+            device_name=None,
+        )
     [record] = [r for r in caplog.records if r.name == "poolgate.mfa"]
     assert "pending" in record.getMessage()

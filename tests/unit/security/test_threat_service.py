@@ -61,7 +61,11 @@ def test_new_network_rates_higher_and_valid_feedback_lowers_the_next_decision() 
     assert end is None and [e["EventResponse"] for e in rest] == ["Pass", "Pass"]
     assert events[1]["EventFeedback"]["Provider"] == "Admin"
     assert sink.events[0].endpoint_id == "ep-1" and sink.events[0].application_id == "app-1"
-    assert [e.event_type for e in sink.events] == ["_userauth.sign_in", "_userauth.sign_in", "_userauth.auth_fail"]
+    assert [e.event_type for e in sink.events] == [
+        "_userauth.sign_in",
+        "_userauth.sign_in",
+        "_userauth.auth_fail",
+    ]
 
 
 def test_feedback_token_is_checked() -> None:
@@ -87,14 +91,31 @@ def test_off_pools_have_no_history() -> None:
 
 def test_context_from_request() -> None:
     admin = context_from_request(
-        {"IpAddress": "198.51.100.7", "ServerName": "s", "ServerPath": "/",
-         "HttpHeaders": [{"headerName": "User-Agent", "headerValue": "Edge/1"}], "EncodedData": "fp"},
-        admin=True, source_ip="127.0.0.1", user_agent="boto3", propagate_user_ip=False,
+        {
+            "IpAddress": "198.51.100.7",
+            "ServerName": "s",
+            "ServerPath": "/",
+            "HttpHeaders": [{"headerName": "User-Agent", "headerValue": "Edge/1"}],
+            "EncodedData": "fp",
+        },
+        admin=True,
+        source_ip="127.0.0.1",
+        user_agent="boto3",
+        propagate_user_ip=False,
         analytics={"AnalyticsEndpointId": "ep"},
     )
-    assert (admin.ip, admin.user_agent, admin.device, admin.endpoint_id) == ("198.51.100.7", "Edge/1", "fp", "ep")
+    assert (admin.ip, admin.user_agent, admin.device, admin.endpoint_id) == (
+        "198.51.100.7",
+        "Edge/1",
+        "fp",
+        "ep",
+    )
     public = context_from_request(
-        {"IpAddress": "198.51.100.7"}, admin=False, source_ip="127.0.0.1", user_agent="js", propagate_user_ip=False
+        {"IpAddress": "198.51.100.7"},
+        admin=False,
+        source_ip="127.0.0.1",
+        user_agent="js",
+        propagate_user_ip=False,
     )
     assert public.ip == "127.0.0.1"
 
@@ -117,25 +138,42 @@ class NoStore:
 def test_notification_goes_out_for_notify_actions_only() -> None:
     world, _, _ = _setup()
     sender = ListSender()
-    threat = ThreatProtection(world.store, world.clock, MemoryAuthEventLog(), ListSink(), b"k" * 32, sender=sender)
+    threat = ThreatProtection(
+        world.store, world.clock, MemoryAuthEventLog(), ListSink(), b"k" * 32, sender=sender
+    )
     pool = world.pool(UserPoolAddOns={"AdvancedSecurityMode": "ENFORCED"})
     client = world.client(pool)
     user = world.user(pool, "dora")
     event, _ = threat.assess_sign_in(pool, client, user.sub, "dora", AWAY)
     # Without a NotifyConfiguration nothing is sent.
     assert not threat.notify(pool, client, event.event_id, EventAction.BLOCK, "dora@example.com")
-    threat.set_risk_configuration(pool.id, None, {"AccountTakeoverRiskConfiguration": {
-        "NotifyConfiguration": {"SourceArn": "arn:aws:ses:us-east-1:0:identity/x", "From": "sec@example.com",
-                                "MfaEmail": {"Subject": "MFA for {username}", "TextBody": "from {ip-address}",
-                                             "HtmlBody": "<b>{device-name}</b>"}},
-        "Actions": {"HighAction": {"Notify": True, "EventAction": "MFA_REQUIRED"}},
-    }})
+    threat.set_risk_configuration(
+        pool.id,
+        None,
+        {
+            "AccountTakeoverRiskConfiguration": {
+                "NotifyConfiguration": {
+                    "SourceArn": "arn:aws:ses:us-east-1:0:identity/x",
+                    "From": "sec@example.com",
+                    "MfaEmail": {
+                        "Subject": "MFA for {username}",
+                        "TextBody": "from {ip-address}",
+                        "HtmlBody": "<b>{device-name}</b>",
+                    },
+                },
+                "Actions": {"HighAction": {"Notify": True, "EventAction": "MFA_REQUIRED"}},
+            }
+        },
+    )
     assert not threat.notify(pool, client, event.event_id, EventAction.BLOCK, None)  # no e-mail address
     assert threat.notify(pool, client, event.event_id, EventAction.MFA_IF_CONFIGURED, "dora@example.com")
     assert threat.notify(pool, client, event.event_id, EventAction.BLOCK, "dora@example.com")
     mfa, block = sender.sent
     assert (mfa.subject, mfa.body, mfa.html_body, mfa.sender) == (
-        "MFA for dora", f"from {AWAY.ip}", "<b>curl/8.5</b>", "sec@example.com"
+        "MFA for dora",
+        f"from {AWAY.ip}",
+        "<b>curl/8.5</b>",
+        "sec@example.com",
     )
     assert mfa.purpose == "ACCOUNT_TAKEOVER_NOTIFICATION" and mfa.code is None
     assert block.subject == "Blocked sign-in attempt" and "dora" in block.body  # the default template
@@ -150,8 +188,9 @@ def test_render_escapes_html_and_keeps_unknown_placeholders() -> None:
 def test_old_events_are_purged_at_most_every_interval() -> None:
     world, _, _ = _setup()
     log = MemoryAuthEventLog()
-    threat = ThreatProtection(world.store, world.clock, log, ListSink(), b"k" * 32, retention_seconds=100,
-                              purge_every=50)
+    threat = ThreatProtection(
+        world.store, world.clock, log, ListSink(), b"k" * 32, retention_seconds=100, purge_every=50
+    )
     pool = world.pool(UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})
     client = world.client(pool)
     user = world.user(pool, "erin")
@@ -178,10 +217,17 @@ def test_sign_up_does_no_work_when_off_and_no_analytics() -> None:
     threat.after_sign_up(pool, client, user, {}, source_ip="127.0.0.1", user_agent="ua", compromised=False)
     assert sink.events == []
     threat.after_sign_up(
-        pool, client, user, {"AnalyticsMetadata": {"AnalyticsEndpointId": "ep-9"}},
-        source_ip="127.0.0.1", user_agent="ua", compromised=False,
+        pool,
+        client,
+        user,
+        {"AnalyticsMetadata": {"AnalyticsEndpointId": "ep-9"}},
+        source_ip="127.0.0.1",
+        user_agent="ua",
+        compromised=False,
     )
-    assert [(e.event_type, e.endpoint_id, e.event_id) for e in sink.events] == [("_userauth.sign_up", "ep-9", None)]
+    assert [(e.event_type, e.endpoint_id, e.event_id) for e in sink.events] == [
+        ("_userauth.sign_up", "ep-9", None)
+    ]
 
 
 def test_sign_up_event_when_audited() -> None:
@@ -192,8 +238,13 @@ def test_sign_up_event_when_audited() -> None:
     client = world.client(pool, secret=True, EnablePropagateAdditionalUserContextData=True)
     user = world.user(pool, "gil")
     threat.after_sign_up(
-        pool, client, user, {"UserContextData": {"IpAddress": "192.0.2.44"}}, source_ip="127.0.0.1",
-        user_agent="ua", compromised=True,
+        pool,
+        client,
+        user,
+        {"UserContextData": {"IpAddress": "192.0.2.44"}},
+        source_ip="127.0.0.1",
+        user_agent="ua",
+        compromised=True,
     )
     (event,) = log.for_user(pool.id, user.sub, limit=5)
     assert (event.event_type, event.response, event.ip) == ("SignUp", "Pass", "192.0.2.44")

@@ -147,18 +147,23 @@ def test_looks_like_jws() -> None:
     assert not jws.looks_like_jws("eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.a.b.c.d")
 
 
-@pytest.mark.parametrize(("payload", "expected"), [
-    (b'{"sub":"a","n":1}', {"sub": "a", "n": 1}),  # canonical: the orjson fast path
-    (b'{ "sub" : "a", "n" : 1 }', {"sub": "a", "n": 1}),  # not canonical: the strict parse
-    (b'{"sub":"a","n":18446744073709551616}', {"sub": "a", "n": 2**64}),  # past orjson's integers
-])
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (b'{"sub":"a","n":1}', {"sub": "a", "n": 1}),  # canonical: the orjson fast path
+        (b'{ "sub" : "a", "n" : 1 }', {"sub": "a", "n": 1}),  # not canonical: the strict parse
+        (b'{"sub":"a","n":18446744073709551616}', {"sub": "a", "n": 2**64}),  # past orjson's integers
+    ],
+)
 def test_payloads_parse_the_same_on_both_paths(payload: bytes, expected: dict[str, object]) -> None:
     header = _part({"kid": KID, "alg": "RS256"})
     token = f"{header}.{_b64(payload)}.{_b64(b'sig')}"
     assert jws.parse(token).payload == expected
 
 
-@pytest.mark.parametrize("payload", [b'{"sub":"a","sub":"b"}', b'{"sub":"a", "sub":"b"}', b'{"a":{"b":1,"b":2}}'])
+@pytest.mark.parametrize(
+    "payload", [b'{"sub":"a","sub":"b"}', b'{"sub":"a", "sub":"b"}', b'{"a":{"b":1,"b":2}}']
+)
 def test_duplicate_members_are_refused_on_either_path(payload: bytes) -> None:
     header = _part({"kid": KID, "alg": "RS256"})
     with pytest.raises(jws.TokenFormatError):

@@ -14,10 +14,22 @@ from poolgate.triggers.api import Caller, GroupOverride, NoTriggers, TokenOverri
 
 def _claims() -> tuple[dict[str, Any], dict[str, Any]]:
     id_claims = {
-        "sub": "s", "iss": "i", "aud": "c", "email": "a@b.c", "email_verified": True, "token_use": "id",
-        "cognito:groups": ["g"], "cognito:roles": ["r"], "cognito:preferred_role": "r",
+        "sub": "s",
+        "iss": "i",
+        "aud": "c",
+        "email": "a@b.c",
+        "email_verified": True,
+        "token_use": "id",
+        "cognito:groups": ["g"],
+        "cognito:roles": ["r"],
+        "cognito:preferred_role": "r",
     }
-    access = {"sub": "s", "scope": "aws.cognito.signin.user.admin", "cognito:groups": ["g"], "token_use": "access"}
+    access = {
+        "sub": "s",
+        "scope": "aws.cognito.signin.user.admin",
+        "cognito:groups": ["g"],
+        "token_use": "access",
+    }
     return id_claims, access
 
 
@@ -30,8 +42,11 @@ def test_none_changes_nothing() -> None:
 def test_v1_changes_the_id_token_only() -> None:
     id_claims, access = _claims()
     apply_overrides(
-        id_claims, access,
-        TokenOverrides(id_claims_add={"tier": "gold", "email": "x@y.z"}, id_claims_suppress=["cognito:roles"]),
+        id_claims,
+        access,
+        TokenOverrides(
+            id_claims_add={"tier": "gold", "email": "x@y.z"}, id_claims_suppress=["cognito:roles"]
+        ),
     )
     assert id_claims["tier"] == "gold" and id_claims["email"] == "x@y.z" and "cognito:roles" not in id_claims
     assert access == _claims()[1]
@@ -39,7 +54,9 @@ def test_v1_changes_the_id_token_only() -> None:
 
 def test_suppress_wins_over_add() -> None:
     id_claims, access = _claims()
-    apply_overrides(id_claims, access, TokenOverrides(id_claims_add={"email": "x"}, id_claims_suppress=["email"]))
+    apply_overrides(
+        id_claims, access, TokenOverrides(id_claims_add={"email": "x"}, id_claims_suppress=["email"])
+    )
     assert "email" not in id_claims
 
 
@@ -47,10 +64,13 @@ def test_protected_claims_are_ignored() -> None:
     id_claims, access = _claims()
     added = dict.fromkeys(PROTECTED_CLAIMS, "changed")
     apply_overrides(
-        id_claims, access,
+        id_claims,
+        access,
         TokenOverrides(
-            id_claims_add=added, id_claims_suppress=sorted(PROTECTED_CLAIMS),
-            access_claims_add={**added, "scope": "all"}, access_claims_suppress=["sub", "scope"],
+            id_claims_add=added,
+            id_claims_suppress=sorted(PROTECTED_CLAIMS),
+            access_claims_add={**added, "scope": "all"},
+            access_claims_suppress=["sub", "scope"],
         ),
     )
     assert (id_claims, access) == _claims()
@@ -59,8 +79,11 @@ def test_protected_claims_are_ignored() -> None:
 def test_typed_id_claims_keep_their_types() -> None:
     id_claims, access = _claims()
     apply_overrides(
-        id_claims, access,
-        TokenOverrides(id_claims_add={"email_verified": "false", "updated_at": "1700000000", "address": "1 Road"}),
+        id_claims,
+        access,
+        TokenOverrides(
+            id_claims_add={"email_verified": "false", "updated_at": "1700000000", "address": "1 Road"}
+        ),
     )
     assert id_claims["email_verified"] is False and id_claims["updated_at"] == 1700000000
     assert id_claims["address"] == {"formatted": "1 Road"}
@@ -68,20 +91,21 @@ def test_typed_id_claims_keep_their_types() -> None:
 
 def test_groups_override_both_tokens() -> None:
     id_claims, access = _claims()
-    apply_overrides(
-        id_claims, access, TokenOverrides(groups=GroupOverride(["a", "b"], ["arn:r"], "arn:r"))
-    )
+    apply_overrides(id_claims, access, TokenOverrides(groups=GroupOverride(["a", "b"], ["arn:r"], "arn:r")))
     assert id_claims["cognito:groups"] == ["a", "b"] == access["cognito:groups"]
     assert id_claims["cognito:roles"] == ["arn:r"] and id_claims["cognito:preferred_role"] == "arn:r"
     id_claims, access = _claims()
     apply_overrides(id_claims, access, TokenOverrides(groups=GroupOverride()))
-    assert not {"cognito:groups", "cognito:roles", "cognito:preferred_role"} & (id_claims.keys() | access.keys())
+    assert not {"cognito:groups", "cognito:roles", "cognito:preferred_role"} & (
+        id_claims.keys() | access.keys()
+    )
 
 
 def test_v2_access_claims_and_scopes() -> None:
     id_claims, access = _claims()
     apply_overrides(
-        id_claims, access,
+        id_claims,
+        access,
         TokenOverrides(
             access_claims_add={"perm": ["read", "write"], "n": 3},
             access_claims_suppress=["cognito:groups"],
@@ -91,7 +115,9 @@ def test_v2_access_claims_and_scopes() -> None:
     )
     assert access["perm"] == ["read", "write"] and access["n"] == 3 and "cognito:groups" not in access
     assert access["scope"] == "aws.cognito.signin.user.admin api/read"
-    apply_overrides(id_claims, access, TokenOverrides(scopes_suppress=["aws.cognito.signin.user.admin", "api/read"]))
+    apply_overrides(
+        id_claims, access, TokenOverrides(scopes_suppress=["aws.cognito.signin.user.admin", "api/read"])
+    )
     assert "scope" not in access
 
 
@@ -133,8 +159,13 @@ def test_get_tokens_from_refresh_token_passes_its_client_metadata(world: World) 
     assert refresh is not None
     recording = _Recording(TokenOverrides(access_claims_add={"rotated": True}))
     issued = _with_trigger(world, recording).tokens_from_refresh_token(
-        world.store, client.client_id, refresh, client_secret=SECRET, device_key=None,
-        client_metadata={"k": "v"}, caller=Caller(client.client_id),
+        world.store,
+        client.client_id,
+        refresh,
+        client_secret=SECRET,
+        device_key=None,
+        client_metadata={"k": "v"},
+        caller=Caller(client.client_id),
     )
     assert issued.refresh_token is not None and world.decode(issued.access_token)["rotated"] is True
     assert recording.calls[0]["client_metadata"] == {"k": "v"}

@@ -17,8 +17,16 @@ POOL_ID = "eu-west-2_Trig9ers1"
 CALLER = Caller(client_id="client123", sdk="boto3-1.44.8")
 
 ALL_TRIGGERS = (
-    "PreSignUp", "PostConfirmation", "PreAuthentication", "PostAuthentication", "DefineAuthChallenge",
-    "CreateAuthChallenge", "VerifyAuthChallengeResponse", "PreTokenGeneration", "UserMigration", "CustomMessage",
+    "PreSignUp",
+    "PostConfirmation",
+    "PreAuthentication",
+    "PostAuthentication",
+    "DefineAuthChallenge",
+    "CreateAuthChallenge",
+    "VerifyAuthChallengeResponse",
+    "PreTokenGeneration",
+    "UserMigration",
+    "CustomMessage",
 )
 
 
@@ -26,16 +34,28 @@ def make_pool(lambda_config: Mapping[str, Any] | None = None, **config: Any) -> 
     """A pool whose LambdaConfig names the function ``<trigger lower-cased>`` for every trigger
     (unless ``lambda_config`` is given)."""
     if lambda_config is None:
-        lambda_config = {t: lambda_arn(t.lower(), region="eu-west-2", account="123456789012") for t in ALL_TRIGGERS}
+        lambda_config = {
+            t: lambda_arn(t.lower(), region="eu-west-2", account="123456789012") for t in ALL_TRIGGERS
+        }
     return UserPool(POOL_ID, "triggers", 1.0, 1.0, {"LambdaConfig": dict(lambda_config), **config})
 
 
 def make_user(**attributes: str) -> User:
-    values = {"sub": "0b6e2c4e-1111-4222-8333-444455556666", "email": "alice@example.com", "email_verified": "true"}
+    values = {
+        "sub": "0b6e2c4e-1111-4222-8333-444455556666",
+        "email": "alice@example.com",
+        "email_verified": "true",
+    }
     values.update(attributes)
     return User(
-        user_pool_id=POOL_ID, username="alice", sub=values["sub"], status=UserStatus.CONFIRMED, enabled=True,
-        attributes=values, created_at=1.0, updated_at=1.0,
+        user_pool_id=POOL_ID,
+        username="alice",
+        sub=values["sub"],
+        status=UserStatus.CONFIRMED,
+        enabled=True,
+        attributes=values,
+        created_at=1.0,
+        updated_at=1.0,
     )
 
 

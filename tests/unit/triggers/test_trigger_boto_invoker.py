@@ -23,15 +23,25 @@ from poolgate.triggers.boto_invoker import BotoLambdaInvoker, error_message
 from poolgate.triggers.build import build_triggers
 from poolgate.triggers.runner import TriggerRunner
 
-POOL = make_pool({"PreSignUp": lambda_arn("presignup"), "PostConfirmation": lambda_arn("confirmed", account="1")})
+POOL = make_pool(
+    {"PreSignUp": lambda_arn("presignup"), "PostConfirmation": lambda_arn("confirmed", account="1")}
+)
 
 
 @pytest.fixture(autouse=True)
 def _no_real_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # No credentials anywhere, so the invoker falls back to dummy ones, and no real endpoint.
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_LAMBDA",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
@@ -113,8 +123,12 @@ def test_throttling_is_retried(fake: LambdaEndpoint, runner: TriggerRunner) -> N
     assert len(fake.invocations("presignup")) == 2
 
 
-@pytest.mark.parametrize(("status", "code"), [(404, "ResourceNotFoundException"), (403, "AccessDeniedException")])
-def test_refusals_are_not_retried(fake: LambdaEndpoint, runner: TriggerRunner, status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "code"), [(404, "ResourceNotFoundException"), (403, "AccessDeniedException")]
+)
+def test_refusals_are_not_retried(
+    fake: LambdaEndpoint, runner: TriggerRunner, status: int, code: str
+) -> None:
     fake.set("presignup", f"status:{status}")
     with pytest.raises(UnexpectedLambdaException) as caught:
         sign_up(runner)
@@ -156,8 +170,9 @@ def test_per_function_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
             assert sign_up(runner).auto_confirm
             from tests.unit.triggers._support import make_user
 
-            runner.post_confirmation(POOL, source="ConfirmSignUp", user=make_user(), client_metadata=None,
-                                     caller=CALLER)
+            runner.post_confirmation(
+                POOL, source="ConfirmSignUp", user=make_user(), client_metadata=None, caller=CALLER
+            )
         finally:
             runner.close()
         assert [i.function for i in first.invocations()] == ["presignup"]
@@ -169,13 +184,17 @@ def test_connection_refused_is_retried() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    runner = build_triggers(Settings(lambda_endpoints={"presignup": f"http://127.0.0.1:{port}"}, lambda_attempts=2))
+    runner = build_triggers(
+        Settings(lambda_endpoints={"presignup": f"http://127.0.0.1:{port}"}, lambda_attempts=2)
+    )
     try:
         with pytest.raises(UnexpectedLambdaException) as caught:
             sign_up(runner)
     finally:
         runner.close()
-    assert caught.value.message.startswith("PreSignUp invocation failed due to error Unable to reach Lambda function")
+    assert caught.value.message.startswith(
+        "PreSignUp invocation failed due to error Unable to reach Lambda function"
+    )
 
 
 def test_overhead_per_call(fake: LambdaEndpoint, runner: TriggerRunner) -> None:

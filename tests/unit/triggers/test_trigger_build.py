@@ -24,13 +24,15 @@ def test_defaults() -> None:
 
 
 def test_from_the_environment() -> None:
-    settings = settings_from_env({
-        "POOLGATE_LAMBDA_HANDLERS": "pre=tests.trigger_handlers:echo, post = app.hooks:on_post\n",
-        "POOLGATE_LAMBDA_ENDPOINTS": "pre=http://127.0.0.1:3001/,ext=https://lambda.example",
-        "POOLGATE_LAMBDA_TIMEOUT_SECONDS": "0.5",
-        "POOLGATE_LAMBDA_ATTEMPTS": "1",
-        "POOLGATE_LAMBDA_THREADS": "2",
-    })
+    settings = settings_from_env(
+        {
+            "POOLGATE_LAMBDA_HANDLERS": "pre=tests.trigger_handlers:echo, post = app.hooks:on_post\n",
+            "POOLGATE_LAMBDA_ENDPOINTS": "pre=http://127.0.0.1:3001/,ext=https://lambda.example",
+            "POOLGATE_LAMBDA_TIMEOUT_SECONDS": "0.5",
+            "POOLGATE_LAMBDA_ATTEMPTS": "1",
+            "POOLGATE_LAMBDA_THREADS": "2",
+        }
+    )
     assert settings.lambda_handlers == {"pre": "tests.trigger_handlers:echo", "post": "app.hooks:on_post"}
     assert settings.lambda_endpoints == {"pre": "http://127.0.0.1:3001", "ext": "https://lambda.example"}
     assert (settings.lambda_timeout_seconds, settings.lambda_attempts, settings.lambda_threads) == (0.5, 1, 2)
@@ -64,8 +66,12 @@ def test_map_round_trip() -> None:
 def test_routing() -> None:
     settings = Settings(
         lambda_handlers={"inproc": "tests.trigger_handlers:echo", "both": "tests.trigger_handlers:echo"},
-        lambda_endpoints={"both": "http://127.0.0.1:1", "http1": "http://127.0.0.1:1", "http2": "http://127.0.0.1:1",
-                          "other": "http://127.0.0.1:2"},
+        lambda_endpoints={
+            "both": "http://127.0.0.1:1",
+            "http1": "http://127.0.0.1:1",
+            "http2": "http://127.0.0.1:1",
+            "other": "http://127.0.0.1:2",
+        },
     )
     router = build_invoker(settings)
     try:
@@ -108,15 +114,31 @@ def test_workers_get_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith("POOLGATE_"):
             monkeypatch.delenv(key)
     settings = Settings(
-        lambda_handlers={"a": "m:f"}, lambda_endpoints={"b": "http://127.0.0.1:9"}, lambda_timeout_seconds=0.25,
-        lambda_attempts=2, lambda_threads=3,
+        lambda_handlers={"a": "m:f"},
+        lambda_endpoints={"b": "http://127.0.0.1:9"},
+        lambda_timeout_seconds=0.25,
+        lambda_attempts=2,
+        lambda_threads=3,
     )
     # _export_settings writes os.environ; monkeypatch restores every variable it set.
-    for key in ("POOLGATE_HOST", "POOLGATE_REGION", "POOLGATE_DATA", "POOLGATE_DATABASE_URL", "POOLGATE_PUBLIC_URL",
-                "POOLGATE_ACCOUNT_ID", "POOLGATE_DEV", "POOLGATE_TESTING", "POOLGATE_LOG_LEVEL",
-                "POOLGATE_MAX_BODY_BYTES", "POOLGATE_ISSUER_STYLE", "POOLGATE_LAMBDA_HANDLERS",
-                "POOLGATE_LAMBDA_ENDPOINTS", "POOLGATE_LAMBDA_TIMEOUT_SECONDS", "POOLGATE_LAMBDA_ATTEMPTS",
-                "POOLGATE_LAMBDA_THREADS"):
+    for key in (
+        "POOLGATE_HOST",
+        "POOLGATE_REGION",
+        "POOLGATE_DATA",
+        "POOLGATE_DATABASE_URL",
+        "POOLGATE_PUBLIC_URL",
+        "POOLGATE_ACCOUNT_ID",
+        "POOLGATE_DEV",
+        "POOLGATE_TESTING",
+        "POOLGATE_LOG_LEVEL",
+        "POOLGATE_MAX_BODY_BYTES",
+        "POOLGATE_ISSUER_STYLE",
+        "POOLGATE_LAMBDA_HANDLERS",
+        "POOLGATE_LAMBDA_ENDPOINTS",
+        "POOLGATE_LAMBDA_TIMEOUT_SECONDS",
+        "POOLGATE_LAMBDA_ATTEMPTS",
+        "POOLGATE_LAMBDA_THREADS",
+    ):
         monkeypatch.setenv(key, "")
     commands._export_settings(settings)
     again = settings_from_env()

@@ -12,7 +12,16 @@ from poolgate.triggers import events
 from poolgate.triggers.api import NO_CLIENT, Caller, ChallengeResult
 from poolgate.users.model import UserStatus
 
-ENVELOPE_KEYS = {"version", "triggerSource", "region", "userPoolId", "userName", "callerContext", "request", "response"}
+ENVELOPE_KEYS = {
+    "version",
+    "triggerSource",
+    "region",
+    "userPoolId",
+    "userName",
+    "callerContext",
+    "request",
+    "response",
+}
 POOL = make_pool()
 USER = make_user()
 SESSION = (ChallengeResult("SRP_A", True), ChallengeResult("CUSTOM_CHALLENGE", False, "captcha-1"))
@@ -23,8 +32,14 @@ Builder = Callable[[str], dict[str, Any]]
 BUILDERS: dict[str, tuple[Builder, set[str]]] = {
     "PreSignUp": (
         lambda source: events.pre_sign_up(
-            POOL, region="us-east-1", source=source, username="alice", attributes={"email": "a@example.com"},
-            validation_data=None, client_metadata=None, caller=CALLER,
+            POOL,
+            region="us-east-1",
+            source=source,
+            username="alice",
+            attributes={"email": "a@example.com"},
+            validation_data=None,
+            client_metadata=None,
+            caller=CALLER,
         ),
         {"userAttributes", "validationData", "clientMetadata"},
     ),
@@ -36,7 +51,12 @@ BUILDERS: dict[str, tuple[Builder, set[str]]] = {
     ),
     "PreAuthentication": (
         lambda source: events.pre_authentication(
-            POOL, region="us-east-1", username="alice", user=USER, validation_data=None, user_not_found=False,
+            POOL,
+            region="us-east-1",
+            username="alice",
+            user=USER,
+            validation_data=None,
+            user_not_found=False,
             caller=CALLER,
         ),
         {"userAttributes", "validationData"},
@@ -49,43 +69,82 @@ BUILDERS: dict[str, tuple[Builder, set[str]]] = {
     ),
     "DefineAuthChallenge": (
         lambda source: events.define_auth_challenge(
-            POOL, region="us-east-1", username="alice", user=USER, session=SESSION, client_metadata=None,
-            user_not_found=False, caller=CALLER,
+            POOL,
+            region="us-east-1",
+            username="alice",
+            user=USER,
+            session=SESSION,
+            client_metadata=None,
+            user_not_found=False,
+            caller=CALLER,
         ),
         {"userAttributes", "session", "clientMetadata", "userNotFound"},
     ),
     "CreateAuthChallenge": (
         lambda source: events.create_auth_challenge(
-            POOL, region="us-east-1", username="alice", user=USER, challenge_name="CUSTOM_CHALLENGE",
-            session=SESSION, client_metadata=None, user_not_found=False, caller=CALLER,
+            POOL,
+            region="us-east-1",
+            username="alice",
+            user=USER,
+            challenge_name="CUSTOM_CHALLENGE",
+            session=SESSION,
+            client_metadata=None,
+            user_not_found=False,
+            caller=CALLER,
         ),
         {"userAttributes", "challengeName", "session", "clientMetadata", "userNotFound"},
     ),
     "VerifyAuthChallengeResponse": (
         lambda source: events.verify_auth_challenge(
-            POOL, region="us-east-1", username="alice", user=USER, private_parameters={"answer": "42"},
-            answer="42", client_metadata=None, user_not_found=False, caller=CALLER,
+            POOL,
+            region="us-east-1",
+            username="alice",
+            user=USER,
+            private_parameters={"answer": "42"},
+            answer="42",
+            client_metadata=None,
+            user_not_found=False,
+            caller=CALLER,
         ),
         {"userAttributes", "privateChallengeParameters", "challengeAnswer", "clientMetadata", "userNotFound"},
     ),
     "PreTokenGeneration": (
         lambda source: events.pre_token_generation(
-            POOL, region="us-east-1", lambda_version="V1_0", source=source, user=USER, groups=(), scopes=(),
-            client_metadata=None, caller=CALLER,
+            POOL,
+            region="us-east-1",
+            lambda_version="V1_0",
+            source=source,
+            user=USER,
+            groups=(),
+            scopes=(),
+            client_metadata=None,
+            caller=CALLER,
         ),
         {"userAttributes", "groupConfiguration", "clientMetadata"},
     ),
     "UserMigration": (
         lambda source: events.user_migration(
-            POOL, region="us-east-1", source=source, username="typed@example.com", password="Secret-1",
-            validation_data=None, client_metadata=None, caller=CALLER,
+            POOL,
+            region="us-east-1",
+            source=source,
+            username="typed@example.com",
+            password="Secret-1",
+            validation_data=None,
+            client_metadata=None,
+            caller=CALLER,
         ),
         {"password", "validationData", "clientMetadata"},
     ),
     "CustomMessage": (
         lambda source: events.custom_message(
-            POOL, region="us-east-1", source=source, user=USER, code_parameter="{####}",
-            username_parameter=None, client_metadata=None, caller=CALLER,
+            POOL,
+            region="us-east-1",
+            source=source,
+            user=USER,
+            code_parameter="{####}",
+            username_parameter=None,
+            client_metadata=None,
+            caller=CALLER,
         ),
         {"userAttributes", "codeParameter", "linkParameter", "clientMetadata"},
     ),
@@ -146,8 +205,14 @@ def test_existing_user_attributes_carry_sub_and_status() -> None:
 
 def test_metadata_is_passed_as_strings() -> None:
     event = events.pre_sign_up(
-        POOL, region="us-east-1", source="SignUp", username="alice", attributes={"email": "a@example.com"},
-        validation_data={"captcha": "ok"}, client_metadata={"app": "web"}, caller=CALLER,
+        POOL,
+        region="us-east-1",
+        source="SignUp",
+        username="alice",
+        attributes={"email": "a@example.com"},
+        validation_data={"captcha": "ok"},
+        client_metadata={"app": "web"},
+        caller=CALLER,
     )
     assert event["request"] == {
         "userAttributes": {"email": "a@example.com"},
@@ -159,8 +224,14 @@ def test_metadata_is_passed_as_strings() -> None:
 
 def test_client_id_not_applicable() -> None:
     event = events.pre_sign_up(
-        POOL, region="us-east-1", source="AdminCreateUser", username="bob", attributes={},
-        validation_data=None, client_metadata=None, caller=Caller(),
+        POOL,
+        region="us-east-1",
+        source="AdminCreateUser",
+        username="bob",
+        attributes={},
+        validation_data=None,
+        client_metadata=None,
+        caller=Caller(),
     )
     assert event["callerContext"] == {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": NO_CLIENT}
     assert NO_CLIENT == "CLIENT_ID_NOT_APPLICABLE"
@@ -173,11 +244,20 @@ def test_region_falls_back_when_the_pool_id_has_none() -> None:
 
 def test_pre_authentication_unknown_user() -> None:
     event = events.pre_authentication(
-        POOL, region="us-east-1", username="ghost", user=None, validation_data={"ip": "1.2.3.4"},
-        user_not_found=True, caller=CALLER,
+        POOL,
+        region="us-east-1",
+        username="ghost",
+        user=None,
+        validation_data={"ip": "1.2.3.4"},
+        user_not_found=True,
+        caller=CALLER,
     )
     assert event["userName"] == "ghost"
-    assert event["request"] == {"userAttributes": {}, "validationData": {"ip": "1.2.3.4"}, "userNotFound": True}
+    assert event["request"] == {
+        "userAttributes": {},
+        "validationData": {"ip": "1.2.3.4"},
+        "userNotFound": True,
+    }
 
 
 def test_post_authentication_new_device() -> None:
@@ -190,8 +270,14 @@ def test_post_authentication_new_device() -> None:
 
 def test_custom_auth_session_and_user_not_found() -> None:
     event = events.define_auth_challenge(
-        POOL, region="us-east-1", username="ghost", user=None, session=SESSION, client_metadata=None,
-        user_not_found=True, caller=CALLER,
+        POOL,
+        region="us-east-1",
+        username="ghost",
+        user=None,
+        session=SESSION,
+        client_metadata=None,
+        user_not_found=True,
+        caller=CALLER,
     )
     assert event["userName"] == "ghost"
     assert event["request"]["userNotFound"] is True
@@ -204,7 +290,9 @@ def test_custom_auth_session_and_user_not_found() -> None:
     assert verify["request"]["privateChallengeParameters"] == {"answer": "42"}
     assert verify["request"]["challengeAnswer"] == "42"
     assert verify["request"]["userNotFound"] is False
-    assert BUILDERS["CreateAuthChallenge"][0]("Authentication")["request"]["challengeName"] == "CUSTOM_CHALLENGE"
+    assert (
+        BUILDERS["CreateAuthChallenge"][0]("Authentication")["request"]["challengeName"] == "CUSTOM_CHALLENGE"
+    )
 
 
 @pytest.mark.parametrize(("version", "number"), [("V1_0", "1"), ("V2_0", "2"), ("V3_0", "3")])
@@ -215,8 +303,15 @@ def test_pre_token_versions(version: str, number: str) -> None:
         make_group("plain"),
     ]
     event = events.pre_token_generation(
-        POOL, region="us-east-1", lambda_version=version, source="RefreshTokens", user=USER, groups=groups,
-        scopes=["openid", "aws.cognito.signin.user.admin"], client_metadata={"a": "b"}, caller=CALLER,
+        POOL,
+        region="us-east-1",
+        lambda_version=version,
+        source="RefreshTokens",
+        user=USER,
+        groups=groups,
+        scopes=["openid", "aws.cognito.signin.user.admin"],
+        client_metadata={"a": "b"},
+        caller=CALLER,
     )
     assert event["version"] == number
     assert event["triggerSource"] == "TokenGeneration_RefreshTokens"
@@ -235,29 +330,51 @@ def test_pre_token_versions(version: str, number: str) -> None:
 
 
 def test_group_configuration_without_groups_or_with_a_tie() -> None:
-    assert events.group_configuration([]) == {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None}
+    assert events.group_configuration([]) == {
+        "groupsToOverride": [],
+        "iamRolesToOverride": [],
+        "preferredRole": None,
+    }
     tied = events.group_configuration([make_group("a", 1, "arn:r1"), make_group("b", 1, "arn:r2")])
     assert tied["preferredRole"] is None
 
 
 def test_user_migration_event() -> None:
     event = events.user_migration(
-        POOL, region="us-east-1", source="Authentication", username="typed@example.com", password="Secret-1",
-        validation_data={"v": "1"}, client_metadata=None, caller=CALLER,
+        POOL,
+        region="us-east-1",
+        source="Authentication",
+        username="typed@example.com",
+        password="Secret-1",
+        validation_data={"v": "1"},
+        client_metadata=None,
+        caller=CALLER,
     )
     assert event["userName"] == "typed@example.com"
     assert event["request"] == {"password": "Secret-1", "validationData": {"v": "1"}, "clientMetadata": {}}
     forgot = events.user_migration(
-        POOL, region="us-east-1", source="ForgotPassword", username="typed", password=None,
-        validation_data=None, client_metadata={"m": "1"}, caller=CALLER,
+        POOL,
+        region="us-east-1",
+        source="ForgotPassword",
+        username="typed",
+        password=None,
+        validation_data=None,
+        client_metadata={"m": "1"},
+        caller=CALLER,
     )
     assert forgot["request"] == {"validationData": {}, "clientMetadata": {"m": "1"}}
 
 
 def test_custom_message_admin_create_user() -> None:
     event = events.custom_message(
-        POOL, region="us-east-1", source="AdminCreateUser", user=USER, code_parameter="{####}",
-        username_parameter="{username}", client_metadata=None, caller=Caller(),
+        POOL,
+        region="us-east-1",
+        source="AdminCreateUser",
+        user=USER,
+        code_parameter="{####}",
+        username_parameter="{username}",
+        client_metadata=None,
+        caller=Caller(),
     )
     assert event["request"]["codeParameter"] == "{####}"
     assert event["request"]["usernameParameter"] == "{username}"

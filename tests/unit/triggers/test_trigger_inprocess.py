@@ -20,7 +20,9 @@ from poolgate.triggers.inprocess import InProcessInvoker, LambdaContext, load_ha
 from poolgate.triggers.invokers import FunctionError, ResponseError, TransientError, UnavailableError
 from poolgate.triggers.runner import TriggerRunner
 
-EVENT = json.dumps({"triggerSource": "PreSignUp_SignUp", "request": {"userAttributes": {}}, "response": {}}).encode()
+EVENT = json.dumps(
+    {"triggerSource": "PreSignUp_SignUp", "request": {"userAttributes": {}}, "response": {}}
+).encode()
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +54,9 @@ def invoker(contexts: list[Any]) -> Iterator[InProcessInvoker]:
             "autoconfirm": "tests.trigger_handlers:pre_sign_up_auto_confirm",
             "missing": "tests.no_such_module:handler",
         },
-        threads=4, region="eu-west-2", account_id="123456789012",
+        threads=4,
+        region="eu-west-2",
+        account_id="123456789012",
     )
     yield built
     built.close()
@@ -130,13 +134,22 @@ def test_runner_over_the_in_process_invoker(invoker: InProcessInvoker) -> None:
     pool = make_pool(lambda_config)
     with pytest.raises(UserLambdaValidationException) as caught:
         runner.pre_sign_up(
-            pool, source="SignUp", username="a", attributes={}, validation_data=None, client_metadata=None,
+            pool,
+            source="SignUp",
+            username="a",
+            attributes={},
+            validation_data=None,
+            client_metadata=None,
             caller=CALLER,
         )
     assert caught.value.message == "PreSignUp failed with error rejected PreSignUp_SignUp."
     with pytest.raises(UnexpectedLambdaException) as timed_out:
-        runner.post_confirmation(pool, source="ConfirmSignUp", user=make_user(), client_metadata=None, caller=CALLER)
-    assert timed_out.value.message.endswith("failed due to error Socket timeout while invoking Lambda function.")
+        runner.post_confirmation(
+            pool, source="ConfirmSignUp", user=make_user(), client_metadata=None, caller=CALLER
+        )
+    assert timed_out.value.message.endswith(
+        "failed due to error Socket timeout while invoking Lambda function."
+    )
     assert invoker.abandoned == 2
 
 
@@ -152,9 +165,13 @@ def test_record_handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     events_file, responses_file = tmp_path / "events.jsonl", tmp_path / "responses.json"
     monkeypatch.setenv(trigger_handlers.EVENTS_FILE_ENV, str(events_file))
     monkeypatch.setenv(trigger_handlers.RESPONSES_FILE_ENV, str(responses_file))
-    trigger_handlers.write_responses(responses_file, {
-        "PreSignUp_SignUp": {"autoConfirmUser": True}, "*": {"__raise__": "not today"},
-    })
+    trigger_handlers.write_responses(
+        responses_file,
+        {
+            "PreSignUp_SignUp": {"autoConfirmUser": True},
+            "*": {"__raise__": "not today"},
+        },
+    )
     invoker = InProcessInvoker({"record": "tests.trigger_handlers:record"})
     try:
         answer = json.loads(invoker.invoke("record", EVENT, 2.0))
@@ -175,8 +192,13 @@ def test_overhead_per_call(invoker: InProcessInvoker) -> None:
 
     def call() -> None:
         runner.pre_sign_up(
-            pool, source="SignUp", username="a", attributes={"email": "a@example.com"}, validation_data=None,
-            client_metadata=None, caller=CALLER,
+            pool,
+            source="SignUp",
+            username="a",
+            attributes={"email": "a@example.com"},
+            validation_data=None,
+            client_metadata=None,
+            caller=CALLER,
         )
 
     call()

@@ -66,11 +66,13 @@ def test_define() -> None:
 
 def test_create() -> None:
     assert responses.parse_create({}) == CreateResult()
-    parsed = responses.parse_create({
-        "publicChallengeParameters": {"question": "2+2?"},
-        "privateChallengeParameters": {"answer": "4"},
-        "challengeMetadata": "CAPTCHA",
-    })
+    parsed = responses.parse_create(
+        {
+            "publicChallengeParameters": {"question": "2+2?"},
+            "privateChallengeParameters": {"answer": "4"},
+            "challengeMetadata": "CAPTCHA",
+        }
+    )
     assert parsed == CreateResult({"question": "2+2?"}, {"answer": "4"}, "CAPTCHA")
     invalid(responses.parse_create, {"publicChallengeParameters": {"n": 4}})
     invalid(responses.parse_create, {"privateChallengeParameters": ["a"]})
@@ -87,15 +89,27 @@ def test_verify() -> None:
 def test_pre_token_v1() -> None:
     assert responses.parse_pre_token_v1({"claimsOverrideDetails": None}) is None
     assert responses.parse_pre_token_v1({}) is None
-    parsed = responses.parse_pre_token_v1({"claimsOverrideDetails": {
-        "claimsToAddOrOverride": {"tier": "gold"},
-        "claimsToSuppress": ["email"],
-    }})
+    parsed = responses.parse_pre_token_v1(
+        {
+            "claimsOverrideDetails": {
+                "claimsToAddOrOverride": {"tier": "gold"},
+                "claimsToSuppress": ["email"],
+            }
+        }
+    )
     assert parsed == TokenOverrides(id_claims_add={"tier": "gold"}, id_claims_suppress=("email",))
     assert parsed is not None and parsed.groups is None  # absent: keep the groups
-    with_groups = responses.parse_pre_token_v1({"claimsOverrideDetails": {"groupOverrideDetails": {
-        "groupsToOverride": ["a"], "iamRolesToOverride": ["arn:r"], "preferredRole": "arn:r",
-    }}})
+    with_groups = responses.parse_pre_token_v1(
+        {
+            "claimsOverrideDetails": {
+                "groupOverrideDetails": {
+                    "groupsToOverride": ["a"],
+                    "iamRolesToOverride": ["arn:r"],
+                    "preferredRole": "arn:r",
+                }
+            }
+        }
+    )
     assert with_groups is not None
     assert with_groups.groups == GroupOverride(("a",), ("arn:r",), "arn:r")
     removed = responses.parse_pre_token_v1({"claimsOverrideDetails": {"groupOverrideDetails": None}})
@@ -116,18 +130,31 @@ def test_pre_token_v1() -> None:
 
 def test_pre_token_v2() -> None:
     assert responses.parse_pre_token_v2({"claimsAndScopeOverrideDetails": None}) is None
-    parsed = responses.parse_pre_token_v2({"claimsAndScopeOverrideDetails": {
-        "idTokenGeneration": {"claimsToAddOrOverride": {"n": 1, "o": {"a": [1]}}, "claimsToSuppress": ["email"]},
-        "accessTokenGeneration": {
-            "claimsToAddOrOverride": {"flag": True}, "claimsToSuppress": ["x"],
-            "scopesToAdd": ["api/read"], "scopesToSuppress": ["phone"],
-        },
-        "groupOverrideDetails": {"groupsToOverride": ["g"]},
-    }})
+    parsed = responses.parse_pre_token_v2(
+        {
+            "claimsAndScopeOverrideDetails": {
+                "idTokenGeneration": {
+                    "claimsToAddOrOverride": {"n": 1, "o": {"a": [1]}},
+                    "claimsToSuppress": ["email"],
+                },
+                "accessTokenGeneration": {
+                    "claimsToAddOrOverride": {"flag": True},
+                    "claimsToSuppress": ["x"],
+                    "scopesToAdd": ["api/read"],
+                    "scopesToSuppress": ["phone"],
+                },
+                "groupOverrideDetails": {"groupsToOverride": ["g"]},
+            }
+        }
+    )
     assert parsed == TokenOverrides(
-        id_claims_add={"n": 1, "o": {"a": [1]}}, id_claims_suppress=("email",),
-        access_claims_add={"flag": True}, access_claims_suppress=("x",),
-        scopes_add=("api/read",), scopes_suppress=("phone",), groups=GroupOverride(("g",)),
+        id_claims_add={"n": 1, "o": {"a": [1]}},
+        id_claims_suppress=("email",),
+        access_claims_add={"flag": True},
+        access_claims_suppress=("x",),
+        scopes_add=("api/read",),
+        scopes_suppress=("phone",),
+        groups=GroupOverride(("g",)),
     )
     assert responses.parse_pre_token_v2({"claimsAndScopeOverrideDetails": {}}) == TokenOverrides()
     wrong: Any
@@ -142,11 +169,17 @@ def test_pre_token_v2() -> None:
 
 
 def test_migration() -> None:
-    event: dict[str, Any] = {"request": {}, "response": {
-        "userAttributes": {"email": "a@example.com", "email_verified": "true"},
-        "finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS", "desiredDeliveryMediums": ["EMAIL"],
-        "forceAliasCreation": True, "enableSMSMFA": False,
-    }}
+    event: dict[str, Any] = {
+        "request": {},
+        "response": {
+            "userAttributes": {"email": "a@example.com", "email_verified": "true"},
+            "finalUserStatus": "CONFIRMED",
+            "messageAction": "SUPPRESS",
+            "desiredDeliveryMediums": ["EMAIL"],
+            "forceAliasCreation": True,
+            "enableSMSMFA": False,
+        },
+    }
     assert responses.parse_migration(event, "c1") == MigrationResult(
         {"email": "a@example.com", "email_verified": "true"}, "CONFIRMED", "SUPPRESS", ("EMAIL",), True, False
     )
@@ -180,7 +213,10 @@ def test_migration() -> None:
 
 def test_custom_message() -> None:
     assert responses.parse_custom_message({}) is None
-    assert responses.parse_custom_message({"smsMessage": None, "emailMessage": None, "emailSubject": None}) is None
+    assert (
+        responses.parse_custom_message({"smsMessage": None, "emailMessage": None, "emailSubject": None})
+        is None
+    )
     assert responses.parse_custom_message(
         {"smsMessage": "code {####}", "emailMessage": "<b>{####}</b>", "emailSubject": "Welcome"}
     ) == MessageOverride("code {####}", "<b>{####}</b>", "Welcome")

@@ -53,8 +53,13 @@ def _quiet_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 def sign_up(runner: TriggerRunner, source: str = "SignUp") -> PreSignUpResult:
     return runner.pre_sign_up(
-        make_pool(), source=source, username="alice", attributes={"email": "a@example.com"},
-        validation_data=None, client_metadata=None, caller=CALLER,
+        make_pool(),
+        source=source,
+        username="alice",
+        attributes={"email": "a@example.com"},
+        validation_data=None,
+        client_metadata=None,
+        caller=CALLER,
     )
 
 
@@ -65,7 +70,9 @@ def test_is_a_triggers() -> None:
 
 def test_function_names_from_arns() -> None:
     assert function_ref("arn:aws:lambda:us-east-1:123456789012:function:pre") == FunctionRef("pre")
-    assert function_ref("arn:aws:lambda:us-east-1:123456789012:function:pre:live") == FunctionRef("pre", "live")
+    assert function_ref("arn:aws:lambda:us-east-1:123456789012:function:pre:live") == FunctionRef(
+        "pre", "live"
+    )
     assert function_name("arn:aws:lambda:us-east-1:123456789012:function:pre:7") == "pre:7"
     assert function_name("arn:aws:lambda:us-east-1:123456789012:something") == "something"
     assert function_name("just-a-name") == "just-a-name"
@@ -81,10 +88,12 @@ def test_lambda_targets() -> None:
     assert lambda_target(UserPool("us-east-1_x", "n", 1.0, 1.0, {}), "PreSignUp") is None
     legacy = make_pool({"PreTokenGeneration": lambda_arn("old")})
     assert lambda_target(legacy, "PreTokenGeneration") == LambdaTarget(lambda_arn("old"), "V1_0")
-    versioned = make_pool({
-        "PreTokenGeneration": lambda_arn("v2"),
-        "PreTokenGenerationConfig": {"LambdaArn": lambda_arn("v2"), "LambdaVersion": "V2_0"},
-    })
+    versioned = make_pool(
+        {
+            "PreTokenGeneration": lambda_arn("v2"),
+            "PreTokenGenerationConfig": {"LambdaArn": lambda_arn("v2"), "LambdaVersion": "V2_0"},
+        }
+    )
     assert lambda_target(versioned, "PreTokenGeneration") == LambdaTarget(lambda_arn("v2"), "V2_0")
 
 
@@ -94,9 +103,18 @@ def test_unconfigured_triggers_are_neutral() -> None:
     pool = make_pool({})
     user = make_user()
     assert not runner.configured(pool, "PreSignUp")
-    assert runner.pre_sign_up(
-        pool, source="SignUp", username="a", attributes={}, validation_data=None, client_metadata=None, caller=CALLER
-    ) == PreSignUpResult()
+    assert (
+        runner.pre_sign_up(
+            pool,
+            source="SignUp",
+            username="a",
+            attributes={},
+            validation_data=None,
+            client_metadata=None,
+            caller=CALLER,
+        )
+        == PreSignUpResult()
+    )
     runner.post_confirmation(pool, source="ConfirmSignUp", user=user, client_metadata=None, caller=CALLER)
     runner.pre_authentication(
         pool, username="a", user=user, validation_data=None, user_not_found=False, caller=CALLER
@@ -104,9 +122,18 @@ def test_unconfigured_triggers_are_neutral() -> None:
     assert runner.define_auth_challenge(
         pool, username="a", user=user, session=(), client_metadata=None, user_not_found=False, caller=CALLER
     ) == DefineResult(fail_authentication=True)
-    assert runner.pre_token_generation(
-        pool, source="Authentication", user=user, groups=(), scopes=(), client_metadata=None, caller=CALLER
-    ) is None
+    assert (
+        runner.pre_token_generation(
+            pool,
+            source="Authentication",
+            user=user,
+            groups=(),
+            scopes=(),
+            client_metadata=None,
+            caller=CALLER,
+        )
+        is None
+    )
     assert invoker.calls == []
 
 
@@ -135,9 +162,9 @@ def test_function_error_is_not_retried() -> None:
 
 
 def test_transient_errors_are_retried_then_succeed() -> None:
-    invoker = ScriptedInvoker([TransientError(TIMEOUT), TransientError("ServiceException"), with_response(
-        autoConfirmUser=True
-    )])
+    invoker = ScriptedInvoker(
+        [TransientError(TIMEOUT), TransientError("ServiceException"), with_response(autoConfirmUser=True)]
+    )
     assert sign_up(TriggerRunner(invoker, attempts=3)).auto_confirm
     assert len(invoker.calls) == 3
 
@@ -147,7 +174,10 @@ def test_attempts_exhausted(attempts: int) -> None:
     invoker = ScriptedInvoker([TransientError(TIMEOUT)])
     with pytest.raises(UnexpectedLambdaException) as caught:
         sign_up(TriggerRunner(invoker, attempts=attempts))
-    assert caught.value.message == "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function."
+    assert (
+        caught.value.message
+        == "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function."
+    )
     assert len(invoker.calls) == attempts
 
 
@@ -158,7 +188,9 @@ def test_the_last_transient_detail_is_reported() -> None:
         TriggerRunner(invoker, attempts=2).post_authentication(
             pool, user=make_user(), new_device_used=None, client_metadata=None, caller=CALLER
         )
-    assert caught.value.message == "PostAuthentication invocation failed due to error TooManyRequestsException."
+    assert (
+        caught.value.message == "PostAuthentication invocation failed due to error TooManyRequestsException."
+    )
 
 
 def test_unavailable_is_not_retried() -> None:
@@ -171,8 +203,13 @@ def test_unavailable_is_not_retried() -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    [ResponseError("not serialisable"), lambda e: b"<html>", lambda e: None, lambda e: [e],
-     with_response(autoConfirmUser="yes")],
+    [
+        ResponseError("not serialisable"),
+        lambda e: b"<html>",
+        lambda e: None,
+        lambda e: [e],
+        with_response(autoConfirmUser="yes"),
+    ],
 )
 def test_invalid_output(reply: Any) -> None:
     invoker = ScriptedInvoker([reply])
@@ -188,10 +225,19 @@ def test_only_response_is_read() -> None:
         return {"userName": "mallory", "request": {}, "response": {"answerCorrect": True}}
 
     runner = TriggerRunner(ScriptedInvoker([tamper]))
-    assert runner.verify_auth_challenge(
-        make_pool(), username="alice", user=make_user(), private_parameters={"a": "1"}, answer="1",
-        client_metadata=None, user_not_found=False, caller=CALLER,
-    ) is True
+    assert (
+        runner.verify_auth_challenge(
+            make_pool(),
+            username="alice",
+            user=make_user(),
+            private_parameters={"a": "1"},
+            answer="1",
+            client_metadata=None,
+            user_not_found=False,
+            caller=CALLER,
+        )
+        is True
+    )
 
 
 def test_every_trigger_error_names_its_trigger() -> None:
@@ -204,23 +250,50 @@ def test_every_trigger_error_names_its_trigger() -> None:
             pool, username="alice", user=user, validation_data=None, user_not_found=False, caller=CALLER
         ),
         "DefineAuthChallenge": lambda r: r.define_auth_challenge(
-            pool, username="alice", user=user, session=(), client_metadata=None, user_not_found=False,
+            pool,
+            username="alice",
+            user=user,
+            session=(),
+            client_metadata=None,
+            user_not_found=False,
             caller=CALLER,
         ),
         "CreateAuthChallenge": lambda r: r.create_auth_challenge(
-            pool, username="alice", user=user, challenge_name="CUSTOM_CHALLENGE", session=(),
-            client_metadata=None, user_not_found=False, caller=CALLER,
+            pool,
+            username="alice",
+            user=user,
+            challenge_name="CUSTOM_CHALLENGE",
+            session=(),
+            client_metadata=None,
+            user_not_found=False,
+            caller=CALLER,
         ),
         "PreTokenGeneration": lambda r: r.pre_token_generation(
-            pool, source="Authentication", user=user, groups=(), scopes=(), client_metadata=None, caller=CALLER
+            pool,
+            source="Authentication",
+            user=user,
+            groups=(),
+            scopes=(),
+            client_metadata=None,
+            caller=CALLER,
         ),
         "UserMigration": lambda r: r.user_migration(
-            pool, source="Authentication", username="x", password="p", validation_data=None,
-            client_metadata=None, caller=CALLER,
+            pool,
+            source="Authentication",
+            username="x",
+            password="p",
+            validation_data=None,
+            client_metadata=None,
+            caller=CALLER,
         ),
         "CustomMessage": lambda r: r.custom_message(
-            pool, source="SignUp", user=user, code_parameter="{####}", username_parameter=None,
-            client_metadata=None, caller=CALLER,
+            pool,
+            source="SignUp",
+            user=user,
+            code_parameter="{####}",
+            username_parameter=None,
+            client_metadata=None,
+            caller=CALLER,
         ),
     }
     for trigger, call in calls.items():
@@ -235,14 +308,22 @@ def test_pre_token_generation_by_version() -> None:
     user = make_user()
     v1 = make_pool({"PreTokenGeneration": lambda_arn("ptg")})
     v2 = make_pool({"PreTokenGenerationConfig": {"LambdaArn": lambda_arn("ptg"), "LambdaVersion": "V2_0"}})
-    invoker = ScriptedInvoker([
-        with_response(claimsOverrideDetails={"claimsToAddOrOverride": {"tier": "gold"}}),
-        with_response(claimsAndScopeOverrideDetails={"accessTokenGeneration": {"scopesToAdd": ["api/x"]}}),
-    ])
+    invoker = ScriptedInvoker(
+        [
+            with_response(claimsOverrideDetails={"claimsToAddOrOverride": {"tier": "gold"}}),
+            with_response(
+                claimsAndScopeOverrideDetails={"accessTokenGeneration": {"scopesToAdd": ["api/x"]}}
+            ),
+        ]
+    )
     runner = TriggerRunner(invoker)
     common: dict[str, Any] = {
-        "source": "Authentication", "user": user, "groups": [make_group("g")], "scopes": ["openid"],
-        "client_metadata": None, "caller": CALLER,
+        "source": "Authentication",
+        "user": user,
+        "groups": [make_group("g")],
+        "scopes": ["openid"],
+        "client_metadata": None,
+        "caller": CALLER,
     }
     assert runner.pre_token_generation(v1, **common) == TokenOverrides(id_claims_add={"tier": "gold"})
     assert runner.pre_token_generation(v2, **common) == TokenOverrides(scopes_add=("api/x",))
@@ -250,26 +331,43 @@ def test_pre_token_generation_by_version() -> None:
 
 
 def test_user_migration_and_custom_message() -> None:
-    invoker = ScriptedInvoker([
-        with_response(userAttributes={"email": "a@example.com"}, finalUserStatus="CONFIRMED"),
-        lambda e: {"response": None},
-        with_response(smsMessage="Code {####}"),
-    ])
+    invoker = ScriptedInvoker(
+        [
+            with_response(userAttributes={"email": "a@example.com"}, finalUserStatus="CONFIRMED"),
+            lambda e: {"response": None},
+            with_response(smsMessage="Code {####}"),
+        ]
+    )
     runner = TriggerRunner(invoker)
     pool = make_pool()
     migrated = runner.user_migration(
-        pool, source="Authentication", username="a@example.com", password="pw", validation_data=None,
-        client_metadata=None, caller=CALLER,
+        pool,
+        source="Authentication",
+        username="a@example.com",
+        password="pw",
+        validation_data=None,
+        client_metadata=None,
+        caller=CALLER,
     )
     assert migrated == MigrationResult({"email": "a@example.com"}, "CONFIRMED")
     with pytest.raises(Exception, match="Exception migrating user in app client client123"):
         runner.user_migration(
-            pool, source="ForgotPassword", username="a", password=None, validation_data=None,
-            client_metadata=None, caller=CALLER,
+            pool,
+            source="ForgotPassword",
+            username="a",
+            password=None,
+            validation_data=None,
+            client_metadata=None,
+            caller=CALLER,
         )
     assert runner.custom_message(
-        pool, source="ResendCode", user=make_user(), code_parameter="{####}", username_parameter=None,
-        client_metadata=None, caller=Caller(),
+        pool,
+        source="ResendCode",
+        user=make_user(),
+        code_parameter="{####}",
+        username_parameter=None,
+        client_metadata=None,
+        caller=Caller(),
     ) == MessageOverride(sms_message="Code {####}")
 
 

@@ -14,9 +14,15 @@ FOLDING = UserPool("us-east-1_Pool2", "p", 0.0, 0.0, {"UsernameConfiguration": {
 
 def test_the_input_format_decides_when_the_pool_can_deliver_there() -> None:
     assert SIM.delivery(POOL, "ann@example.com", ["phone_number", "email"]) == {
-        "Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+        "Destination": "a***@e***",
+        "DeliveryMedium": "EMAIL",
+        "AttributeName": "email",
+    }
     assert SIM.delivery(POOL, "+15555550123", ["email", "phone_number"]) == {
-        "Destination": "+*******0123", "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+        "Destination": "+*******0123",
+        "DeliveryMedium": "SMS",
+        "AttributeName": "phone_number",
+    }
 
 
 def test_a_username_gets_the_first_medium_with_a_stable_made_up_destination() -> None:
@@ -32,7 +38,9 @@ def test_a_username_gets_the_first_medium_with_a_stable_made_up_destination() ->
 
 
 def test_case_variants_look_alike_only_where_the_pool_folds_names() -> None:
-    assert SIM.delivery(FOLDING, "WALTER", ["phone_number"]) == SIM.delivery(FOLDING, "walter", ["phone_number"])
+    assert SIM.delivery(FOLDING, "WALTER", ["phone_number"]) == SIM.delivery(
+        FOLDING, "walter", ["phone_number"]
+    )
     assert SIM.counter_key(FOLDING, "WALTER", "SIGN_UP") == SIM.counter_key(FOLDING, "walter", "SIGN_UP")
     assert SIM.counter_key(POOL, "WALTER", "SIGN_UP") != SIM.counter_key(POOL, "walter", "SIGN_UP")
     assert SIM.counter_key(POOL, "walter", "SIGN_UP") != SIM.counter_key(POOL, "walter", "FORGOT_PASSWORD")

@@ -183,8 +183,13 @@ def world() -> Iterator[World]:
     sender = RecordingSender(inner, clock)
     deps = UserDeps(store, clock, HmacCodeHasher(b"k" * 32), sender, triggers)  # type: ignore[arg-type]
     yield World(
-        store, triggers, sender, PoolService(inner, clock, region="us-east-1", account_id="000000000000"),
-        SignUpService(deps), AdminUserService(deps, FakeTokens()), RecoveryService(deps),
+        store,
+        triggers,
+        sender,
+        PoolService(inner, clock, region="us-east-1", account_id="000000000000"),
+        SignUpService(deps),
+        AdminUserService(deps, FakeTokens()),
+        RecoveryService(deps),
         SelfService(deps, FakeTokens()),
     )
     inner.close()
@@ -197,7 +202,10 @@ def context(client_id: str = NO_CLIENT, validation: dict[str, str] | None = None
 def sign_up(world: World, client: AppClient, username: str = "alice", **attrs: str) -> Any:
     attributes = [{"Name": k, "Value": v} for k, v in (attrs or {"email": "alice@example.com"}).items()]
     return world.sign_up.sign_up(
-        client.client_id, username, PASSWORD, {"UserAttributes": attributes},
+        client.client_id,
+        username,
+        PASSWORD,
+        {"UserAttributes": attributes},
         context(client.client_id, VALIDATION),
     )
 
@@ -394,7 +402,8 @@ def test_forgot_password_and_confirm(world: World) -> None:
         client.client_id, "alice", world.code(), "N3w!Password", {}, context(client.client_id)
     )
     assert world.triggers.sources() == [
-        "CustomMessage_ForgotPassword", "PostConfirmation_ConfirmForgotPassword"
+        "CustomMessage_ForgotPassword",
+        "PostConfirmation_ConfirmForgotPassword",
     ]
     assert all(c.kwargs["client_metadata"] == META for c in world.triggers.calls)
     assert world.sender.messages[-1].body.startswith("Your password reset code is ")
@@ -467,7 +476,8 @@ def test_self_service_custom_messages_name_the_token_client(world: World) -> Non
     world.self_service.update_attributes(token, [{"Name": "email", "Value": "new@example.com"}], context())
     world.self_service.get_verification_code(token, "email", context())
     assert world.triggers.sources() == [
-        "CustomMessage_UpdateUserAttribute", "CustomMessage_VerifyUserAttribute"
+        "CustomMessage_UpdateUserAttribute",
+        "CustomMessage_VerifyUserAttribute",
     ]
     assert all(c.kwargs["caller"] == Caller(client.client_id, SDK) for c in world.triggers.calls)
 

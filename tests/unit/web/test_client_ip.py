@@ -24,7 +24,8 @@ def test_trusted_proxy_forwards_the_rightmost_untrusted_hop() -> None:
 
 def test_trusted_proxies_setting() -> None:
     assert settings_from_env({"POOLGATE_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"}).trusted_proxies == (
-        "10.0.0.0/8", "127.0.0.1/32"
+        "10.0.0.0/8",
+        "127.0.0.1/32",
     )
     assert parse_cidrs("", "X") == ()
     with pytest.raises(ConfigError):

@@ -25,8 +25,13 @@ async def _echo_length(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if not message.get("more_body"):
             break
     body = str(size).encode()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -65,8 +70,14 @@ def _exchange(port: int, data: bytes, *, wait: float = 2.0) -> bytes:
 
 
 def _request(body: bytes = b"", extra: bytes = b"") -> bytes:
-    return (b"POST / HTTP/1.1\r\nHost: x\r\n" + extra + b"Content-Length: " + str(len(body)).encode()
-            + b"\r\n\r\n" + body)
+    return (
+        b"POST / HTTP/1.1\r\nHost: x\r\n"
+        + extra
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
 
 
 def test_ordinary_and_pipelined_requests_are_answered(port: int) -> None:

@@ -152,7 +152,9 @@ def test_whose_budget_a_call_draws_on() -> None:
     assert guessing_address("SignUp", {}, "203.0.113.1") is None
     assert guessing_address("GetUser", {}, "203.0.113.1") is None
     # Admin calls come from the application's backend: the end user's address, if it sent one.
-    admin = {"ContextData": {"IpAddress": "198.51.100.9", "ServerName": "s", "ServerPath": "/", "HttpHeaders": []}}
+    admin = {
+        "ContextData": {"IpAddress": "198.51.100.9", "ServerName": "s", "ServerPath": "/", "HttpHeaders": []}
+    }
     assert guessing_address("AdminInitiateAuth", admin, "10.0.0.2") == "198.51.100.9"
     assert guessing_address("AdminRespondToAuthChallenge", admin, "10.0.0.2") == "198.51.100.9"
     assert guessing_address("AdminInitiateAuth", {}, "10.0.0.2") is None
@@ -168,11 +170,20 @@ def test_failed_sign_in_settings() -> None:
     # --testing: off unless set (test suites sign in wrongly on purpose, lockout tests included).
     assert settings_from_env({"POOLGATE_TESTING": "1"}).effective_failed_signin_rate == 0
     assert Settings(testing=True).effective_failed_signin_rate == 0
-    chosen = settings_from_env({"POOLGATE_TESTING": "1", "POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "3",
-                                "POOLGATE_FAILED_SIGNIN_BURST_PER_IP": "5"})
+    chosen = settings_from_env(
+        {
+            "POOLGATE_TESTING": "1",
+            "POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "3",
+            "POOLGATE_FAILED_SIGNIN_BURST_PER_IP": "5",
+        }
+    )
     assert (chosen.effective_failed_signin_rate, chosen.failed_signin_burst_per_ip) == (3.0, 5.0)
     assert settings_from_env({"POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "0"}).effective_failed_signin_rate == 0
-    for bad in ({"POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "-1"}, {"POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "nan"},
-                {"POOLGATE_FAILED_SIGNIN_BURST_PER_IP": "0.5"}, {"POOLGATE_FAILED_SIGNIN_BURST_PER_IP": "x"}):
+    for bad in (
+        {"POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "-1"},
+        {"POOLGATE_FAILED_SIGNIN_RATE_PER_IP": "nan"},
+        {"POOLGATE_FAILED_SIGNIN_BURST_PER_IP": "0.5"},
+        {"POOLGATE_FAILED_SIGNIN_BURST_PER_IP": "x"},
+    ):
         with pytest.raises(ConfigError):
             settings_from_env(bad)

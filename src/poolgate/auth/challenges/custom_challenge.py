@@ -41,7 +41,10 @@ class CustomChallenge:
         if session.sub is not None:
             with ctx.reading() as phase:
                 user = session_user(phase, session, username)
-        elif fold(ctx.pool, username) not in {fold(ctx.pool, session.username), fold(ctx.pool, state.typed_username)}:
+        elif fold(ctx.pool, username) not in {
+            fold(ctx.pool, session.username),
+            fold(ctx.pool, state.typed_username),
+        }:
             raise NotAuthorizedException(messages.INVALID_SESSION)
         with ctx.writing() as phase:
             phase.sessions.spend(phase.uow, phase.sessions.lock(phase.uow, loaded))

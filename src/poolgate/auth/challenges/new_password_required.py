@@ -64,8 +64,12 @@ class NewPasswordRequired:
             raise NotAuthorizedException(messages.USER_DISABLED)
         attributes = _answered_attributes(ctx, user, responses)
         updated = with_new_password(
-            ctx.pool, user, new_password,
-            operation="RespondToAuthChallenge", now=ctx.now, status=UserStatus.CONFIRMED,
+            ctx.pool,
+            user,
+            new_password,
+            operation="RespondToAuthChallenge",
+            now=ctx.now,
+            status=UserStatus.CONFIRMED,
         )
         updated = replace(updated, attributes=attributes)
         save_user(ctx.uow, ctx.pool, updated)

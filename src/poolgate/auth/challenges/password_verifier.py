@@ -53,7 +53,9 @@ class PasswordVerifier:
         except InvalidTimestamp:
             raise InvalidParameterException(messages.TIMESTAMP_INVALID) from None
         with ctx.writing() as phase:
-            return self._check(phase, phase.sessions.lock(phase.uow, loaded), responses, block, timestamp, signature)
+            return self._check(
+                phase, phase.sessions.lock(phase.uow, loaded), responses, block, timestamp, signature
+            )
 
     def _check(
         self,
@@ -84,7 +86,10 @@ class PasswordVerifier:
         # rolled back, so the session is still there), whatever InitiateAuth carried.
         progressed = replace(session, device_key=responses.get("DEVICE_KEY") or None, metadata=ctx.metadata)
         return password_step(
-            ctx, user, progressed, ChallengeName.PASSWORD_VERIFIER,
+            ctx,
+            user,
+            progressed,
+            ChallengeName.PASSWORD_VERIFIER,
             claim.verifier(None if stored is None else stored.verifier),
         )
 

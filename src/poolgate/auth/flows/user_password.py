@@ -47,11 +47,18 @@ class _PasswordFlow:
         username = parameters["USERNAME"]
         password = parameters["PASSWORD"]
         triggers = ctx.triggers
-        if not (triggers.configured(ctx.pool, "UserMigration") or triggers.configured(ctx.pool, "PreAuthentication")):
+        if not (
+            triggers.configured(ctx.pool, "UserMigration")
+            or triggers.configured(ctx.pool, "PreAuthentication")
+        ):
             # No trigger needs the user before the password step: look it up in the step's own
             # write phase and save a transaction (the common case, and the benchmarked one).
             found = self._step(
-                ctx, flow, parameters, password, lambda phase: find_user(phase.uow, ctx.pool, username),
+                ctx,
+                flow,
+                parameters,
+                password,
+                lambda phase: find_user(phase.uow, ctx.pool, username),
                 unknown=username,
             )
             if found is None:
@@ -70,7 +77,9 @@ class _PasswordFlow:
                 raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS)
             raise unknown_user_error(ctx.client)
         sub = user.sub
-        outcome = self._step(ctx, flow, parameters, password, lambda phase: phase.uow.users.get(ctx.pool.id, sub))
+        outcome = self._step(
+            ctx, flow, parameters, password, lambda phase: phase.uow.users.get(ctx.pool.id, sub)
+        )
         if outcome is None:
             # Deleted since the read phase.
             raise unknown_user_error(ctx.client)
@@ -96,7 +105,9 @@ class _PasswordFlow:
                     _unknown_user_attempt(phase, unknown, password)
                 return None
             session = phase.session_for(flow, current, parameters.get("DEVICE_KEY"))
-            return password_step(phase, current, session, ChallengeName.PASSWORD, _verifier(ctx, current, password))
+            return password_step(
+                phase, current, session, ChallengeName.PASSWORD, _verifier(ctx, current, password)
+            )
 
 
 def _unknown_user_attempt(phase: StepContext, username: str, password: str) -> None:

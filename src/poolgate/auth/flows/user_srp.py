@@ -72,7 +72,9 @@ class UserSrpAuth:
         return srp_challenge(ctx, session, srp_a, typed_username=username)
 
 
-def simulated_session(ctx: StepContext, flow: AuthFlow, typed_username: str, device_key: str | None) -> AuthSession:
+def simulated_session(
+    ctx: StepContext, flow: AuthFlow, typed_username: str, device_key: str | None
+) -> AuthSession:
     """The session of an unknown user (existence hidden): no ``sub``, the stand-in's
     ``USER_ID_FOR_SRP`` as username."""
     stand_in = ctx.simulator.user(ctx.pool, typed_username)
@@ -90,12 +92,16 @@ def srp_challenge(ctx: StepContext, session: AuthSession, srp_a: str, *, typed_u
         return _answer(phase, session, srp_a, typed_username=typed_username, user=user)
 
 
-def _answer(phase: StepContext, session: AuthSession, srp_a: str, *, typed_username: str, user: User | None) -> Outcome:
+def _answer(
+    phase: StepContext, session: AuthSession, srp_a: str, *, typed_username: str, user: User | None
+) -> Outcome:
     """In a write phase: the lockout and account checks, B, and the stored session; ``user``
     as the phase read it (None for a simulated session)."""
     if user is None:
         # A real challenge first reads the user's lockout record (``checks_before_password``).
-        phase.uow.login_attempts.get(phase.pool.id, phase.simulator.sub(phase.pool, typed_username), for_update=True)
+        phase.uow.login_attempts.get(
+            phase.pool.id, phase.simulator.sub(phase.pool, typed_username), for_update=True
+        )
         stand_in = phase.simulator.user(phase.pool, typed_username)
         srp = _server_half(stand_in.verifier_hex, srp_a, simulated=True)
         return password_verifier_challenge(phase, session, srp, salt_hex=stand_in.salt_hex)
@@ -113,7 +119,9 @@ def _server_half(verifier_hex: str, srp_a: str, *, simulated: bool = False) -> S
     except InvalidSrpA:
         raise NotAuthorizedException(messages.INCORRECT_CREDENTIALS) from None
     return SrpState(
-        b=server.b, B_hex=server.B_hex, A_hex=server.A_hex,
+        b=server.b,
+        B_hex=server.B_hex,
+        A_hex=server.A_hex,
         simulated_verifier=verifier_hex if simulated else None,
     )
 

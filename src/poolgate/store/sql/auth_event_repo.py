@@ -35,7 +35,9 @@ class SqlAuthEventRepo:
             del values[fixed]
         c = auth_events.c
         self._conn.execute(
-            sa.update(auth_events).where(c.event_id == event.event_id, c.pool_id == event.pool_id).values(values)
+            sa.update(auth_events)
+            .where(c.event_id == event.event_id, c.pool_id == event.pool_id)
+            .values(values)
         )
 
     def get(self, pool_id: str, event_id: str) -> AuthEvent | None:
@@ -45,7 +47,9 @@ class SqlAuthEventRepo:
         ).one_or_none()
         return None if row is None else _from_row(row)
 
-    def for_user(self, pool_id: str, sub: str, *, limit: int, before: str | None = None) -> Sequence[AuthEvent]:
+    def for_user(
+        self, pool_id: str, sub: str, *, limit: int, before: str | None = None
+    ) -> Sequence[AuthEvent]:
         """The user's events newest first, after the event ``before`` (none if it is unknown)."""
         c = auth_events.c
         query = sa.select(auth_events).where(c.pool_id == pool_id, c.sub == sub)

@@ -146,4 +146,6 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout: float, default_begin: st
         try:
             conn.connection.driver_connection.execute(_BEGIN_SQL[mode])  # type: ignore[union-attr]
         except sqlite3.Error as exc:
-            raise sa.exc.DBAPIError.instance(_BEGIN_SQL[mode], (), exc, sqlite3.Error, dialect=conn.dialect) from exc
+            raise sa.exc.DBAPIError.instance(
+                _BEGIN_SQL[mode], (), exc, sqlite3.Error, dialect=conn.dialect
+            ) from exc

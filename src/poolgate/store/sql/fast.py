@@ -51,7 +51,9 @@ class Sql:
 
     def __init__(self, text: str, columns: Sequence[str] = (), *, postgresql_suffix: str = "") -> None:
         self._sqlite = text
-        self._pg = _PARAM.sub(lambda match: f"%({match.group(1)})s", text.replace("%", "%%")) + postgresql_suffix
+        self._pg = (
+            _PARAM.sub(lambda match: f"%({match.group(1)})s", text.replace("%", "%%")) + postgresql_suffix
+        )
         self._row: Any = namedtuple("Row", list(columns)) if columns else None  # noqa: PYI024 - fields known at run time
 
     def _cursor(self, conn: sa.Connection, params: Any, *, many: bool = False) -> Any:

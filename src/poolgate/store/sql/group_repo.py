@@ -36,7 +36,9 @@ _GROUPS_OF = (
     'ON m."pool_id" = g."pool_id" AND m."group_name" = g."name" WHERE m."pool_id" = :pool_id AND m."sub" = :sub'
 )
 _GROUPS_OF_FIRST = Sql(_GROUPS_OF + ' ORDER BY g."name" LIMIT :limit', columns_of(groups))
-_GROUPS_OF_AFTER = Sql(_GROUPS_OF + ' AND g."name" > :after ORDER BY g."name" LIMIT :limit', columns_of(groups))
+_GROUPS_OF_AFTER = Sql(
+    _GROUPS_OF + ' AND g."name" > :after ORDER BY g."name" LIMIT :limit', columns_of(groups)
+)
 
 
 def _group_from_row(row: Any) -> Group:

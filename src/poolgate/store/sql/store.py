@@ -203,9 +203,7 @@ class SqlStore:
         # holding a pooled connection while SQLite retries BEGIN IMMEDIATE with sleeps (which
         # made p99 latency explode and, past the busy timeout, failed requests under load).
         # Other processes sharing the file still meet SQLite's own busy timeout.
-        self._write_lock = (
-            threading.RLock() if is_sqlite_url(url) and self._memory_lock is None else None
-        )
+        self._write_lock = threading.RLock() if is_sqlite_url(url) and self._memory_lock is None else None
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -62,7 +62,8 @@ class SqlSigningKeyRepo:
         kept with the configuration rows (``ConfigRows``): keys are frozen values, and every
         token issued or checked needs them, so each is decrypted once per config epoch."""
         keys = self._config.get(
-            "signing keys", pool_id,
+            "signing keys",
+            pool_id,
             lambda: tuple(self._from_row(row) for row in _KEYS_OF_POOL.all(self._conn, {"pool_id": pool_id})),
         )
         return list(keys)

@@ -47,7 +47,10 @@ def upgrade() -> None:
             ["pool_id"], ["user_pools.id"], name="fk_devices_pool_id_user_pools", ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["pool_id", "sub"], ["users.pool_id", "users.sub"], name="fk_devices_pool_id_users", ondelete="CASCADE"
+            ["pool_id", "sub"],
+            ["users.pool_id", "users.sub"],
+            name="fk_devices_pool_id_users",
+            ondelete="CASCADE",
         ),
     )
     op.create_index("ix_devices_expires_at", "devices", ["expires_at"])
