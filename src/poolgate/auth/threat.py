@@ -38,7 +38,7 @@ from poolgate.auth.context import StepContext
 from poolgate.auth.state import AuthSession, Passed
 from poolgate.mfa.model import SOFTWARE_TOKEN_MFA
 from poolgate.mfa.pool_config import pool_mfa
-from poolgate.mfa.selection import MFA_SETUP, SELECT_MFA_TYPE, mfa_passed, usable_factors
+from poolgate.mfa.selection import MFA_SETUP, mfa_passed, usable_factors, usable_step
 from poolgate.mfa.user_settings import read
 from poolgate.pools.model import UserPool
 from poolgate.security import config as riskconfig
@@ -155,13 +155,9 @@ def risk_mfa_step(session: AuthSession, user: User, pool: UserPool) -> str | Non
         return None
     config = pool_mfa(pool)
     state = read(user)
-    usable = usable_factors(config, user, state)
-    if state.preferred in usable:
-        return state.preferred
-    if len(usable) == 1:
-        return usable[0]
-    if usable:
-        return SELECT_MFA_TYPE
+    step = usable_step(usable_factors(config, user, state), state)
+    if step is not None:
+        return step
     if state.totp_verified:
         return SOFTWARE_TOKEN_MFA
     return MFA_SETUP if session.risk_mfa == EventAction.MFA_REQUIRED.value else None

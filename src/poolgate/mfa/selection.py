@@ -53,6 +53,19 @@ def usable_factors(pool: PoolMfa, user: User, state: UserMfa) -> tuple[str, ...]
     return tuple(factor for factor in state.enabled if reachable[factor])
 
 
+def usable_step(usable: tuple[str, ...], state: UserMfa) -> str | None:
+    """The step among the user's ``usable`` factors: the preferred one, else the only one, else
+    SELECT_MFA_TYPE to let the user choose; None when no factor is usable. Shared by the pool's
+    MFA (:func:`mfa_step`) and the MFA threat protection asks for (``auth.threat``)."""
+    if state.preferred in usable:
+        return state.preferred
+    if len(usable) == 1:
+        return usable[0]
+    if usable:
+        return SELECT_MFA_TYPE
+    return None
+
+
 def mfa_passed(steps: Collection[str]) -> bool:
     """True when the sign-in has already passed an MFA step."""
     return any(str(step) in MFA_STEPS for step in steps)
@@ -74,13 +87,9 @@ def mfa_step(user: User, pool: UserPool) -> str | None:
     if config.mode == OFF:
         return None
     state = read(user)
-    usable = usable_factors(config, user, state)
-    if state.preferred in usable:
-        return state.preferred
-    if len(usable) == 1:
-        return usable[0]
-    if usable:
-        return SELECT_MFA_TYPE
+    step = usable_step(usable_factors(config, user, state), state)
+    if step is not None:
+        return step
     if config.mode != ON:
         return None
     if state.totp_verified:
