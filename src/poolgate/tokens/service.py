@@ -250,58 +250,37 @@ class TokenService:
         again, and the signatures after it. A rotated-out token (the client turned rotation off
         since) revokes its sign-in and is refused with NotAuthorizedException."""
         with self._reuse_revokes_sign_in(store, refresh_token):
-            return self._refresh_tokens(
-                store,
-                pool,
-                client,
-                refresh_token,
-                secret_hash=secret_hash,
-                device_key=device_key,
-                caller=caller,
-            )
-
-    def _refresh_tokens(
-        self,
-        store: Store,
-        pool: UserPool,
-        client: AppClient,
-        refresh_token: str,
-        *,
-        secret_hash: str | None,
-        device_key: str | None,
-        caller: Caller,
-    ) -> IssuedTokens:
-        overrides = None
-        if self._triggers.configured(pool, "PreTokenGeneration"):
+            overrides = None
+            if self._triggers.configured(pool, "PreTokenGeneration"):
+                with store.transaction(readonly=True) as uow:
+                    _, user = sessions.check_refresh(
+                        uow,
+                        pool,
+                        client,
+                        refresh_token,
+                        secret_hash=secret_hash,
+                        device_key=device_key,
+                        now=self._clock.now(),
+                        lock=False,
+                    )
+                overrides = self.pre_token_generation(
+                    store, pool, client, user, source=REFRESH_SOURCE, client_metadata=None, caller=caller
+                )
+            # Nothing is written: REFRESH_TOKEN_AUTH never rotates (rotating clients are refused),
+            # so the checks run in a read-only transaction and the tokens are signed after it.
+            # A revocation that commits before this read is seen; one that commits after it is
+            # ordered after this refresh.
             with store.transaction(readonly=True) as uow:
-                _, user = sessions.check_refresh(
+                unsigned = self.prepare_refresh(
                     uow,
                     pool,
                     client,
                     refresh_token,
                     secret_hash=secret_hash,
                     device_key=device_key,
-                    now=self._clock.now(),
-                    lock=False,
+                    overrides=overrides,
                 )
-            overrides = self.pre_token_generation(
-                store, pool, client, user, source=REFRESH_SOURCE, client_metadata=None, caller=caller
-            )
-        # Nothing is written: REFRESH_TOKEN_AUTH never rotates (rotating clients are refused),
-        # so the checks run in a read-only transaction and the tokens are signed after it.
-        # A revocation that commits before this read is seen; one that commits after it is
-        # ordered after this refresh.
-        with store.transaction(readonly=True) as uow:
-            unsigned = self.prepare_refresh(
-                uow,
-                pool,
-                client,
-                refresh_token,
-                secret_hash=secret_hash,
-                device_key=device_key,
-                overrides=overrides,
-            )
-        return unsigned.sign()
+            return unsigned.sign()
 
     def prepare_refresh(
         self,
